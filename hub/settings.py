@@ -1,0 +1,150 @@
+"""One settings model for the whole hub: environment (HUB_*), the env file written by `hub infra up`, hub.toml.
+
+Precedence, highest first: explicit keyword arguments, HUB_* environment variables, `.hub/env`
+(written by `hub infra up` with the addresses it started), `hub.toml`, the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hub import REPO_ROOT
+from hub.errors import SettingsError
+
+SOURCES = ("civil_affairs", "health", "hrss", "tax", "commerce")
+
+
+def state_dir() -> Path:
+    """Folder for local service data, logs and the env file (git-ignored)."""
+    return Path(os.environ.get("HUB_STATE_DIR", REPO_ROOT / ".hub"))
+
+
+def cache_dir() -> Path:
+    """Folder for downloads (Maven jars, the registry distribution); git-ignored, kept between runs."""
+    return Path(os.environ.get("HUB_CACHE_DIR", REPO_ROOT / ".cache"))
+
+
+class TopicNames(BaseModel):
+    """Topic names; `{source}` is replaced by a department name."""
+
+    department: str = "dept.{source}.v1"
+    dead_letter: str = "dlq.{source}.v1"
+    master_citizen: str = "master.citizen.v1"
+    master_address: str = "master.address.v1"
+    master_organization: str = "master.organization.v1"
+    lifecycle: str = "master.lifecycle.v1"
+    conflicts: str = "quality.conflicts.v1"
+    audit: str = "audit.access.v1"
+
+    def dept(self, source: str) -> str:
+        return self.department.format(source=source)
+
+    def dlq(self, source: str) -> str:
+        return self.dead_letter.format(source=source)
+
+
+class TopicPolicy(BaseModel):
+    """Partitions and retention that `hub topics ensure` applies."""
+
+    partitions: int = Field(default=4, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    department_retention_ms: int = 7 * 24 * 3600 * 1000
+    dead_letter_retention_ms: int = 30 * 24 * 3600 * 1000
+    audit_retention_ms: int = 365 * 24 * 3600 * 1000
+
+
+class HubSettings(BaseSettings):
+    """Everything that tells the hub where it runs and which city it serves."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HUB_",
+        env_nested_delimiter="__",
+        env_file=None,
+        toml_file="hub.toml",
+        extra="ignore",
+    )
+
+    city_code: str = Field(default="330100", description="GB/T 2260 code of the city the hub serves")
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    registry_url: str = "http://127.0.0.1:18081/apis/ccompat/v7"
+    redis_url: str = "redis://127.0.0.1:16379/0"
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    topics: TopicNames = TopicNames()
+    topic_policy: TopicPolicy = TopicPolicy()
+
+    @field_validator("city_code")
+    @classmethod
+    def _city_code_is_six_digits(cls, value: str) -> str:
+        value = value.strip()
+        if len(value) != 6 or not value.isdigit():
+            raise ValueError("must be a 6-digit GB/T 2260 code such as 330100")
+        return value
+
+    @field_validator("kafka_bootstrap")
+    @classmethod
+    def _bootstrap_is_host_port_list(cls, value: str) -> str:
+        for server in value.split(","):
+            host, _, port = server.strip().rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"{server!r} is not host:port")
+        return value
+
+    @field_validator("registry_url")
+    @classmethod
+    def _registry_is_http_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_is_redis_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("redis", "rediss", "unix") or not (parsed.netloc or parsed.path):
+            raise ValueError(f"{value!r} is not a redis:// URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        from pydantic_settings import DotEnvSettingsSource
+
+        infra_env = DotEnvSettingsSource(settings_cls, env_file=state_dir() / "env", env_prefix="HUB_")
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=os.environ.get("HUB_TOML", "hub.toml"))
+        return (init_settings, env_settings, infra_env, toml)
+
+
+def load_settings(**overrides: Any) -> HubSettings:
+    """Build the settings, turning validation failures into one readable SettingsError."""
+    try:
+        return HubSettings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid hub settings: {problems}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> HubSettings:
+    """The process-wide settings (loaded once)."""
+    return load_settings()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything the hub needs on a fresh Debian machine: the Python venv with the project in
+# editable mode, and the Debian packages its local services use. Idempotent; downloads are cached
+# under .cache/ (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p .cache/pip
+
+need_apt=()
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} from Debian" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install -q --cache-dir .cache/pip --upgrade pip
+  .venv/bin/pip install -q --cache-dir .cache/pip -e '.[dev]'
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
