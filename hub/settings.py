@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -81,6 +81,10 @@ class HubSettings(BaseSettings):
     registry_url: str = "http://127.0.0.1:18081/apis/ccompat/v7"
     redis_url: str = "redis://127.0.0.1:16379/0"
     request_timeout_s: float = Field(default=10.0, gt=0)
+    citizen_id_key: SecretStr = Field(
+        default=SecretStr("citizen-hub-development-key"),
+        description="HMAC key that turns resident IDs into citizen ids; set a secret one in production",
+    )
     topics: TopicNames = TopicNames()
     topic_policy: TopicPolicy = TopicPolicy()
 

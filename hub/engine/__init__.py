@@ -1,0 +1,5 @@
+"""The resolution engine: department records → mentions → links → clusters → master records.
+
+One engine, two drivers: `hub resolve` runs it in-process over files, the faust processors run it
+over the department topics. Both call the same functions, so on the same input they agree.
+"""

@@ -1,0 +1,86 @@
+"""Blocking keys: cheap keys that put every pair that could link into at least one shared block.
+
+Keys only find candidates; the comparison decides. A pair that shares no key is never compared,
+so every comparison level that can make a link must be reachable through some key here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.engine.mentions import PersonMention
+    from hub.engine.standardise.addresses import ParsedAddress
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def _check_char(total: int) -> str:
+    return _CHECK[total % 11]
+
+
+def id_repairs(value: str) -> list[str]:
+    """Checksum-valid IDs one substitution or adjacent transposition away from an invalid 18-char ID.
+
+    An ID typed with one wrong digit shares a block with the ID it was meant to be, without an
+    index of deletion neighbourhoods: the candidates are few (about 1 in 11 variants passes).
+    """
+    if len(value) != 18 or not value[:17].isdigit():
+        return []
+    digits = [int(c) for c in value[:17]]
+    base = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=True))
+    last = value[17]
+    found: set[str] = set()
+    fixed = _check_char(base)
+    if fixed != last:
+        found.add(value[:17] + fixed)
+    for pos in range(17):
+        old = digits[pos]
+        for new in range(10):
+            if new != old and _check_char(base + (new - old) * _WEIGHTS[pos]) == last:
+                found.add(value[:pos] + str(new) + value[pos + 1 : 17] + last)
+    for pos in range(16):
+        a, b = digits[pos], digits[pos + 1]
+        if a != b:
+            delta = (b - a) * _WEIGHTS[pos] + (a - b) * _WEIGHTS[pos + 1]
+            if _check_char(base + delta) == last:
+                found.add(value[:pos] + str(b) + str(a) + value[pos + 2 : 17] + last)
+    return sorted(found)
+
+
+def place_key(address: ParsedAddress | None) -> str | None:
+    """Room-level place text without province/city/district, for name+address blocking."""
+    if address is None or not (address.road or address.estate):
+        return None
+    return "|".join(
+        part or ""
+        for part in (address.road, address.number, address.estate, address.building, address.unit, address.room)
+    )
+
+
+def person_keys(mention: PersonMention) -> tuple[str, ...]:
+    """Every block the mention belongs to."""
+    keys: list[str] = []
+    rid = mention.resident_id
+    if rid is not None:
+        keys.append("i:" + rid.value)
+        if not rid.valid:
+            keys.extend("i:" + repaired for repaired in id_repairs(rid.value))
+    if mention.document is not None:
+        keys.append("d:" + mention.document)
+    name = mention.name
+    birth = mention.birth_date.isoformat() if mention.birth_date else None
+    if name is not None:
+        if birth:
+            keys.append(f"nb:{name.key}|{birth}")
+            if name.pinyin:
+                keys.append(f"pb:{name.pinyin}|{birth}")
+        if mention.phone is not None and mention.phone.valid:
+            keys.append(f"np:{name.surname}|{mention.phone.digits}")
+        place = place_key(mention.address)
+        if place:
+            keys.append(f"na:{name.key}|{place}")
+        if rid is not None and not rid.valid:
+            keys.append(f"ni:{name.key}|{rid.value[6:14]}")
+    return tuple(dict.fromkeys(keys))

@@ -1,0 +1,120 @@
+"""Pairwise comparison of person mentions: hard rules first, then a fixed-weight (Fellegi-Sunter) score.
+
+Whether two mentions link is a pure function of the two mentions and the policy, never of what
+else has been seen, so the link graph (and hence the clusters) cannot depend on arrival order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA
+
+from hub.engine.mentions import PersonMention
+from hub.engine.policy import MatchPolicy
+from hub.engine.standardise.addresses import ParsedAddress
+
+DECISIVE = math.inf
+NEVER = -math.inf
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The score of a pair and the levels that made it: the link's reason, shown by `hub explain`."""
+
+    score: float
+    levels: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        if self.score == DECISIVE:
+            return "same valid resident ID"
+        if self.score == NEVER:
+            return "different valid resident IDs"
+        return f"score {self.score:.1f}: " + ", ".join(self.levels)
+
+
+def _address_level(a: ParsedAddress, b: ParsedAddress) -> str | None:
+    if a.district and b.district and a.district != b.district:
+        return "address_different"
+    same_street_number = bool(a.road and a.number and a.road == b.road and a.number == b.number)
+    same_estate = bool(a.estate and a.estate == b.estate)
+    if not (same_street_number or same_estate):
+        if (a.road or a.estate) and (b.road or b.estate):
+            return "address_different"
+        return None
+    if a.building != b.building:
+        return "address_different" if a.building and b.building else "address_building_equal"
+    if a.unit == b.unit and a.room == b.room and (a.room or a.unit or a.building):
+        return "address_room_equal"
+    if (a.room and b.room and a.room != b.room) or (a.unit and b.unit and a.unit != b.unit):
+        return "address_different"
+    return "address_building_equal"
+
+
+def _name_level(a: PersonMention, b: PersonMention) -> str | None:
+    na, nb = a.name, b.name
+    if na is None or nb is None:
+        return None
+    if na.key == nb.key:
+        return "name_exact"
+    if na.pinyin and na.pinyin == nb.pinyin:
+        return "name_pinyin"
+    if len(na.key) == len(nb.key) and sum(x != y for x, y in zip(na.key, nb.key, strict=True)) == 1:
+        return "name_close"
+    return "name_different"
+
+
+def _birth_level(a: PersonMention, b: PersonMention) -> str | None:
+    da, db = a.birth_date, b.birth_date
+    if da is None or db is None:
+        return None
+    if da == db:
+        return "birth_exact"
+    differing = (da.year != db.year) + (da.month != db.month) + (da.day != db.day)
+    if differing == 1 or (da.month == db.day and da.day == db.month and da.year == db.year):
+        return "birth_close"
+    return "birth_different"
+
+
+def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> Comparison:
+    """Score a pair of person mentions; DECISIVE and NEVER are the hard rules."""
+    ida, idb = a.resident_id, b.resident_id
+    levels: list[str] = []
+    if ida is not None and idb is not None:
+        if ida.valid and idb.valid:
+            return Comparison(DECISIVE if ida.value == idb.value else NEVER, ())
+        if ida.value == idb.value or OSA.distance(ida.value, idb.value) <= 1:
+            levels.append("id_close")
+        else:
+            levels.append("id_different")
+    if a.document is not None and b.document is not None:
+        levels.append("document_equal" if a.document == b.document else "document_different")
+    for level in (_name_level(a, b), _birth_level(a, b)):
+        if level is not None:
+            levels.append(level)
+    if a.gender and b.gender:
+        levels.append("gender_equal" if a.gender == b.gender else "gender_different")
+    pa, pb = a.phone, b.phone
+    if pa is not None and pb is not None and pa.valid and pb.valid:
+        if pa.digits == pb.digits:
+            levels.append("phone_mobile_equal" if pa.kind == "mobile" else "phone_landline_equal")
+        else:
+            levels.append("phone_different")
+    if a.address is not None and b.address is not None:
+        level = _address_level(a.address, b.address)
+        if level is not None:
+            levels.append(level)
+
+    weights = policy.weights
+    score = sum(getattr(weights, level) for level in levels)
+    # Same name and birth date alone never merge (namesakes): ask for one more agreeing identifier.
+    corroborated = any(
+        lv in ("id_close", "document_equal", "phone_mobile_equal", "phone_landline_equal",
+               "address_room_equal", "address_building_equal")
+        for lv in levels
+    )
+    if not corroborated:
+        score = min(score, policy.threshold - 1.0)
+    return Comparison(score, tuple(levels))

@@ -1,0 +1,189 @@
+"""Department record → mentions: the standardised person, address and organisations a row speaks of.
+
+A mention is the engine's unit of matching. It is a pure function of one record version, so the
+same row always yields the same mention in batch and streaming.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from connectors.records import (
+    CivilAffairsRecord,
+    CommerceRecord,
+    DepartmentRecord,
+    DocumentType,
+    HealthRecord,
+    HrssRecord,
+    TaxRecord,
+)
+from hub.engine.standardise.addresses import ParsedAddress, parse_address
+from hub.engine.standardise.ids import ResidentId, normalise_document_number, normalise_resident_id
+from hub.engine.standardise.names import PersonName, normalise_name
+from hub.engine.standardise.organisations import normalise_credit_code, normalise_org_name, org_name_key
+from hub.engine.standardise.phones import Phone, normalise_phone
+
+#: Telephone area codes of the cities the hub is commonly deployed in (GB/T 2260 city → 区号).
+AREA_CODES = {
+    "110100": "010", "120100": "022", "310100": "021", "500100": "023", "330100": "0571",
+    "330200": "0574", "330300": "0577", "320100": "025", "320500": "0512", "440100": "020",
+    "440300": "0755", "420100": "027", "510100": "028", "610100": "029", "370100": "0531",
+    "370200": "0532", "210100": "024", "210200": "0411", "350100": "0591", "350200": "0592",
+    "430100": "0731", "410100": "0371", "340100": "0551", "360100": "0791", "530100": "0871",
+}
+
+#: Document types whose number is (or may be) a resident ID, read as one.
+_RESIDENT_ID_DOCUMENTS = {DocumentType.RESIDENT_ID, DocumentType.LEGACY_OR_OTHER_ID}
+
+
+def record_ref(source: str, record_id: str) -> str:
+    """The engine's key of a source record: unique across departments."""
+    return f"{source}/{record_id}"
+
+
+def content_hash(record: DepartmentRecord) -> str:
+    """A stable hash of a record version, to order versions with equal update times the same everywhere."""
+    return hashlib.sha1(record.model_dump_json().encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMention:
+    """A person as one department record describes them, standardised for matching."""
+
+    ref: str
+    source: str
+    updated_at: datetime
+    name: PersonName | None
+    resident_id: ResidentId | None
+    document: str | None  # non-resident document as "type:number" (passports, permits)
+    birth_date: date | None
+    gender: str | None
+    phone: Phone | None
+    address: ParsedAddress | None
+    death_date: date | None
+
+    @property
+    def valid_id(self) -> str | None:
+        rid = self.resident_id
+        return rid.value if rid is not None and rid.valid else None
+
+
+@dataclass(frozen=True, slots=True)
+class OrgMention:
+    """An organisation named by a record: the business itself, or a person's employer."""
+
+    credit_code: str | None  # normalised; may be checksum-invalid
+    code_valid: bool
+    name: str | None  # display name, normalised
+    name_key: str | None  # matching key (legal-form suffix variants folded)
+
+    @property
+    def key(self) -> str:
+        return f"{self.credit_code or ''}|{self.name_key or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordMentions:
+    """Everything the engine reads from one record version."""
+
+    person: PersonMention | None
+    address_text: str | None  # the primary address as written (stripped), the address mention's key
+    address: ParsedAddress | None
+    organization: OrgMention | None  # commerce: the business; hrss/tax: the employer
+
+
+def _org(code_raw: str | None, name_raw: str | None) -> OrgMention | None:
+    code = normalise_credit_code(code_raw)
+    name = normalise_org_name(name_raw)
+    if code is None and name is None:
+        return None
+    return OrgMention(
+        credit_code=code.value if code else None,
+        code_valid=bool(code and code.valid),
+        name=name,
+        name_key=org_name_key(name) if name else None,
+    )
+
+
+def _document(doc_type: DocumentType | None, number: str | None) -> tuple[ResidentId | None, str | None]:
+    """Read a typed document: resident-ID-like numbers as resident IDs, the rest as documents."""
+    if not number:
+        return None, None
+    if doc_type is None or doc_type in _RESIDENT_ID_DOCUMENTS:
+        rid = normalise_resident_id(number)
+        if rid is not None and (doc_type is not None or rid.valid):
+            return rid, None
+        if doc_type is None:
+            return None, None
+    cleaned = normalise_document_number(number, doc_type.value if doc_type else None)
+    return None, (f"{doc_type.value if doc_type else 'other'}:{cleaned}" if cleaned else None)
+
+
+def extract_mentions(record: DepartmentRecord, city_code: str) -> RecordMentions:
+    """Standardise one department record into its person, primary address and organisation mentions."""
+    area = AREA_CODES.get(city_code[:4] + "00", "")
+    ref = record_ref(record.source, record.record_id)
+    resident_id: ResidentId | None = None
+    document: str | None = None
+    name_raw: str | None = None
+    birth: date | None = None
+    gender: str | None = None
+    phone_raw: str | None = None
+    address_raw: str | None = None
+    death: date | None = None
+    person_address = True
+    org: OrgMention | None = None
+
+    if isinstance(record, CivilAffairsRecord):
+        name_raw, birth, death = record.name, record.birth_date, record.death_date
+        resident_id = normalise_resident_id(record.id_number)
+        gender = record.gender.value if record.gender else None
+        phone_raw, address_raw = record.phone, record.residence_address
+    elif isinstance(record, HealthRecord):
+        name_raw, birth, death = record.name, record.birth_date, record.death_date
+        resident_id, document = _document(record.document_type, record.document_number)
+        gender = record.gender.value if record.gender else None
+        phone_raw, address_raw = record.phone, record.address
+    elif isinstance(record, HrssRecord):
+        name_raw, birth = record.name, record.birth_date
+        resident_id = normalise_resident_id(record.id_number)
+        gender = record.gender.value if record.gender else None
+        phone_raw, address_raw = record.phone, record.address
+        org = _org(record.employer_credit_code, record.employer_name)
+    elif isinstance(record, TaxRecord):
+        name_raw = record.name
+        resident_id, document = _document(record.document_type, record.document_number)
+        phone_raw, address_raw = record.phone, record.address
+        org = _org(record.employer_credit_code, record.employer_name)
+    elif isinstance(record, CommerceRecord):
+        name_raw = record.legal_rep_name
+        resident_id = normalise_resident_id(record.legal_rep_id_number)
+        address_raw = record.address
+        person_address = False  # the registered address is the business's, not the person's home
+        org = _org(record.record_id, record.business_name)
+
+    address_text = address_raw.strip() if address_raw and address_raw.strip() else None
+    address = parse_address(address_text, city_code) if address_text else None
+    name = normalise_name(name_raw)
+    person: PersonMention | None = None
+    if name is not None or resident_id is not None:
+        if resident_id is not None and resident_id.valid:
+            birth = birth or resident_id.birth_date
+            gender = gender or resident_id.gender
+        phone = normalise_phone(phone_raw, area) if phone_raw and person_address else None
+        person = PersonMention(
+            ref=ref,
+            source=record.source,
+            updated_at=record.updated_at,
+            name=name,
+            resident_id=resident_id,
+            document=document,
+            birth_date=birth,
+            gender=gender,
+            phone=phone,
+            address=address if person_address else None,
+            death_date=death,
+        )
+    return RecordMentions(person=person, address_text=address_text, address=address, organization=org)
