@@ -28,3 +28,31 @@ class BadRecordError(HubError):
         super().__init__(reason)
         self.reason = reason
         self.field = field
+
+
+class BrokerUnavailableError(InfraError):
+    """The Kafka broker did not answer within the configured timeout."""
+
+
+class TopicSetupError(HubError):
+    """The broker refused to create a topic the hub needs."""
+
+
+class SchemaNotRegisteredError(HubError):
+    """A schema the hub writes with is not in the registry yet (run `hub schemas register`)."""
+
+
+class IncompatibleSchemaError(HubError):
+    """The registry rejected a schema version as incompatible with the subject's earlier versions."""
+
+
+class UndecodableEventError(HubError):
+    """Message bytes cannot be decoded (bad framing or Avro body); a dead-letter candidate."""
+
+
+class UnknownSchemaIdError(UndecodableEventError):
+    """A message names a schema id the registry does not know; a dead-letter candidate."""
+
+
+class RegistryRequestError(HubError):
+    """The schema registry answered but refused a request (bad schema, unknown subject, server error)."""
