@@ -10,3 +10,4 @@ def register(app: typer.Typer) -> None:
     from hub import settings_cli
 
     settings_cli.register(app)
+    __import__("hub.infra.cli", fromlist=["register"]).register(app)
