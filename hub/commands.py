@@ -8,6 +8,13 @@ import typer
 def register(app: typer.Typer) -> None:
     """Attach each area's commands. Add one line per area; keep the imports local."""
     from hub import settings_cli
+    from hub.demo import register as register_demo
+    from hub.schemas_cli import register as register_schemas
+    from hub.topics_cli import register as register_topics
 
     settings_cli.register(app)
     __import__("hub.infra.cli", fromlist=["register"]).register(app)
+    register_schemas(app)
+    register_topics(app)
+    register_demo(app)
+    __import__("hub.resolve_cli", fromlist=["register"]).register(app)

@@ -8,7 +8,7 @@ a pure function of the set of nodes and edges.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 
@@ -37,17 +37,25 @@ class Clustering:
 
     clusters: list[list[str]]  # each sorted; clusters sorted by first member
     accepted: list[Edge]
-    rejected: list[Edge]  # skipped because they would join two exclusive values
+    rejected: list[Edge]  # skipped because the constraint refused to join the two clusters
+
+
+def single_value(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
+    """The default constraint: a cluster holds at most one distinct exclusive value."""
+    return len(a | b) <= 1
 
 
 def cluster_component(
     nodes: Iterable[str],
     edges: Iterable[Edge],
-    exclusive: Mapping[str, str],
+    exclusive: Mapping[str, Hashable],
+    can_join: Callable[[frozenset[Hashable], frozenset[Hashable]], bool] = single_value,
 ) -> Clustering:
-    """Cluster `nodes` by `edges`, never joining two nodes whose `exclusive` values differ."""
+    """Cluster `nodes` by `edges`; an edge is refused when `can_join` rejects the two clusters' values."""
     parent: dict[str, str] = {n: n for n in nodes}
-    owned: dict[str, str | None] = {n: exclusive.get(n) for n in parent}
+    owned: dict[str, frozenset[Hashable]] = {
+        n: frozenset([exclusive[n]]) if n in exclusive else frozenset() for n in parent
+    }
 
     def find(x: str) -> str:
         root = x
@@ -64,12 +72,12 @@ def cluster_component(
         if ra == rb:
             continue
         va, vb = owned[ra], owned[rb]
-        if va is not None and vb is not None and va != vb:
+        if va and vb and not can_join(va, vb):
             rejected.append(edge)
             continue
         keep, drop = (ra, rb) if ra < rb else (rb, ra)
         parent[drop] = keep
-        owned[keep] = va if va is not None else vb
+        owned[keep] = va | vb
         accepted.append(edge)
 
     groups: dict[str, list[str]] = {}

@@ -38,7 +38,7 @@ def resolve_organizations(mentions: Mapping[str, OrgMention]) -> dict[str, str]:
     assignment: dict[str, str] = {}
     for members in clustering.clusters:
         code = next((exclusive[m] for m in members if m in exclusive), None)
-        name_key = min((mentions[m].name_key for m in members if mentions[m].name_key), default=None)
+        name_key = min((k for m in members if (k := mentions[m].name_key)), default=None)
         oid = organization_id(code, name_key if code is None else None)
         for member in members:
             assignment[member] = oid

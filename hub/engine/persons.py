@@ -7,8 +7,11 @@ components a change touches gives the same clusters as resolving everything from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import cast
+
+from rapidfuzz.distance import OSA
 
 from hub.engine.cluster import Clustering, Edge, cluster_component
 from hub.engine.compare import compare_persons
@@ -62,17 +65,35 @@ def find_component(state: EngineState, seeds: Iterable[str], policy: MatchPolicy
     return reached, edges
 
 
+def ids_consistent(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
+    """Whether two clusters' resident IDs can belong to one person.
+
+    Values are (ID, valid) pairs. At most one valid ID; every invalid ID within one typo of it;
+    without a valid ID, invalid IDs at most two typos apart (two typos of the same real ID). This
+    stops a chain of typo'd IDs from joining two people whose IDs differ.
+    """
+    ids = cast(frozenset[tuple[str, bool]], a | b)
+    valid = {value for value, ok in ids if ok}
+    if len(valid) > 1:
+        return False
+    if valid:
+        (anchor,) = valid
+        return all(ok or OSA.distance(value, anchor) <= 1 for value, ok in ids)
+    values = sorted(value for value, _ in ids)
+    return all(OSA.distance(x, y) <= 2 for i, x in enumerate(values) for y in values[i + 1 :])
+
+
 def cluster_persons(state: EngineState, refs: set[str], edges: list[Edge], secret: bytes) -> ComponentResult:
     """Constrained clustering of one link component and the citizen id of each cluster."""
-    exclusive: dict[str, str] = {}
+    labels: dict[str, tuple[str, bool]] = {}
     for ref in refs:
         person = state.latest[ref].mentions.person
-        if person is not None and person.valid_id is not None:
-            exclusive[ref] = person.valid_id
-    clustering = cluster_component(refs, edges, exclusive)
+        if person is not None and person.resident_id is not None:
+            labels[ref] = (person.resident_id.value, person.resident_id.valid)
+    clustering = cluster_component(refs, edges, labels, ids_consistent)
     clusters = []
     for members in clustering.clusters:
-        valid = next((exclusive[m] for m in members if m in exclusive), None)
+        valid = next((labels[m][0] for m in members if m in labels and labels[m][1]), None)
         clusters.append(PersonCluster(citizen_id(secret, valid, members[0]), tuple(members), valid))
     return ComponentResult(frozenset(refs), tuple(clusters), clustering)
 

@@ -185,13 +185,14 @@ def _department_facts(
     civil = _newest_first([v for v in versions if isinstance(v.record, CivilAffairsRecord)])
     health = _newest_first([v for v in versions if isinstance(v.record, HealthRecord)])
     hrss = _newest_first([v for v in versions if isinstance(v.record, HrssRecord)])
-    for name in ("ethnicity", "marital_status", "assistance_type", "elderly_care", "hukou_address",
-                 "street", "community"):
-        put(name, _first(civil, lambda v, n=name: _enum_value(getattr(v.record, n))))
-    for name in ("family_doctor", "chronic_diseases"):
-        put(name, _first(health, lambda v, n=name: getattr(v.record, n)))
-    for name in ("insurance_status", "insurance_kinds", "social_security_card"):
-        put(name, _first(hrss, lambda v, n=name: _enum_value(getattr(v.record, n))))
+    owned = {
+        "ethnicity": civil, "marital_status": civil, "assistance_type": civil, "elderly_care": civil,
+        "hukou_address": civil, "street": civil, "community": civil,
+        "family_doctor": health, "chronic_diseases": health,
+        "insurance_status": hrss, "insurance_kinds": hrss, "social_security_card": hrss,
+    }
+    for name, ordered in owned.items():
+        put(name, _first(ordered, _attribute(name)))
     employment = _by_authority(
         [v for v in versions if isinstance(v.record, HrssRecord | TaxRecord)], authority.employment
     )
@@ -203,8 +204,14 @@ def _department_facts(
     put("employer_id", _first(employment, employer))
 
 
-def _enum_value(value: Any) -> Any:
-    return getattr(value, "value", value)
+def _attribute(name: str) -> Callable[[Version], Any]:
+    """Read one record attribute, enums as their value."""
+
+    def pick(version: Version) -> Any:
+        value = getattr(version.record, name, None)
+        return getattr(value, "value", value)
+
+    return pick
 
 
 def _conflicts(
