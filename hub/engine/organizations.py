@@ -14,7 +14,8 @@ from hub.engine.identifiers import organization_id
 from hub.engine.mentions import OrgMention
 
 
-def _keys(org: OrgMention) -> list[str]:
+def organization_keys(org: OrgMention) -> list[str]:
+    """Blocks of an organisation mention: its credit code and its name key."""
     keys = []
     if org.credit_code:
         keys.append("c:" + org.credit_code)
@@ -27,7 +28,7 @@ def resolve_organizations(mentions: Mapping[str, OrgMention]) -> dict[str, str]:
     """Map every organisation mention key to its organisation id."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for key in sorted(mentions):
-        for block in _keys(mentions[key]):
+        for block in organization_keys(mentions[key]):
             blocks[block].append(key)
     edges: list[Edge] = []
     for block, members in blocks.items():

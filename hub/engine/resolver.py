@@ -10,12 +10,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from connectors.records import DepartmentRecord
+from hub.engine.lifecycle import LifecycleEvent, diff_clusters
 from hub.engine.organizations import resolve_organizations
-from hub.engine.persons import ComponentResult, resolve_all_persons
+from hub.engine.persons import ComponentResult, cluster_persons, find_component, resolve_all_persons
 from hub.engine.places import resolve_places
 from hub.engine.policy import ResolutionPolicy, default_policy
 from hub.engine.state import EngineState, Upsert
 from hub.engine.survivorship import Conflict, MasterCitizen, build_master
+
+
+@dataclass
+class Changes:
+    """What one `apply` changed: the outputs the streaming driver writes to Redis and the master topics."""
+
+    masters: dict[str, MasterCitizen] = field(default_factory=dict)  # new or changed content
+    redirects: dict[str, str] = field(default_factory=dict)  # retired id -> successor (tombstone + redirect)
+    lifecycle: list[LifecycleEvent] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)  # address text -> place id, new or changed
+    organizations: dict[str, str] = field(default_factory=dict)  # org key -> organisation id, new or changed
+    citizens: dict[str, str | None] = field(default_factory=dict)  # ref -> citizen id, new or changed
+    applied: int = 0  # rows that became the latest version of their record
 
 
 @dataclass
@@ -37,6 +52,7 @@ class Resolver:
         self.state = EngineState(city_code)
         self.policy = policy or default_policy()
         self.secret = secret
+        self.current = Resolution()
 
     def add(self, record: DepartmentRecord) -> Upsert:
         return self.state.upsert(record)
@@ -46,7 +62,7 @@ class Resolver:
             self.state.upsert(record)
 
     def resolve(self) -> Resolution:
-        """Resolve everything from the current state (the batch driver)."""
+        """Resolve everything from the current state (the batch driver), and remember it for `apply`."""
         result = Resolution()
         result.place_of_text = resolve_places(self.state.addresses)
         result.organization_of_key = resolve_organizations(self.state.organizations)
@@ -65,4 +81,91 @@ class Resolver:
                 result.conflicts.extend(conflicts)
                 for ref in cluster.refs:
                     result.citizen_of_ref[ref] = cluster.citizen_id
+        self.current = result
         return result
+
+    def apply(self, records: Iterable[DepartmentRecord]) -> Changes:
+        """Take a batch of rows and recompute only what they touch (the streaming driver).
+
+        The touched person components, places and organisations are recomputed with the same
+        functions `resolve` uses, so the state after any sequence of batches equals a batch
+        resolution of the same rows.
+        """
+        state, current, changes = self.state, self.current, Changes()
+        new_texts: set[str] = set()
+        new_orgs: set[str] = set()
+        seeds: set[str] = set()
+        for record in records:
+            known_text = set(state.addresses)
+            upsert = state.upsert(record)
+            mentions = upsert.new.mentions
+            if mentions.address_text is not None and mentions.address_text not in known_text:
+                new_texts.add(mentions.address_text)
+            if mentions.organization is not None and mentions.organization.key not in current.organization_of_key:
+                new_orgs.add(mentions.organization.key)
+            if upsert.became_latest:
+                changes.applied += 1
+                seeds.add(upsert.ref)
+                seeds |= state.person_candidates(upsert.ref)
+
+        rebuild: set[str] = set()  # refs whose master must be rebuilt because a place or organisation moved
+        if new_texts:
+            texts = state.address_closure(new_texts)
+            for text, place in resolve_places({t: state.addresses[t] for t in texts}).items():
+                if current.place_of_text.get(text) != place:
+                    current.place_of_text[text] = changes.places[text] = place
+                    rebuild |= state.refs_by_address.get(text, set())
+        if new_orgs:
+            keys = state.organization_closure(new_orgs)
+            for key, org_id in resolve_organizations({k: state.organizations[k] for k in keys}).items():
+                if current.organization_of_key.get(key) != org_id:
+                    current.organization_of_key[key] = changes.organizations[key] = org_id
+                    rebuild |= state.refs_by_organization.get(key, set())
+
+        members: dict[str, tuple[str, ...]] = {}
+        old_of_ref: dict[str, str | None] = {}
+        done: set[str] = set()
+        pending = sorted(seeds)
+        while pending:
+            ref = pending.pop()
+            if ref in done:
+                continue
+            refs, edges = find_component(state, [ref], self.policy.match)
+            refs.add(ref)
+            done |= refs
+            component = cluster_persons(state, {r for r in refs if r in state.latest
+                                                and state.latest[r].mentions.person}, edges, self.secret)
+            for cluster in component.clusters:
+                members[cluster.citizen_id] = cluster.refs
+            for r in refs:
+                old = current.citizen_of_ref.get(r)
+                old_of_ref[r] = old
+                if old is not None and old in current.masters:
+                    pending.extend(m for m in current.masters[old].records if m not in done)
+
+        retired = {old for old in old_of_ref.values() if old is not None} - set(members)
+        for old in retired:
+            current.masters.pop(old, None)
+        surviving = set(current.masters) | set(members)
+        changes.lifecycle, changes.redirects = diff_clusters(old_of_ref, members, surviving)
+        assignment = {ref: cid for cid, refs in members.items() for ref in refs}
+        for ref, old in old_of_ref.items():
+            new_id = assignment.get(ref)
+            if new_id != old:
+                changes.citizens[ref] = new_id
+                if new_id is None:
+                    current.citizen_of_ref.pop(ref, None)
+            if new_id is not None:
+                current.citizen_of_ref[ref] = new_id
+        for ref in rebuild:
+            cid = current.citizen_of_ref.get(ref)
+            if cid is not None and cid not in members:
+                members[cid] = current.masters[cid].records
+        for cid in sorted(members):
+            versions = [state.latest[r] for r in members[cid]]
+            master, conflicts = build_master(cid, versions, self.policy.authority,
+                                             current.place_of_text.get, current.organization_of_key.get)
+            changes.conflicts.extend(conflicts)
+            if current.masters.get(cid) != master:
+                current.masters[cid] = changes.masters[cid] = master
+        return changes

@@ -7,12 +7,16 @@ stale or duplicate version changes nothing (design: state is per source record).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from connectors.records import DepartmentRecord
 from hub.engine.blocking import person_keys
 from hub.engine.mentions import OrgMention, RecordMentions, content_hash, extract_mentions, record_ref
+from hub.engine.organizations import organization_keys
+from hub.engine.places import place_keys
 from hub.engine.standardise.addresses import ParsedAddress
 
 
@@ -45,6 +49,36 @@ class EngineState:
     person_block_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     addresses: dict[str, ParsedAddress] = field(default_factory=dict)  # address text -> parsed
     organizations: dict[str, OrgMention] = field(default_factory=dict)  # org key -> mention
+    # reverse indexes the incremental driver needs: which latest records cite a text / an organisation
+    refs_by_address: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    refs_by_organization: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    address_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    organization_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add_address(self, text: str, parsed: ParsedAddress) -> bool:
+        """Remember an address text (from any version); True when it is new."""
+        if text in self.addresses:
+            return False
+        self.addresses[text] = parsed
+        for key in place_keys(parsed):
+            self.address_blocks[key].add(text)
+        return True
+
+    def add_organization(self, org: OrgMention) -> bool:
+        """Remember an organisation mention (from any version); True when it is new."""
+        if org.key in self.organizations:
+            return False
+        self.organizations[org.key] = org
+        for key in organization_keys(org):
+            self.organization_blocks[key].add(org.key)
+        return True
+
+    def address_closure(self, texts: set[str]) -> set[str]:
+        """Every text connected to `texts` through shared place keys: all whose place may change."""
+        return _closure(texts, self.addresses, place_keys, self.address_blocks)
+
+    def organization_closure(self, keys: set[str]) -> set[str]:
+        return _closure(keys, self.organizations, organization_keys, self.organization_blocks)
 
     def read(self, record: DepartmentRecord) -> Version:
         mentions = extract_mentions(record, self.city_code)
@@ -54,15 +88,24 @@ class EngineState:
         """Take one row; every version's address and organisation are kept, the person only if latest."""
         ref = record_ref(record.source, record.record_id)
         version = self.read(record)
-        if version.mentions.address_text is not None and version.mentions.address is not None:
-            self.addresses.setdefault(version.mentions.address_text, version.mentions.address)
-        org = version.mentions.organization
-        if org is not None:
-            self.organizations.setdefault(org.key, org)
+        mentions = version.mentions
+        if mentions.address_text is not None and mentions.address is not None:
+            self.add_address(mentions.address_text, mentions.address)
+        if mentions.organization is not None:
+            self.add_organization(mentions.organization)
         old = self.latest.get(ref)
         if old is not None and old.order >= version.order:
             return Upsert(ref, False, old, version)
         self.latest[ref] = version
+        if old is not None:
+            if old.mentions.address_text is not None:
+                self.refs_by_address[old.mentions.address_text].discard(ref)
+            if old.mentions.organization is not None:
+                self.refs_by_organization[old.mentions.organization.key].discard(ref)
+        if mentions.address_text is not None:
+            self.refs_by_address[mentions.address_text].add(ref)
+        if mentions.organization is not None:
+            self.refs_by_organization[mentions.organization.key].add(ref)
         self._reindex_person(ref, version)
         return Upsert(ref, True, old, version)
 
@@ -88,3 +131,24 @@ class EngineState:
             found |= self.person_blocks[key]
         found.discard(ref)
         return found
+
+
+T = TypeVar("T")
+
+
+def _closure(
+    seeds: set[str],
+    items: Mapping[str, T],
+    keys_of: Callable[[T], Iterable[str]],
+    blocks: Mapping[str, set[str]],
+) -> set[str]:
+    reached = {s for s in seeds if s in items}
+    stack = list(reached)
+    while stack:
+        item = stack.pop()
+        for key in keys_of(items[item]):
+            for other in blocks.get(key, ()):
+                if other not in reached:
+                    reached.add(other)
+                    stack.append(other)
+    return reached
