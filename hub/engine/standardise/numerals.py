@@ -28,7 +28,7 @@ def chinese_to_int(text: str) -> int | None:
         if unit is None:
             pending = _DIGITS[ch]
         else:
-            total += (pending or (1 if unit == 10 else 0)) * unit
+            total += (pending or 1) * unit
             pending, last_unit = 0, unit
     if pending:
         # 一百一 (colloquial 110): a lone digit right after 百/千 scales to the next place down.

@@ -1,0 +1,443 @@
+"""Free-text Chinese addresses → components, a canonical text and matching keys.
+
+Departments type the same flat as ``浙江省杭州市西湖区文三路90号东部软件园1号楼``,
+``文三路九十号1栋二单元1502`` or ``杭州市西湖区文三路９０号1-2-1502``. The parser folds width,
+script and numerals, then reads components in the order Chinese addresses are written
+(province → city → district → street → community → road → number → estate → building → unit →
+floor → room): administrative names from the GB/T 2260 reference table, the rest by their
+marker characters, the building/unit/room tail from the right. It never raises; what it cannot
+place is kept in ``extra``. Results are cached because the same address text recurs across
+departments and household members.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+from rapidfuzz.fuzz import ratio
+
+from hub.engine.standardise._text import fold
+from hub.engine.standardise.divisions import (
+    Division,
+    DivisionTable,
+    city_code,
+    divisions,
+    province_code,
+)
+from hub.engine.standardise.numerals import NUMERAL_CHARS, chinese_to_digits
+
+#: Components in writing order; ``extra`` is text that could not be placed.
+COMPONENTS = (
+    "province", "city", "district", "street", "community", "road", "number",
+    "estate", "building", "unit", "floor", "room",
+)  # fmt: skip
+
+# --- text preparation -------------------------------------------------------------------------
+_DROP_RE = re.compile(r"[()\[\]{}【】〔〕《》<>「」『』\"'“”‘’`,，。、;；:：!！?？*·•]+")
+_DASH_RE = re.compile(r"[‐‑‒–—―−~～_]+|(?<=\d)[至到](?=\d)")
+_NUMERAL_RE = re.compile(
+    rf"[{NUMERAL_CHARS}]+(?=号|幢|栋|座|单元|室|房|层|楼|组|弄|期|区|排|户|队)"
+    rf"|(?:(?<=单元)|(?<=[幢栋座]))[{NUMERAL_CHARS}]+(?=室|房|$|[A-Z]+$)"
+)
+_ORDINAL_RE = re.compile(r"第(?=\d)")
+_CITY_AREA_RE = re.compile(r"区(?![\d-])")
+
+# --- left-to-right components (anchored with .match at the current position) ---------------
+_NAME = r"(?:(?!街道|社区|路|号)[^\d\-#])"
+_STREET_RE = re.compile(rf"{_NAME}{{1,8}}?(?:街道办事处|街道|镇|乡)(?![路街巷道弄大])")
+_COMMUNITY_RE = re.compile(
+    rf"({_NAME}{{1,10}}?)(社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会|社区|村)(?![路街巷道弄])"
+)
+_ROAD_RE = re.compile(
+    r"(?:(?!街道|社区)[^\d\-#号]){1,12}?(?:大道|大街|胡同|路|街|巷|弄|道)(?!道)"
+    r"|[^\d\-#号]{0,6}?\d+号(?:大街|路)"
+)
+_GROUP_RE = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
+_NUMBER_RE = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
+_BARE_NUMBER_RE = re.compile(r"(\d+(?:-\d+)?)$")
+_ZONE_RE = re.compile(r"[^\d\-#号路街]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
+
+# --- right-to-left tail: estate? building? unit? floor? room? --------------------------------
+_ID = r"[0-9A-Z]+"
+_TAIL_RE = re.compile(
+    rf"(?:(?P<b>{_ID})(?:号楼|幢|栋|座|#楼?|号(?={_ID}(?:单元|室|号房|房|层|楼))|楼(?={_ID}单元)))?"
+    rf"(?:(?P<u>{_ID})单元)?"
+    r"(?:(?P<f>-?\d+)(?:层|楼))?"
+    rf"(?:(?P<r>{_ID})(?P<rm>室|号房|房|号)?)?$"
+)
+_SHORTHAND3_RE = re.compile(rf"(?P<b>{_ID})-(?P<u>\d+)-(?P<r>{_ID})(?:室|房|号)?$")
+_SHORTHAND2_RE = re.compile(r"(?P<b>\d+)-(?P<r>\d{3,5})(?:室|房)?$")
+_TRAILING_LETTERS_RE = re.compile(r"(?<=[^0-9A-Z])[A-Z]+$")
+_TRAILING_NOTE_RE = re.compile(r"(?<=[室房])[^\d\-#室房幢栋座单元号楼层]{1,8}$")
+_ESTATE_SUFFIX_RE = re.compile(r"(?:小区|花园|家园|新村|公寓|苑|园|府|庭|居|坊|城|大厦|广场|公馆|中心|大楼|楼|宿舍)$")
+_LEADING_ZEROS_RE = re.compile(r"^0+(?=[0-9A-Z])")
+_COMMUNITY_CANON = {
+    "社区居民委员会": "社区", "社区居委会": "社区", "居民委员会": "社区", "居委会": "社区",
+    "村民委员会": "村", "村委会": "村",
+}  # fmt: skip
+_STREET_BASE_RE = re.compile(r"(?:街道办事处|街道|镇|乡)$")
+_COMMUNITY_BASE_RE = re.compile(r"(?:社区|村)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAddress:
+    """An address split into standard components (all optional) with its canonical text."""
+
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    street: str | None = None  # 街道 / 镇 / 乡
+    community: str | None = None  # 社区 / 村
+    road: str | None = None  # 路 / 街 / 巷 / 弄 ..., or a village group (3组)
+    number: str | None = None  # 门牌号 without 号: "90", "90-1", "123弄4"
+    estate: str | None = None  # 小区 / 苑 / 园 ... or any named complex
+    building: str | None = None  # 幢 / 栋 / 号楼 / 座 → Arabic or letter, e.g. "1", "A"
+    unit: str | None = None  # 单元
+    floor: str | None = None  # 层 / 楼
+    room: str | None = None  # 室 / 房
+    extra: str | None = None  # text that could not be placed (kept, not in the canonical form)
+    province_code: str | None = None
+    city_code: str | None = None
+    district_code: str | None = None  # GB/T 2260 when known
+    inferred: tuple[str, ...] = ()  # components filled from reference data, not written
+    canonical: str = ""
+
+    def components(self) -> dict[str, str | None]:
+        """The standard components only (no codes, provenance or canonical text)."""
+        return {name: getattr(self, name) for name in COMPONENTS}
+
+    @property
+    def place_key(self) -> str:
+        """district | anchor | number | building | unit | room: the place, without province/city."""
+        district = _current_district(self) or self.district or ""
+        return "|".join((district, *self._detail_key()))
+
+    @property
+    def key_without_district(self) -> str:
+        """city | anchor | number | building | unit | room: links a mention missing its district."""
+        return "|".join((self.city_code or self.city or "", *self._detail_key()))
+
+    def _detail_key(self) -> tuple[str, ...]:
+        floor = self.floor if self.room is None else None
+        return (
+            _anchor(self),
+            self.number or "",
+            self.building or "",
+            self.unit or "",
+            f"{floor}F" if floor else "",
+            self.room or "",
+        )
+
+
+def _anchor(address: ParsedAddress) -> str:
+    """What the house number counts along: road, else estate, else community, else street."""
+    if address.road:
+        if address.road[-1] in "组队" and address.community:
+            return "r:" + address.community + address.road
+        return "r:" + address.road
+    if address.estate:
+        return "e:" + address.estate
+    if address.community:
+        return "c:" + address.community
+    if address.street:
+        return "s:" + address.street
+    return ""
+
+
+def _current_district(address: ParsedAddress) -> str | None:
+    code = address.district_code
+    return divisions().current_code(code) if code else None
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def _prepare(raw: str) -> str:
+    text = _DROP_RE.sub("", fold(raw))
+    text = _DASH_RE.sub("-", text).upper()
+    text = _NUMERAL_RE.sub(lambda m: chinese_to_digits(m.group()), text)
+    return _ORDINAL_RE.sub("", text)
+
+
+def _strip_zeros(value: str | None) -> str | None:
+    return _LEADING_ZEROS_RE.sub("", value) if value else value
+
+
+def _pick(hits: tuple[Division, ...], *, city: str | None, province: str | None, hub: str) -> Division | None:
+    """The one division a name means in this context, or None when it stays ambiguous."""
+    if city:
+        scoped = [d for d in hits if city_code(d.code) == city]
+    elif province:
+        scoped = [d for d in hits if d.code[:2] == province[:2]]
+    else:
+        scoped = [d for d in hits if city_code(d.code) == hub] or list(hits)
+    current = [d for d in scoped if d.current] or scoped
+    return current[0] if len({d.code for d in current}) == 1 else None
+
+
+class _Reader:
+    """One pass over a prepared address text; fills a dict of components."""
+
+    def __init__(self, text: str, hub_city: str, table: DivisionTable) -> None:
+        self.text, self.pos, self.hub, self.table = text, 0, hub_city, table
+        self.out: dict[str, str | None] = dict.fromkeys((*COMPONENTS, "extra"))
+        self.codes: dict[str, str | None] = {"province": None, "city": None, "district": None}
+
+    def read(self) -> None:
+        self._province()
+        self._city()
+        self._district()
+        self._local()
+        self._tail(self.text[self.pos :])
+
+    # administrative levels come from the reference table
+    def _follows(self, pos: int, prefix: str) -> bool:
+        for level in ("city", "county"):
+            hit = self.table.match(self.text, pos, level)
+            if hit and any(d.code.startswith(prefix) for d in hit[1]):
+                return True
+        return False
+
+    def _province(self) -> None:
+        hit = self.table.match(self.text, 0, "province")
+        if hit is None:
+            return
+        name, found = hit
+        division = found[0]
+        end = len(name)
+        if name != division.name and not self._follows(end, division.code[:2]):
+            return  # a bare 浙江 not followed by one of its cities is not a province
+        self.out["province"], self.codes["province"], self.pos = division.name, division.code, end
+
+    def _city(self) -> None:
+        hit = self.table.match(self.text, self.pos, "city")
+        province = self.codes["province"]
+        if hit is not None:
+            name, found = hit
+            scoped = [d for d in found if not province or d.code[:2] == province[:2]]
+            if scoped:
+                division, end = scoped[0], self.pos + len(name)
+                if name == division.name or province or self._follows(end, division.code[:4]):
+                    self.out["city"], self.codes["city"], self.pos = division.name, division.code, end
+                    if self.text.startswith("区", self.pos) and _CITY_AREA_RE.match(self.text, self.pos):
+                        self.pos += 1  # 杭州市区: the urban area, no district named
+                    return
+        if province and province[:2] in ("11", "12", "31", "50"):
+            self.out["city"], self.codes["city"] = self.out["province"], province[:2] + "0100"
+
+    def _district(self) -> None:
+        hit = self.table.match(self.text, self.pos, "county")
+        if hit is not None:
+            name, found = hit
+            explicit = self.codes["city"] or self.codes["province"]
+            division = _pick(found, city=self.codes["city"], province=self.codes["province"], hub=self.hub)
+            in_hub = division is not None and city_code(division.code) == self.hub
+            # with a city or province named, only its own districts; else the hub's, or any
+            # unambiguous 3+ character name (2-character ones like 东区 are too often estate parts)
+            if (division is not None and (explicit or in_hub or len(name) > 2)) or (
+                division is None and not explicit and len(name) > 2
+            ):
+                self.out["district"], self.pos = name, self.pos + len(name)
+                self.codes["district"] = division.code if division is not None else None
+                return
+        m = _ZONE_RE.match(self.text, self.pos)
+        if m:
+            self.out["district"], self.pos = m.group(), m.end()
+
+    # street, community, road, group, number: by their marker characters, in writing order
+    def _local(self) -> None:
+        text, level = self.text, 0
+        while self.pos < len(text):
+            pos = self.pos
+            if level < 1 and (m := _STREET_RE.match(text, pos)):
+                self.out["street"], level = m.group(), 1
+            elif level < 2 and (m := _COMMUNITY_RE.match(text, pos)) and not _is_estate_village(m.group()):
+                self.out["community"], level = m.group(1) + _COMMUNITY_CANON.get(m.group(2), m.group(2)), 2
+            elif level <= 3 and (m := _ROAD_RE.match(text, pos)):
+                self.out["road"] = (self.out["road"] or "") + m.group() if level == 3 else m.group()
+                level = 3
+            elif 2 <= level < 4 and self.out["community"] and (m := _GROUP_RE.match(text, pos)):
+                self.out["road"], level = (self.out["road"] or "") + m.group(), 4
+            elif level < 5 and (m := _NUMBER_RE.match(text, pos)):
+                self.out["number"], level = m.group(1) or (m.group(2) + "弄"), 5
+            elif level == 3 and (m := _BARE_NUMBER_RE.match(text, pos)):
+                self.out["number"], level = m.group(1), 5
+            else:
+                return
+            self.pos = m.end()
+
+    def _tail(self, tail: str) -> None:
+        while note := _TRAILING_LETTERS_RE.search(tail) or _TRAILING_NOTE_RE.search(tail):
+            self.out["extra"], tail = note.group() + (self.out["extra"] or ""), tail[: note.start()]
+        m = _SHORTHAND3_RE.search(tail) or _SHORTHAND2_RE.search(tail) or _TAIL_RE.search(tail)
+        assert m is not None  # _TAIL_RE matches the empty string at the end
+        parts = m.groupdict()
+        rest = tail[: m.start()]
+        b, u, f, r = parts.get("b"), parts.get("u"), parts.get("f"), parts.get("r")
+        if r and not parts.get("rm", "室") and not any(ch.isdigit() for ch in r):
+            self.out["extra"], r = r + (self.out["extra"] or ""), None  # stray letters, not a room
+        if r and not parts.get("rm", "室") and not (b or u or f):
+            # a bare trailing number: a house number after a road, a building inside an estate
+            if rest or not self.out["road"] or self.out["number"]:
+                b, r = r, None
+            else:
+                self.out["number"], r = r, None
+        elif r and parts.get("rm") == "号" and not (b or u or f):
+            if self.out["number"] or rest:
+                b, r = r, None
+            else:
+                self.out["number"], r = r, None
+        for name, value in (("building", b), ("unit", u), ("floor", f), ("room", r)):
+            self.out[name] = _strip_zeros(value)
+        if rest:
+            self.out["estate"] = rest
+
+
+def _is_estate_village(text: str) -> bool:
+    """朝晖新村 is a housing estate, not a village (新村村 is a village)."""
+    return text.endswith("新村") and not text.endswith("新村村")
+
+
+def _fill(out: dict[str, str | None], codes: dict[str, str | None], hub: str, table: DivisionTable) -> tuple[str, ...]:
+    """Province/city/district from the reference table where the text leaves them out."""
+    inferred: list[str] = []
+    if codes["district"] and not codes["city"]:
+        codes["city"] = city_code(codes["district"])
+    named_place = codes["city"] or codes["province"] or out["district"]
+    if not named_place and any(out[name] for name in COMPONENTS[3:]):
+        codes["city"] = hub  # nothing else named: the hub's own city
+    if codes["city"] and not out["district"]:
+        found = table.street_district(codes["city"], out["street"])
+        if found:
+            codes["district"], out["district"] = found, table.name_of(found)
+            inferred.append("district")
+    anchor = codes["city"] or codes["district"]
+    if anchor and not codes["province"]:
+        codes["province"] = province_code(anchor)
+    for level in ("province", "city"):
+        code = codes[level]
+        if code and not out[level]:
+            out[level] = table.name_of(code)
+            inferred.append(level)
+    return tuple(name for name in COMPONENTS if name in inferred)
+
+
+def canonical_text(parts: dict[str, str | None]) -> str:
+    """Deterministic text of the components, in writing order with unified markers."""
+    out = [parts["province"] or ""]
+    if parts["city"] != parts["province"]:
+        out.append(parts["city"] or "")
+    out += [parts["district"] or "", parts["street"] or "", parts["community"] or "", parts["road"] or ""]
+    number = parts["number"]
+    if number:
+        out.append(number if number.endswith("弄") else number + "号")
+    out.append(parts["estate"] or "")
+    for name, marker in (("building", "幢"), ("unit", "单元"), ("floor", "层"), ("room", "室")):
+        if parts[name]:
+            out.append(parts[name] + marker)  # type: ignore[operator]
+    return "".join(out)
+
+
+@lru_cache(maxsize=1 << 17)
+def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress | None:
+    """Parse a free-text address; ``city_code`` is the hub's city (fills an omitted province/city)."""
+    if raw is None:
+        return None
+    text = _prepare(raw)
+    if not text:
+        return None
+    table = divisions()
+    reader = _Reader(text, city_code, table)
+    reader.read()
+    out, codes = reader.out, reader.codes
+    structured = any(out[name] for name in COMPONENTS if name != "estate") or (
+        out["estate"] is not None and _ESTATE_SUFFIX_RE.search(out["estate"]) is not None
+    )
+    if not structured:
+        return ParsedAddress(extra=text, canonical=text)
+    inferred = _fill(out, codes, city_code, table)
+    return ParsedAddress(
+        **out,
+        province_code=codes["province"],
+        city_code=codes["city"],
+        district_code=codes["district"],
+        inferred=inferred,
+        canonical=canonical_text(out),
+    )
+
+
+# --- comparison ---------------------------------------------------------------------------------
+
+_TEXT_PARTS = ("street", "community", "road", "estate")
+_WEIGHTS = {
+    "district": 1.0, "street": 0.5, "community": 0.5, "road": 2.0, "number": 2.0, "estate": 1.5,
+    "building": 1.5, "unit": 1.0, "floor": 0.5, "room": 1.5,
+}  # fmt: skip
+
+
+def _comparable(address: ParsedAddress, name: str) -> str | None:
+    value: str | None = getattr(address, name)
+    if value is None:
+        return None
+    if name == "district":
+        return _current_district(address) or value
+    if name == "street":
+        return _STREET_BASE_RE.sub("", value) or value
+    if name == "community":
+        return _COMMUNITY_BASE_RE.sub("", value) or value
+    if name == "estate":
+        return value.removesuffix("小区") or value
+    return value
+
+
+def addresses_compatible(a: ParsedAddress | None, b: ParsedAddress | None) -> bool:
+    """Known components agree and none conflict, and they share a road, estate or community.
+
+    A component missing on one side (a district left out, no room) is compatible; two addresses
+    with nothing locating in common are not, since agreement on nothing identifies no place.
+    """
+    if a is None or b is None:
+        return False
+    if a.city_code and b.city_code and a.city_code != b.city_code:
+        return False
+    shared = False
+    for name in ("district", *COMPONENTS[3:]):
+        va, vb = _comparable(a, name), _comparable(b, name)
+        if va is None or vb is None:
+            continue
+        if va != vb:
+            return False
+        shared = shared or name in ("road", "estate", "community")
+    return shared
+
+
+def address_similarity(a: ParsedAddress | None, b: ParsedAddress | None) -> float:
+    """Weighted agreement of the components both sides know, in [0, 1]; one-sided ones cost a little."""
+    if a is None or b is None:
+        return 0.0
+    if a.city_code and b.city_code and a.city_code != b.city_code:
+        return 0.0
+    score = total = 0.0
+    for name, weight in _WEIGHTS.items():
+        va, vb = _comparable(a, name), _comparable(b, name)
+        if va is None and vb is None:
+            continue
+        if va is None or vb is None:
+            total += weight * 0.25
+            continue
+        total += weight
+        if va == vb:
+            score += weight
+        elif name in _TEXT_PARTS:
+            score += weight * ratio(va, vb) / 100.0 * 0.8
+    if total == 0.0:
+        if a.extra and b.extra:
+            return ratio(a.extra, b.extra) / 100.0
+        return 0.0
+    return score / total
+
+
+#: Field names, for callers that iterate (e.g. survivorship of address components).
+FIELD_NAMES = tuple(f.name for f in fields(ParsedAddress))
