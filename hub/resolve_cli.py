@@ -23,6 +23,7 @@ import typer
 
 from connectors.formats import ParsedRow, detect_source, read_file
 from hub.engine.mentions import record_ref
+from hub.engine.policy import load_policy
 from hub.engine.resolver import Resolution, Resolver
 from hub.errors import HubError
 from hub.settings import load_settings
@@ -122,9 +123,12 @@ def _write_jsonl(handle: TextIO, rows: Iterator[dict[str, Any]]) -> int:
     return count
 
 
-def run_resolve(files: list[Path], city: str | None) -> tuple[Resolver, list[RowOutcome], Resolution]:
+def run_resolve(
+    files: list[Path], city: str | None, policy_path: Path | None = None
+) -> tuple[Resolver, list[RowOutcome], Resolution]:
     settings = load_settings(**({"city_code": city} if city else {}))
-    resolver = Resolver(settings.city_code, settings.citizen_id_key.get_secret_value().encode("utf-8"))
+    policy = load_policy(policy_path) if policy_path else None
+    resolver = Resolver(settings.city_code, settings.citizen_id_key.get_secret_value().encode("utf-8"), policy)
     outcomes = list(feed(resolver, expand_inputs(files)))
     return resolver, outcomes, resolver.resolve()
 
@@ -138,10 +142,12 @@ def register(app: typer.Typer) -> None:
         masters: Annotated[Path | None, typer.Option("--masters", help="Also write master citizens")] = None,
         conflicts: Annotated[Path | None, typer.Option("--conflicts", help="Also write data-quality conflicts")]
         = None,
+        policy: Annotated[Path | None, typer.Option("--policy", help="Resolution policy file (policy.toml)")]
+        = None,
     ) -> None:
         """Resolve department exports into master records, in-process (the batch driver of the engine)."""
         started = time.perf_counter()
-        _, outcomes, resolution = run_resolve(files, city)
+        _, outcomes, resolution = run_resolve(files, city, policy)
         with out.open("w", encoding="utf-8") as handle:
             written = _write_jsonl(handle, (output_line(o, resolution) for o in outcomes))
         if masters is not None:
@@ -209,3 +215,26 @@ def _conflict_row(conflict: Any) -> dict[str, Any]:
 
     return {"citizen_id": conflict.citizen_id, "field": conflict.field,
             "authoritative": side(conflict.authoritative), "contradicting": side(conflict.contradicting)}
+
+
+def register_weights(app: typer.Typer) -> None:
+    weights_app = typer.Typer(no_args_is_help=True, help="Match weights (m/u) of the resolution policy.")
+    app.add_typer(weights_app, name="weights")
+
+    @weights_app.command("estimate")
+    def estimate_weights(
+        files: Annotated[list[Path], typer.Argument(help="Department exports to learn from")],
+        out: Annotated[Path, typer.Option("--out", help="Policy file to write (policy.toml shape)")],
+        city: Annotated[str | None, typer.Option("--city")] = None,
+    ) -> None:
+        """Estimate m/u weights by EM over the blocking's candidate pairs and write a policy file."""
+        from hub.engine.weights import comparison_vectors, estimate, render_policy
+
+        settings = load_settings(**({"city_code": city} if city else {}))
+        resolver = Resolver(settings.city_code, settings.citizen_id_key.get_secret_value().encode("utf-8"))
+        for _ in feed(resolver, expand_inputs(files)):
+            pass
+        vectors = comparison_vectors(resolver.state, resolver.policy)
+        weights, share = estimate(vectors, resolver.policy.match.weights)
+        out.write_text(render_policy(resolver.policy, weights, share, len(vectors)), encoding="utf-8")
+        typer.echo(f"estimated weights from {len(vectors)} candidate pairs (match share {share:.3f}) -> {out}")
