@@ -17,7 +17,7 @@ from hub.infra.jdk import Jdk, parse_major
 from hub.infra.kafka import log4j2_properties, new_cluster_id, server_properties
 from hub.infra.maven import slf4j_binding_for
 from hub.infra.redis_server import redis_conf
-from hub.infra.registry import application_properties, choose_version
+from hub.infra.registry import application_properties, choose_version, storage_ready
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +123,18 @@ def test_registry_config_uses_kafkasql_on_our_broker_and_allows_deletes(tmp_path
     assert props["quarkus.management.port"] == "18082"
     for kind in ("group", "artifact", "artifact-version"):
         assert props[f"apicurio.rest.deletion.{kind}.enabled"] == "true"
+
+
+def test_registry_is_ready_only_once_its_storage_is() -> None:
+    def body(storage: str, overall: str = "DOWN") -> dict[str, object]:
+        checks = [{"name": "ResponseTimeoutReadinessCheck", "status": "DOWN"}]
+        checks.append({"name": "PersistenceSimpleReadinessCheck", "status": storage})
+        return {"status": overall, "checks": checks}
+
+    assert storage_ready(body("UP"))  # a flapping response-time check does not count
+    assert not storage_ready(body("DOWN", overall="UP"))
+    assert storage_ready({"status": "UP", "checks": []})
+    assert not storage_ready(["unexpected"])
 
 
 def test_registry_version_follows_the_newest_jdk() -> None:

@@ -31,9 +31,7 @@ def up_command() -> None:
 
 @infra_app.command("down")
 def down_command(
-    wipe: bool = typer.Option(
-        False, "--wipe", help="Also delete the local data (Kafka log, Redis files, logs)."
-    ),
+    wipe: bool = typer.Option(False, "--wipe", help="Also delete the local data (Kafka log, Redis files, logs)."),
 ) -> None:
     """Stop the services `hub infra up` started (by pid: SIGTERM, wait, then SIGKILL)."""
     cfg = load_infra_config()
@@ -50,9 +48,7 @@ def status_command(
     cfg = load_infra_config()
     statuses = stack.status(cfg)
     if as_json:
-        payload = {
-            s.name: {"address": s.address, "up": s.up, "pid": s.pid, "log": str(s.log)} for s in statuses
-        }
+        payload = {s.name: {"address": s.address, "up": s.up, "pid": s.pid, "log": str(s.log)} for s in statuses}
         typer.echo(json.dumps(payload, indent=2))
     else:
         typer.echo(f"{'SERVICE':<9} {'STATE':<5} {'PID':<8} ADDRESS")

@@ -97,9 +97,7 @@ class InfraConfig(BaseSettings):
     kafka_version: str = "4.3.1"
     log4j_version: str = "2.25.3"
     registry_version: str = Field(default="3.3.3", description="needs Java 21+")
-    registry_fallback_version: str = Field(
-        default="3.0.9", description="Java 17 build, used without a 21+ JDK"
-    )
+    registry_fallback_version: str = Field(default="3.0.9", description="Java 17 build, used without a 21+ JDK")
     registry_min_java: int = 21
     kafka_min_java: int = 17
 
@@ -193,8 +191,7 @@ def load_infra_config(**overrides: object) -> InfraConfig:
         return InfraConfig(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            (f"HUB_INFRA__{'__'.join(str(p) for p in err['loc']).upper()}: " if err["loc"] else "")
-            + err["msg"]
+            (f"HUB_INFRA__{'__'.join(str(p) for p in err['loc']).upper()}: " if err["loc"] else "") + err["msg"]
             for err in exc.errors()
         )
         raise SettingsError(f"invalid infra settings: {problems}") from None

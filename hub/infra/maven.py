@@ -29,9 +29,7 @@ def mvn_executable() -> str:
     return found
 
 
-def run_mvn(
-    pom: Path, goals: Sequence[str], properties: dict[str, str], *, cwd: Path, timeout: float
-) -> None:
+def run_mvn(pom: Path, goals: Sequence[str], properties: dict[str, str], *, cwd: Path, timeout: float) -> None:
     """Run Maven in batch mode; a failure becomes an InfraError that quotes Maven's own error lines."""
     argv = [mvn_executable(), "-B", "-q", "-f", str(pom), *goals]
     argv += [f"-D{key}={value}" for key, value in properties.items()]
@@ -49,11 +47,7 @@ def slf4j_binding_for(jar_names: Sequence[str]) -> str:
     """The log4j2 binding that matches the slf4j-api jar on a classpath (1.7.x vs 2.x use different ones)."""
     for name in jar_names:
         if name.startswith("slf4j-api-"):
-            return (
-                "log4j-slf4j2-impl"
-                if name.removeprefix("slf4j-api-").startswith("2.")
-                else "log4j-slf4j-impl"
-            )
+            return "log4j-slf4j2-impl" if name.removeprefix("slf4j-api-").startswith("2.") else "log4j-slf4j-impl"
     raise InfraError("no slf4j-api jar among the Kafka runtime jars; cannot pick a log4j2 binding")
 
 

@@ -168,9 +168,7 @@ def exclusive_lock(path: Path, *, timeout: float) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise InfraError(
-                        f"another `hub infra` command holds {path} for over {timeout:.0f} s"
-                    ) from None
+                    raise InfraError(f"another `hub infra` command holds {path} for over {timeout:.0f} s") from None
                 time.sleep(0.2)
         try:
             yield

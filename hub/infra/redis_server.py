@@ -76,9 +76,7 @@ class Redis(Service):
             (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if Path(p).is_file()), None
         )
         if server is None:
-            raise InfraError(
-                "redis-server is not installed; run `bash scripts/setup.sh` (Debian package redis-server)"
-            )
+            raise InfraError("redis-server is not installed; run `bash scripts/setup.sh` (Debian package redis-server)")
         self.folder.mkdir(parents=True, exist_ok=True)
         conf = self.folder / "redis.conf"
         conf.write_text(redis_conf(host=self.cfg.host, port=self.cfg.redis_port, data_dir=self.folder))

@@ -22,6 +22,7 @@ from hub.infra.service import Launch, Service
 JOURNAL_TOPIC = "_registry-journal"
 SNAPSHOTS_TOPIC = "_registry-snapshots"
 EVENTS_TOPIC = "_registry-events"
+STORAGE_CHECK = "PersistenceSimpleReadinessCheck"
 
 
 def choose_version(cfg: InfraConfig, jdks: Sequence[jdk.Jdk]) -> tuple[str, jdk.Jdk]:
@@ -34,17 +35,28 @@ def choose_version(cfg: InfraConfig, jdks: Sequence[jdk.Jdk]) -> tuple[str, jdk.
     else:
         usable = sorted(jdks, reverse=True)
     if not usable:
-        raise InfraError(
-            f"no Java runtime found (JAVA_HOME, PATH, {cfg.jvm_dir}); run `bash scripts/setup.sh`"
-        )
+        raise InfraError(f"no Java runtime found (JAVA_HOME, PATH, {cfg.jvm_dir}); run `bash scripts/setup.sh`")
     best = usable[0]
     if best.major >= cfg.registry_min_java:
         return cfg.registry_version, best
     if best.major >= 17:
         return cfg.registry_fallback_version, best
-    raise InfraError(
-        f"Apicurio Registry needs Java 17+ (21+ for {cfg.registry_version}); newest found: {best}"
-    )
+    raise InfraError(f"Apicurio Registry needs Java 17+ (21+ for {cfg.registry_version}); newest found: {best}")
+
+
+def storage_ready(health: object) -> bool:
+    """Whether a /health/ready body says the storage finished replaying the journal.
+
+    The HTTP API opens before KafkaSQL has replayed its journal, and answers from a partial
+    store meanwhile; the storage readiness check turns UP only once the replay is done. Other
+    checks (response-time windows) may flap under load, so they do not count.
+    """
+    if not isinstance(health, dict):
+        return False
+    for check in health.get("checks") or []:
+        if isinstance(check, dict) and check.get("name") == STORAGE_CHECK:
+            return check.get("status") == "UP"
+    return health.get("status") == "UP"
 
 
 def application_properties(cfg: InfraConfig, work_dir: Path) -> str:
@@ -91,11 +103,17 @@ class Registry(Service):
     def listen_ports(self) -> list[int]:
         return [self.cfg.registry_port, self.cfg.management_port]
 
+    @property
+    def health_url(self) -> str:
+        return f"http://{self.cfg.host}:{self.cfg.management_port}/health/ready"
+
     def answers(self, timeout: float) -> bool:
-        """GET /subjects on the Confluent-compatible API returns 200."""
+        """GET /subjects on the Confluent-compatible API returns 200 and the storage is replayed."""
         try:
-            return httpx.get(f"{self.address}/subjects", timeout=timeout).status_code == 200
-        except httpx.HTTPError:
+            if httpx.get(f"{self.address}/subjects", timeout=timeout).status_code != 200:
+                return False
+            return storage_ready(httpx.get(self.health_url, timeout=timeout).json())
+        except (httpx.HTTPError, ValueError):
             return False
 
     def prepare(self) -> Launch:
