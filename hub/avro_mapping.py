@@ -54,8 +54,10 @@ class DepartmentEvent(BaseModel):
 
     @field_validator("source_updated_at", "ingested_at")
     @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return value if value.tzinfo is not None else value.replace(tzinfo=CST)
+    def _aware_millis(cls, value: datetime) -> datetime:
+        """Aware (CST when naive) and cut to milliseconds, the precision timestamp-millis keeps."""
+        value = value if value.tzinfo is not None else value.replace(tzinfo=CST)
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
     @model_validator(mode="after")
     def _envelope_matches_record(self) -> DepartmentEvent:

@@ -188,7 +188,10 @@ def fetch(settings: HubSettings, positions: Sequence[Delivered]) -> list[Message
     """Read back exactly the messages at these positions (in the same order)."""
     client = consumer(settings, f"hub-demo-{uuid.uuid4().hex[:8]}")
     try:
-        client.assign([TopicPartition(p.topic, p.partition, p.offset) for p in positions])
+        start: dict[tuple[str, int], int] = {}
+        for p in positions:
+            start[(p.topic, p.partition)] = min(p.offset, start.get((p.topic, p.partition), p.offset))
+        client.assign([TopicPartition(t, part, offset) for (t, part), offset in start.items()])
         wanted = {(p.topic, p.partition, p.offset) for p in positions}
         got: dict[tuple[str, int, int], Message] = {}
         deadline = time.monotonic() + settings.request_timeout_s * 2
@@ -277,7 +280,7 @@ def _table(rows: Sequence[DemoRow]) -> str:
         for r in rows
     ]
     widths = [max(_width(c[i]) for c in [header, *cells]) for i in range(len(header))]
-    lines = ["  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)) for row in [header, *cells]]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip() for row in [header, *cells]]
     return "\n".join(lines)
 
 

@@ -230,6 +230,18 @@ class SchemaRegistry:
         )
         return found if isinstance(found, str) else None
 
+    def delete_subject(self, subject: str) -> bool:
+        """Delete a subject (soft, then permanent); False when the registry has deletes disabled."""
+        try:
+            self._call(f"delete {subject}", lambda: self._client.delete_subject(subject))
+            self._call(f"purge {subject}", lambda: self._client.delete_subject(subject, permanent=True))
+        except RegistryRequestError:
+            return False
+        with self._lock:
+            for key in [k for k in self._ids if k[0] == subject]:
+                del self._ids[key]
+        return True
+
     def state(self, subject: str) -> SubjectState:
         versions = self.versions(subject)
         latest_id = self.version_id(subject, versions[-1]) if versions else None

@@ -358,3 +358,11 @@ def test_silent_registry_times_out_instead_of_hanging() -> None:
 def test_every_event_model_field_is_in_the_envelope() -> None:
     envelope = [f["name"] for f in schema_catalog.latest("envelope").parsed_json()["fields"]]
     assert [*envelope, "record"] == list(DepartmentEvent.model_fields)
+
+
+def test_envelope_times_keep_the_milliseconds_the_wire_keeps() -> None:
+    ingested = datetime(2024, 6, 1, 12, 0, 0, 123456, tzinfo=CST)
+    event = event_for(sample_records()[0], city_code="330100", ingested_at=ingested)
+    assert event.ingested_at.microsecond == 123000
+    naive = event.model_copy(update={"ingested_at": datetime(2024, 6, 1, 12, 0)})
+    assert DepartmentEvent.model_validate(naive.model_dump()).ingested_at.tzinfo is not None
