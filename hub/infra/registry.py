@@ -137,6 +137,8 @@ class Registry(Service):
         argv = [
             str(java.java),
             f"-Xmx{self.cfg.registry_heap}",
+            # C1 only: starts in ~7 s instead of ~11 s on 2 cores; a local registry never needs C2's peak speed.
+            "-XX:TieredStopAtLevel=1",
             f"-Djava.io.tmpdir={work}",
             f"-Dhub.service={self.name}",
             "-jar",
