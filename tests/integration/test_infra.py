@@ -81,3 +81,16 @@ def test_registry_keeps_schemas_across_its_restart(infra: HubSettings) -> None:
         httpx.delete(f"{base}/subjects/{subject}", timeout=10)
         httpx.delete(f"{base}/subjects/{subject}", params={"permanent": "true"}, timeout=10)
     assert subject not in httpx.get(f"{base}/subjects", timeout=10).json()
+
+
+def test_registry_journal_is_never_expired(infra: HubSettings) -> None:
+    """The registry's only copy of its data is this topic: time or size retention would lose schemas."""
+    from confluent_kafka.admin import AdminClient, ConfigResource
+
+    from hub.infra.registry import JOURNAL_TOPIC
+
+    admin = AdminClient({"bootstrap.servers": infra.kafka_bootstrap})
+    resource = ConfigResource(ConfigResource.Type.TOPIC, JOURNAL_TOPIC)
+    config = admin.describe_configs([resource])[resource].result(timeout=10)
+    assert config["retention.ms"].value == "-1"
+    assert config["retention.bytes"].value == "-1"
