@@ -18,4 +18,5 @@ def register(app: typer.Typer) -> None:
     register_topics(app)
     register_demo(app)
     __import__("hub.resolve_cli", fromlist=["register"]).register(app)
+    __import__("processors.cli", fromlist=["register"]).register(app)
     __import__("hub.resolve_cli", fromlist=["register_weights"]).register_weights(app)

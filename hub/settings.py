@@ -65,6 +65,20 @@ class TopicPolicy(BaseModel):
     audit_retention_ms: int = 365 * 24 * 3600 * 1000
 
 
+class ProcessorSettings(BaseModel):
+    """The streaming processors (`hub process`): consumer group, internal topic, batch and buffer bounds."""
+
+    app_id: str = "citizen-hub-processors"  # faust app id = consumer group
+    resolve_topic: str = "hub.resolve.v1"  # internal, one partition: the engine's single writer
+    batch_max: int = Field(default=500, ge=1)
+    batch_within_s: float = Field(default=0.5, gt=0)
+    stream_buffer_maxsize: int = Field(default=1000, ge=1)
+    commit_interval_s: float = Field(default=1.0, gt=0)
+    web_port: int | None = None  # None: faust's web server is disabled; else bound to 127.0.0.1
+    redis_prefix: str = "hub:"
+    loglevel: str = "WARNING"
+
+
 class HubSettings(BaseSettings):
     """Everything that tells the hub where it runs and which city it serves."""
 
@@ -87,6 +101,7 @@ class HubSettings(BaseSettings):
     )
     topics: TopicNames = TopicNames()
     topic_policy: TopicPolicy = TopicPolicy()
+    processors: ProcessorSettings = ProcessorSettings()
 
     @field_validator("city_code")
     @classmethod

@@ -1,0 +1,205 @@
+"""The faust app behind `hub process`: stage 1 (standardise, any number of workers) and stage 2
+(resolve, one partition, so exactly one worker runs the engine at a time).
+
+Two stages make results independent of the number of workers: stage 1 is stateless, stage 2 is
+single-writer. Delivery is at-least-once (never exactly_once: faust-streaming's EOS has open
+bugs, see ../shared/notes/infra.md §3); every write is idempotent, so redelivery is harmless.
+
+Bounds: batches of at most `batch_max`, at most `stream_buffer_maxsize` messages buffered per
+partition; stage 2 awaits Kafka and Redis before taking the next batch, so a slow Redis slows
+consumption instead of growing memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import faust
+from faust.types import TP
+from redis.asyncio import Redis
+
+from hub.errors import RegistryUnavailableError
+from hub.registry import SchemaRegistry
+from hub.serde import TopicCodecs
+from hub.settings import SOURCES, HubSettings, state_dir
+from processors.errors import PoisonEventError
+from processors.resolve import ResolveStage
+from processors.standardise import Standardiser
+
+log = logging.getLogger("processors")
+T = TypeVar("T")
+
+#: Exit code when a batch could not be written: the process ends without committing its offsets.
+EX_SINK_FAILED = 75
+
+
+class Gate:
+    """Counts batches in flight, so a SIGTERM can wait for the current batch before stopping."""
+
+    def __init__(self) -> None:
+        self.busy = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def enter(self) -> None:
+        self.busy += 1
+        self.idle.clear()
+
+    def leave(self) -> None:
+        self.busy -= 1
+        if self.busy == 0:
+            self.idle.set()
+
+
+def _die(what: str, exc: BaseException) -> None:
+    """Exit at once without letting faust commit: the unwritten batch is redelivered on restart."""
+    log.critical("%s failed (%s: %s); exiting without committing", what, type(exc).__name__, exc)
+    logging.shutdown()
+    os._exit(EX_SINK_FAILED)
+
+
+async def _finish(work: Awaitable[None]) -> None:
+    """Run `work` to the end even if the agent is cancelled meanwhile (faust acks the batch after)."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
+
+
+def warm_up(settings: HubSettings, codecs: TopicCodecs) -> None:
+    """Look up every schema id the workers write with now, not in the middle of a batch."""
+    names = settings.topics
+    for topic in (names.master_citizen, names.master_address, names.master_organization, names.lifecycle,
+                  names.conflicts, *(names.dlq(s) for s in SOURCES)):
+        _ = codecs.serializer(topic).schema_id, codecs.serializer(topic, "key").schema_id
+    for source in SOURCES:
+        codecs.deserializer(names.dept(source))
+        codecs.deserializer(names.dept(source), "key")
+
+
+async def _patiently(decode: Callable[[], T], tries: int = 30) -> T:
+    """Decode, waiting out a registry that is briefly unreachable (decoding is safe to repeat)."""
+    for _ in range(tries - 1):
+        try:
+            return decode()
+        except RegistryUnavailableError as exc:
+            log.warning("registry unavailable, retrying: %s", exc)
+            await asyncio.sleep(1.0)
+    return decode()
+
+
+def build_app(settings: HubSettings, gate: Gate) -> faust.App:
+    p = settings.processors
+    datadir = state_dir() / "faust" / p.app_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    brokers = [f"kafka://{server.strip()}" for server in settings.kafka_bootstrap.split(",")]
+    app = faust.App(
+        p.app_id,
+        broker=brokers,
+        store="memory://",  # no tables: the engine state lives in Redis (see processors/restore.py)
+        processing_guarantee="at_least_once",
+        topic_replication_factor=settings.topic_policy.replication_factor,
+        topic_partitions=settings.topic_policy.partitions,
+        stream_buffer_maxsize=p.stream_buffer_maxsize,
+        broker_commit_interval=p.commit_interval_s,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=p.web_port is not None,
+        web_port=p.web_port or 6066,
+        web_bind="127.0.0.1",
+        datadir=str(datadir),
+        autodiscover=False,
+        producer_acks=-1,
+    )
+    registry = SchemaRegistry.from_settings(settings)
+    codecs = TopicCodecs(settings, registry)
+    standardiser = Standardiser(settings, codecs)
+    warm_up(settings, codecs)
+    redis = Redis.from_url(settings.redis_url)
+    resolve_topic = app.topic(p.resolve_topic, key_type=bytes, value_type=bytes,
+                              key_serializer="raw", value_serializer="raw", partitions=1)
+    dept_topic = app.topic(*[settings.topics.dept(s) for s in SOURCES], key_type=bytes, value_type=bytes,
+                           key_serializer="raw", value_serializer="raw")
+
+    async def send(topic: str, key: bytes | None, value: bytes | None) -> Awaitable[Any]:
+        return await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
+
+    stage = ResolveStage(settings, codecs, redis, send)
+    app.resolve_stage = stage  # type: ignore[attr-defined]
+
+    @app.agent(dept_topic, concurrency=1)
+    async def standardise(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            message = event.message
+            try:
+                record = await _patiently(partial(standardiser.decode, message.topic, message.value))
+            except PoisonEventError as poison:
+                topic, key, value = standardiser.dead_letter(
+                    message.topic, message.partition, message.offset, message.key, message.value, poison)
+                await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
+                log.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition,
+                            message.offset, poison.reason)
+                continue
+            except Exception as exc:  # registry or broker down: not the event's fault
+                _die("standardising an event", exc)
+            # faust flushes the producer before it commits the consumed offsets
+            await resolve_topic.send(key=f"{record.source}/{record.record_id}".encode(),
+                                     value=record.model_dump_json().encode("utf-8"))
+
+    @app.agent(resolve_topic, concurrency=1)
+    async def resolve(stream: faust.StreamT[bytes]) -> None:
+        async for batch in stream.take(p.batch_max, within=p.batch_within_s):
+            gate.enter()
+            try:
+                await _finish(stage.handle(list(batch)))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _die("writing a batch", exc)
+            finally:
+                gate.leave()
+
+    async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
+        if any(tp.topic == p.resolve_topic for tp in revoked):
+            stage.invalidate()
+
+    app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
+
+    return app
+
+
+class HubWorker(faust.Worker):
+    """A faust worker whose SIGTERM/SIGINT first lets the batch in flight finish, then stops (exit 0)."""
+
+    def __init__(self, app: faust.App, gate: Gate, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._gate = gate
+        self._draining = False
+        self._drain_task: asyncio.Future[None] | None = None
+
+    def _schedule_shutdown(self, signal: signal.Signals) -> None:
+        if self._draining:
+            return
+        self._draining = True
+        parent = super()._schedule_shutdown
+
+        async def drain() -> None:
+            await self._gate.idle.wait()
+            parent(signal)
+
+        self._drain_task = asyncio.ensure_future(drain(), loop=self.loop)
+
+
+def run(settings: HubSettings) -> None:
+    """Run the workers of this process until SIGTERM/SIGINT."""
+    gate = Gate()
+    app = build_app(settings, gate)
+    worker = HubWorker(app, gate, loglevel=settings.processors.loglevel, quiet=True)
+    worker.execute_from_commandline()

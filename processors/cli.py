@@ -1,0 +1,38 @@
+"""`hub process` (run the streaming workers) and `hub export masters` (dump the read model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hub.settings import load_settings
+
+
+def register(app: typer.Typer) -> None:
+    export = typer.Typer(help="Dump the Redis read model.", no_args_is_help=True)
+    app.add_typer(export, name="export")
+
+    @app.command("process")
+    def process(
+        app_id: Annotated[str | None, typer.Option("--app-id", help="faust app id = consumer group")] = None,
+    ) -> None:
+        """Run the streaming processors until SIGTERM (which finishes the batch, commits and exits 0)."""
+        from processors.app import run
+        from processors.setup import prepare
+
+        settings = load_settings()
+        if app_id:
+            settings = settings.model_copy(
+                update={"processors": settings.processors.model_copy(update={"app_id": app_id})})
+        prepare(settings)
+        run(settings)
+
+    @export.command("masters")
+    def masters(out: Annotated[Path, typer.Option("--out", help="JSON lines, one master citizen each")]) -> None:
+        """Master citizens from Redis, in the shape and order of `hub resolve --masters`."""
+        from processors.export import export_masters
+
+        count = export_masters(load_settings(), out)
+        typer.echo(f"exported {count} master citizens", err=True)

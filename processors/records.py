@@ -1,0 +1,43 @@
+"""Department records as JSON: the value of hub.resolve.v1 and of the engine state kept in Redis.
+
+JSON of the pydantic model round-trips exactly (the engine's content hash is taken over the same
+JSON), so a record restored from Redis orders and resolves like the one that was first applied.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from connectors.records import RECORD_TYPES, DepartmentRecord
+from hub.engine.mentions import OrgMention
+from processors.errors import CorruptStateError
+
+
+def record_to_json(record: DepartmentRecord) -> bytes:
+    return record.model_dump_json().encode("utf-8")
+
+
+def record_from_json(data: bytes | str) -> DepartmentRecord:
+    """The typed record back from its JSON; the `source` field chooses the model."""
+    try:
+        values: Any = orjson.loads(data)
+        model = RECORD_TYPES[str(values["source"])]
+        return model.model_validate(values)
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValidationError) as exc:
+        raise CorruptStateError(f"stored department record cannot be read ({type(exc).__name__})") from None
+
+
+def org_to_json(org: OrgMention) -> bytes:
+    return orjson.dumps({"credit_code": org.credit_code, "code_valid": org.code_valid,
+                         "name": org.name, "name_key": org.name_key})
+
+
+def org_from_json(data: bytes | str) -> OrgMention:
+    try:
+        v: Any = orjson.loads(data)
+        return OrgMention(v["credit_code"], bool(v["code_valid"]), v["name"], v["name_key"])
+    except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        raise CorruptStateError(f"stored organisation mention cannot be read ({type(exc).__name__})") from None

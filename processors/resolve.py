@@ -1,0 +1,233 @@
+"""Stage 2: the single writer. Applies batches of records to the engine and writes what changed.
+
+Order of writes per batch: Kafka outputs first (awaited until acknowledged), then one Redis
+MULTI/EXEC holding both the read model and the engine state. If the worker dies between the two,
+the batch is redelivered to an engine rebuilt from Redis (which does not have it yet), so the
+Kafka outputs are produced again (compacted topics, content-derived ids: duplicates are harmless).
+Had Redis been written first, a redelivered batch would change nothing and its outputs would be
+lost. The offsets are committed by faust only after `handle` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from hub.engine.mentions import record_ref
+from hub.engine.resolver import Changes, Resolver
+from hub.engine.survivorship import MasterCitizen
+from hub.serde import TopicCodecs
+from hub.settings import HubSettings
+from processors import outputs
+from processors.errors import SinkError
+from processors.readmodel import BatchWrite, RedisKeys, index_keys, master_json, write_batch
+from processors.records import org_to_json, record_from_json, record_to_json
+from processors.restore import rebuild
+
+log = logging.getLogger("processors.resolve")
+
+#: Sends one message, returning an awaitable that resolves when the broker acknowledged it.
+Send = Callable[[str, bytes | None, bytes | None], Awaitable[Awaitable[Any]]]
+Message = tuple[str, bytes | None, bytes | None]
+
+
+@dataclass
+class Mirrors:
+    """Reverse maps the master address/organisation records need (rebuilt with the engine)."""
+
+    place_of_text: dict[str, str] = field(default_factory=dict)
+    texts_of_place: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    residents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    org_of_key: dict[str, str] = field(default_factory=dict)
+    keys_of_org: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def of(cls, resolver: Resolver) -> Mirrors:
+        m = cls()
+        m.move_places(resolver.current.place_of_text)
+        m.move_orgs(resolver.current.organization_of_key)
+        for cid, master in resolver.current.masters.items():
+            aid = master.value("address_id")
+            if aid:
+                m.residents[str(aid)].add(cid)
+        return m
+
+    def move_places(self, changed: dict[str, str]) -> set[str]:
+        touched: set[str] = set()
+        for text, pid in changed.items():
+            old = self.place_of_text.get(text)
+            if old is not None:
+                self.texts_of_place[old].discard(text)
+                touched.add(old)
+            self.place_of_text[text] = pid
+            self.texts_of_place[pid].add(text)
+            touched.add(pid)
+        return touched
+
+    def move_orgs(self, changed: dict[str, str]) -> set[str]:
+        touched: set[str] = set()
+        for key, oid in changed.items():
+            old = self.org_of_key.get(key)
+            if old is not None:
+                self.keys_of_org[old].discard(key)
+                touched.add(old)
+            self.org_of_key[key] = oid
+            self.keys_of_org[oid].add(key)
+            touched.add(oid)
+        return touched
+
+    def move_resident(self, cid: str, old: MasterCitizen | None, new: MasterCitizen | None) -> set[str]:
+        before = old.value("address_id") if old else None
+        after = new.value("address_id") if new else None
+        if before == after:
+            return set()
+        if before:
+            self.residents[str(before)].discard(cid)
+        if after:
+            self.residents[str(after)].add(cid)
+        return {str(a) for a in (before, after) if a}
+
+
+class ResolveStage:
+    """Owns the engine while this worker owns the partition of hub.resolve.v1."""
+
+    def __init__(self, settings: HubSettings, codecs: TopicCodecs, redis: Redis, send: Send,
+                 *, attempts: int = 5) -> None:
+        self.settings = settings
+        self.codecs = codecs
+        self.redis = redis
+        self.send = send
+        self.attempts = attempts
+        self.keys = RedisKeys(settings.processors.redis_prefix)
+        self.secret = settings.citizen_id_key.get_secret_value().encode("utf-8")
+        self.resolver: Resolver | None = None
+        self.mirrors = Mirrors()
+        self.events = 0
+
+    def invalidate(self) -> None:
+        """Forget the engine (partition revoked): another worker may change the state meanwhile."""
+        self.resolver = None
+
+    async def _engine(self) -> Resolver:
+        if self.resolver is None:
+            self.resolver = await rebuild(self.redis, self.keys, self.settings.city_code, self.secret)
+            self.mirrors = Mirrors.of(self.resolver)
+        return self.resolver
+
+    async def handle(self, values: list[bytes]) -> None:
+        """Apply one batch and write its changes; returns only once Kafka and Redis acknowledged."""
+        resolver = await self._engine()
+        records = [record_from_json(v) for v in values]
+        state = resolver.state
+        old_masters = dict(resolver.current.masters)
+        n_texts, n_orgs = len(state.addresses), len(state.organizations)
+        changes = resolver.apply(records)
+        new_texts = list(islice(reversed(state.addresses), len(state.addresses) - n_texts))
+        new_orgs = list(islice(reversed(state.organizations), len(state.organizations) - n_orgs))
+
+        plan = BatchWrite()
+        for record in records:
+            ref = record_ref(record.source, record.record_id)
+            plan.records[ref] = record_to_json(state.latest[ref].record)
+        plan.texts = set(new_texts)
+        plan.org_mentions = {k: org_to_json(state.organizations[k]) for k in new_orgs}
+        retired = self._retired(changes, old_masters, resolver)
+        messages = self._messages(resolver, changes, old_masters, retired)
+        for cid, master in changes.masters.items():
+            plan.masters[cid] = master_json(master)
+            plan.move(cid, index_keys(old_masters.get(cid), self.keys, self.secret),
+                      index_keys(master, self.keys, self.secret))
+        for old in retired:
+            plan.retired[old] = changes.redirects.get(old)
+            plan.move(old, index_keys(old_masters.get(old), self.keys, self.secret), set())
+        plan.places = dict(changes.places)
+        plan.orgs = dict(changes.organizations)
+        for key, oid in changes.organizations.items():
+            org = state.organizations.get(key)
+            if org is not None and org.credit_code and org.code_valid:
+                plan.credit[org.credit_code] = oid
+        await self._with_retries("Kafka", lambda: self._produce(messages))
+        await self._with_retries("Redis", lambda: write_batch(self.redis, self.keys, plan))
+        self.events += len(values)
+
+    @staticmethod
+    def _retired(changes: Changes, old: dict[str, MasterCitizen], resolver: Resolver) -> set[str]:
+        gone = set(changes.redirects)
+        for event in changes.lifecycle:
+            gone.update(event.old_ids)
+        return {cid for cid in gone if cid in old and cid not in resolver.current.masters}
+
+    def _messages(self, resolver: Resolver, changes: Changes, old_masters: dict[str, MasterCitizen],
+                  retired: set[str]) -> list[Message]:
+        topics, city, state = self.settings.topics, self.settings.city_code, resolver.state
+        m = self.mirrors
+        out: list[Message] = []
+
+        def put(topic: str, key: str, datum: dict[str, Any] | None) -> None:
+            value = None if datum is None else self.codecs.serializer(topic)(datum)
+            out.append((topic, self.codecs.serializer(topic, "key")(key), value))
+
+        places = m.move_places(changes.places)
+        orgs = m.move_orgs(changes.organizations)
+        for cid in sorted(changes.masters):
+            master = changes.masters[cid]
+            places |= m.move_resident(cid, old_masters.get(cid), master)
+            updated = outputs.latest_time(state.latest[r].record.updated_at for r in master.records
+                                          if r in state.latest)
+            put(topics.master_citizen, cid, outputs.citizen_datum(master, city, updated))
+        for cid in sorted(retired):
+            places |= m.move_resident(cid, old_masters.get(cid), None)
+            put(topics.master_citizen, cid, None)  # tombstone; the redirect is in Redis and the lifecycle
+        for pid in sorted(places):
+            texts = m.texts_of_place.get(pid)
+            if not texts:
+                put(topics.master_address, pid, None)
+                continue
+            parsed = outputs.most_complete(state.addresses, texts)
+            put(topics.master_address, pid, outputs.address_datum(pid, city, parsed, m.residents.get(pid, ())))
+        for oid in sorted(orgs):
+            keys = m.keys_of_org.get(oid)
+            if not keys:
+                put(topics.master_organization, oid, None)
+                continue
+            mentions = [state.organizations[k] for k in sorted(keys) if k in state.organizations]
+            put(topics.master_organization, oid, outputs.organization_datum(oid, city, mentions))
+        for event in changes.lifecycle:
+            when = outputs.latest_time(state.latest[r].record.updated_at for r in event.moved_refs
+                                       if r in state.latest)
+            put(topics.lifecycle, event.new_id, outputs.lifecycle_datum(event, city, when))
+        for conflict in changes.conflicts:
+            put(topics.conflicts, conflict.citizen_id, outputs.conflict_datum(conflict, city))
+        return out
+
+    async def _produce(self, messages: list[Message]) -> None:
+        pending = [await self.send(topic, key, value) for topic, key, value in messages]
+        await asyncio.gather(*pending)
+
+    async def _with_retries(self, what: str, write: Callable[[], Awaitable[None]]) -> None:
+        delay = 0.2
+        for attempt in range(1, self.attempts + 1):
+            try:
+                await write()
+                return
+            except (TimeoutError, RedisError, OSError) as exc:
+                log.warning("%s write failed (attempt %d/%d): %s", what, attempt, self.attempts,
+                            type(exc).__name__)
+            except Exception as exc:  # aiokafka's errors share no base we can name narrowly
+                if type(exc).__module__.split(".")[0] != "aiokafka":
+                    raise
+                log.warning("%s write failed (attempt %d/%d): %s", what, attempt, self.attempts,
+                            type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        raise SinkError(f"{what} did not acknowledge a batch after {self.attempts} attempts")
+
+

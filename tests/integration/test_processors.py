@@ -1,0 +1,221 @@
+"""`hub process` against the real broker, registry and Redis: streaming equals batch.
+
+Each test works in its own topics, consumer group and Redis key prefix, so reruns never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from confluent_kafka import Consumer, TopicPartition
+
+from connectors.formats import detect_source, read_file
+from connectors.generator.engine import generate
+from connectors.records import DepartmentRecord
+from hub.avro_mapping import event_for
+from hub.demo import produce
+from hub.registry import SchemaRegistry
+from hub.resolve_cli import expand_inputs
+from hub.serde import TopicCodecs, frame
+from hub.settings import SOURCES, HubSettings, load_settings
+from processors.setup import prepare
+
+pytestmark = pytest.mark.integration
+
+HUB = [str(Path(sys.executable).parent / "hub")]
+
+
+@pytest.fixture
+def env(infra: HubSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """HUB_* variables that give this test its own topics, group and Redis prefix."""
+    tag = f"t{uuid.uuid4().hex[:8]}"
+    values = {
+        "HUB_TOPICS__DEPARTMENT": f"{tag}.dept.{{source}}.v1",
+        "HUB_TOPICS__DEAD_LETTER": f"{tag}.dlq.{{source}}.v1",
+        "HUB_TOPICS__MASTER_CITIZEN": f"{tag}.master.citizen.v1",
+        "HUB_TOPICS__MASTER_ADDRESS": f"{tag}.master.address.v1",
+        "HUB_TOPICS__MASTER_ORGANIZATION": f"{tag}.master.organization.v1",
+        "HUB_TOPICS__LIFECYCLE": f"{tag}.master.lifecycle.v1",
+        "HUB_TOPICS__CONFLICTS": f"{tag}.quality.conflicts.v1",
+        "HUB_TOPICS__AUDIT": f"{tag}.audit.access.v1",
+        "HUB_TOPIC_POLICY__PARTITIONS": "3",
+        "HUB_PROCESSORS__APP_ID": f"{tag}-processors",
+        "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1",
+        "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:",
+        "HUB_PROCESSORS__BATCH_WITHIN_S": "0.2",
+        "HUB_PROCESSORS__COMMIT_INTERVAL_S": "0.3",
+        "HUB_PROCESSORS__BATCH_MAX": "100",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    yield {**os.environ, **values}
+
+
+def city_records(folder: Path, persons: int = 200) -> tuple[list[Path], list[DepartmentRecord]]:
+    generate(persons, 11, folder, deltas=2)
+    files = expand_inputs([folder])
+    records: list[DepartmentRecord] = [row.record for path in files for row in read_file(path, detect_source(path))
+               if row.record is not None]
+    return files, records
+
+
+def publish(settings: HubSettings, records: list[DepartmentRecord],
+            extra: list[tuple[str, bytes, bytes]] | None = None) -> None:
+    with SchemaRegistry.from_settings(settings) as registry:
+        codecs = TopicCodecs(settings, registry)
+        messages = [codecs.encode_department_event(event_for(r, city_code=settings.city_code)) for r in records]
+    produce(settings, [*messages, *(extra or [])])
+
+
+def lag(settings: HubSettings) -> int:
+    """Events the group has not committed yet, over the department topics and the resolve topic."""
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": settings.processors.app_id,
+                         "enable.auto.commit": False})
+    try:
+        total = 0
+        topics = [settings.topics.dept(s) for s in SOURCES] + [settings.processors.resolve_topic]
+        for topic in topics:  # department topics first: their commit implies the resolve topic has the records
+            meta = consumer.list_topics(topic, timeout=10).topics[topic]
+            tps = [TopicPartition(topic, p) for p in meta.partitions]
+            for tp in consumer.committed(tps, timeout=10):
+                _, high = consumer.get_watermark_offsets(tp, timeout=10)
+                total += high - max(tp.offset, 0)
+        return total
+    finally:
+        consumer.close()
+
+
+def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("ab")
+    return subprocess.Popen([*HUB, "process"], env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def wait_drained(settings: HubSettings, procs: list[subprocess.Popen[bytes]], log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    time.sleep(2)
+    while time.monotonic() < deadline:
+        for proc in procs:
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+        if lag(settings) == 0:
+            return
+        time.sleep(0.5)
+    raise AssertionError("not drained in time:\n" + log.read_text(errors="replace")[-3000:])
+
+
+def stop(proc: subprocess.Popen[bytes], log: Path) -> None:
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=60)
+    assert code == 0, log.read_text(errors="replace")[-3000:]
+
+
+def export(env: dict[str, str], out: Path) -> list[dict[str, Any]]:
+    subprocess.run([*HUB, "export", "masters", "--out", str(out)], env=env, check=True)
+    return [orjson.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def batch_masters(env: dict[str, str], files: list[Path], out: Path) -> list[dict[str, Any]]:
+    subprocess.run([*HUB, "resolve", *map(str, files), "--out", str(out.with_suffix(".rows")),
+                    "--masters", str(out)], env=env, check=True, capture_output=True)
+    return [orjson.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_stream_equals_batch_one_worker(env: dict[str, str], tmp_path: Path) -> None:
+    settings = load_settings()
+    files, records = city_records(tmp_path / "city")
+    prepare(settings)
+    publish(settings, records)
+    log = tmp_path / "worker.log"
+    proc = start(env, log)
+    wait_drained(settings, [proc], log)
+    stop(proc, log)
+    streamed = export(env, tmp_path / "stream.jsonl")
+    assert streamed == batch_masters(env, files, tmp_path / "batch.jsonl")
+    assert len(streamed) > 100
+
+
+def test_stream_equals_batch_two_workers(env: dict[str, str], tmp_path: Path) -> None:
+    settings = load_settings()
+    files, records = city_records(tmp_path / "city")
+    prepare(settings)
+    half = len(records) // 2
+    publish(settings, records[:half])
+    log = tmp_path / "workers.log"
+    procs = [start(env, log)]
+    time.sleep(3)
+    procs.append(start(env, log))  # joins mid-stream: a rebalance
+    publish(settings, records[half:])
+    wait_drained(settings, procs, log)
+    for proc in procs:
+        stop(proc, log)
+    assert export(env, tmp_path / "stream.jsonl") == batch_masters(env, files, tmp_path / "batch.jsonl")
+
+
+def test_poison_events_go_to_the_dead_letter_topic(env: dict[str, str], tmp_path: Path) -> None:
+    settings = load_settings()
+    files, records = city_records(tmp_path / "city", persons=40)
+    prepare(settings)
+    topic = settings.topics.dept("health")
+    poison = [(topic, b"k1", os.urandom(40)), (topic, b"k2", frame(987_654_321, b"\x00\x01"))]
+    publish(settings, records[:10], poison)
+    publish(settings, records[10:])
+    log = tmp_path / "worker.log"
+    proc = start(env, log)
+    wait_drained(settings, [proc], log)
+    stop(proc, log)
+    assert export(env, tmp_path / "stream.jsonl") == batch_masters(env, files, tmp_path / "batch.jsonl")
+    letters = read_all(settings, settings.topics.dlq("health"))
+    with SchemaRegistry.from_settings(settings) as registry:
+        decoded = [TopicCodecs(settings, registry).deserializer(settings.topics.dlq("health"))(v) for v in letters]
+    assert sorted(d["raw"] for d in decoded) == sorted(p[2] for p in poison)
+    assert all(d["origin"]["topic"] == topic for d in decoded)
+    assert any("987654321" in d["reason"] for d in decoded)
+
+
+def read_all(settings: HubSettings, topic: str, timeout: float = 20) -> list[bytes]:
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"read-{uuid.uuid4()}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.subscribe([topic])
+    found: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    idle = 0
+    while time.monotonic() < deadline and idle < 6:
+        msg = consumer.poll(0.5)
+        if msg is None:
+            idle += 1 if found else 0
+            continue
+        value = msg.value()
+        if msg.error() is None and value is not None:
+            found.append(value)
+            idle = 0
+    consumer.close()
+    return found
+
+
+def test_sigkill_mid_stream_and_restart(env: dict[str, str], tmp_path: Path) -> None:
+    settings = load_settings()
+    files, records = city_records(tmp_path / "city", persons=300)
+    prepare(settings)
+    publish(settings, records)
+    log = tmp_path / "worker.log"
+    proc = start(env, log)
+    deadline = time.monotonic() + 60
+    total = len(records)
+    while time.monotonic() < deadline and lag(settings) > total // 2 + total:  # wait for some progress
+        time.sleep(0.2)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    proc = start(env, log)
+    wait_drained(settings, [proc], log)
+    stop(proc, log)
+    assert export(env, tmp_path / "stream.jsonl") == batch_masters(env, files, tmp_path / "batch.jsonl")
