@@ -20,3 +20,5 @@ def register(app: typer.Typer) -> None:
     __import__("hub.resolve_cli", fromlist=["register"]).register(app)
     __import__("processors.cli", fromlist=["register"]).register(app)
     __import__("hub.resolve_cli", fromlist=["register_weights"]).register_weights(app)
+    __import__("connectors.cli", fromlist=["register"]).register(app)
+    __import__("connectors.serve", fromlist=["register"]).register(app)

@@ -56,3 +56,23 @@ class UnknownSchemaIdError(UndecodableEventError):
 
 class RegistryRequestError(HubError):
     """The schema registry answered but refused a request (bad schema, unknown subject, server error)."""
+
+
+class DeliveryError(HubError):
+    """Kafka did not acknowledge produced events (timeout or broker error); nothing after them is checkpointed."""
+
+
+class CheckpointError(HubError):
+    """A connector's durable position (file checkpoint, table watermark) cannot be read or written."""
+
+
+class SourceReadError(HubError):
+    """A connector's input cannot be read as a whole (file unreadable, database unreachable or query refused)."""
+
+
+class IngestAuthError(HubError):
+    """An HTTP push carries no API key, or not the key of the department it pushes for."""
+
+
+class IngestLimitError(HubError):
+    """An HTTP push carries more rows than one push may (settings.connectors.ingest_max_rows)."""
