@@ -16,7 +16,7 @@ from connectors.records import DepartmentRecord
 from hub.engine.blocking import person_keys
 from hub.engine.mentions import OrgMention, RecordMentions, content_hash, extract_mentions, record_ref
 from hub.engine.organizations import organization_keys
-from hub.engine.places import place_keys
+from hub.engine.places import closure_keys
 from hub.engine.standardise.addresses import ParsedAddress
 
 
@@ -60,7 +60,7 @@ class EngineState:
         if text in self.addresses:
             return False
         self.addresses[text] = parsed
-        for key in place_keys(parsed):
+        for key in closure_keys(parsed):
             self.address_blocks[key].add(text)
         return True
 
@@ -75,7 +75,7 @@ class EngineState:
 
     def address_closure(self, texts: set[str]) -> set[str]:
         """Every text connected to `texts` through shared place keys: all whose place may change."""
-        return _closure(texts, self.addresses, place_keys, self.address_blocks)
+        return _closure(texts, self.addresses, closure_keys, self.address_blocks)
 
     def organization_closure(self, keys: set[str]) -> set[str]:
         return _closure(keys, self.organizations, organization_keys, self.organization_blocks)

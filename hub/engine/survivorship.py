@@ -70,19 +70,19 @@ IDENTITY_FIELDS = ("name", "id_number", "birth_date", "gender")
 
 
 def _newest_first(versions: Sequence[Version]) -> list[Version]:
-    return sorted(versions, key=lambda v: v.order, reverse=True)
+    return sorted(versions, key=_order, reverse=True)
 
 
 def _by_authority(versions: Sequence[Version], sources: Sequence[str]) -> list[Version]:
     """Versions of the listed sources, in authority order, newest first within a source."""
     rank = {source: i for i, source in enumerate(sources)}
-    chosen = [v for v in versions if v.record.source in rank]
-    return sorted(chosen, key=lambda v: (rank[v.record.source], _desc(v)))
+    chosen = sorted((v for v in versions if v.record.source in rank), key=_order, reverse=True)
+    chosen.sort(key=lambda v: rank[v.record.source])  # stable: newest first stays within a source
+    return chosen
 
 
-def _desc(version: Version) -> tuple[float, str]:
-    updated, digest = version.order
-    return (-updated.timestamp(), "".join(chr(0x10FFFF - ord(c)) for c in digest))
+def _order(version: Version) -> tuple[datetime, str]:
+    return version.order
 
 
 def _provenance(version: Version, value: Any) -> FieldValue:
@@ -122,10 +122,10 @@ def build_master(
 ) -> tuple[MasterCitizen, list[Conflict]]:
     """Merge the latest versions of one cluster's records into its master record."""
     identity_order = _by_authority(versions, authority.identity)
-    ids = {v.record.record_id + v.record.source: _identity_values(v) for v in identity_order}
+    ids = {id(v): _identity_values(v) for v in identity_order}
 
     def ident(v: Version, key: str) -> Any:
-        return ids[v.record.record_id + v.record.source].get(key)
+        return ids[id(v)].get(key)
 
     fields: dict[str, FieldValue] = {}
 
