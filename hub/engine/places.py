@@ -11,7 +11,8 @@ otherwise the mention is ambiguous and stays apart (design: never guess).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from typing import cast
 
 from hub.engine.cluster import Edge, cluster_component
 from hub.engine.identifiers import address_id
@@ -115,11 +116,11 @@ def resolve_places(mentions: Mapping[str, ParsedAddress]) -> dict[str, str]:
     return assignment
 
 
-def _no_conflict(a: frozenset[object], b: frozenset[object]) -> bool:
+def _no_conflict(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
     """A place has at most one district and one unit (missing values are wildcards)."""
-    values = a | b
-    districts = {d for d, _ in values if d}  # type: ignore[misc]
-    units = {u for _, u in values if u}  # type: ignore[misc]
+    pairs = cast(frozenset[tuple[str | None, str | None]], a | b)
+    districts = {district for district, _ in pairs if district}
+    units = {unit for _, unit in pairs if unit}
     return len(districts) <= 1 and len(units) <= 1
 
 
