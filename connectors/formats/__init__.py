@@ -1,0 +1,33 @@
+"""Readers of the five department export formats (`shared/formats/departments.md`), pure Python, no Kafka.
+
+Used by the file connector, ``hub resolve`` and the HTTP ingest:
+
+- `detect_source(path)`: the department of a file, from its name prefix and extension;
+- `read_file(path, source=None, start_offset=0)`: streamed `ParsedRow`s, each holding a typed record
+  (`connectors.records`) or a `BadRecordError`, its raw bytes, line and byte offsets;
+- `parse_row(source, fields)`: one row as a mapping of the department's column names (or tax JSON keys)
+  to values, mapped to its typed record; what the HTTP ingest reuses for JSON pushes.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from .errors import ResumeOffsetError, UnknownSourceError
+from .lines import MAX_ROW_BYTES
+from .reader import read_file
+from .registry import DIALECTS, detect_source, parse_row
+from .rows import ParsedRow
+
+__all__ = [
+    "DIALECTS",
+    "MAX_ROW_BYTES",
+    "ParsedRow",
+    "ResumeOffsetError",
+    "UnknownSourceError",
+    "detect_source",
+    "parse_row",
+    "read_file",
+]
+
+logger = logging.getLogger(__name__)

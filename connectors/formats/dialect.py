@@ -1,0 +1,37 @@
+"""The description of one department's export dialect, so the readers stay generic over departments."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from connectors.records import AnyDepartmentRecord, Source
+
+__all__ = ["Dialect"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """How one department writes its exports: file naming, encoding, layout and the column mapping.
+
+    `build` takes the row's values by column name, already stripped (blank is ``""``, an absent optional
+    column is simply missing), and is what the CSV reader calls; `parse_row` takes an arbitrary mapping
+    (CSV columns or JSON keys as the department writes them, values unchecked) and checks types first.
+    """
+
+    source: Source
+    prefix: str
+    suffix: Literal[".csv", ".jsonl"]
+    encoding: str
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    build: Callable[[Mapping[str, str]], AnyDepartmentRecord]
+    parse_row: Callable[[Mapping[str, object]], AnyDepartmentRecord]
+
+    @property
+    def is_csv(self) -> bool:
+        return self.suffix == ".csv"
