@@ -7,10 +7,7 @@ master citizens with `--masters`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
 import sys
 import time
 from collections.abc import Iterator
@@ -21,7 +18,7 @@ from typing import Annotated, Any, TextIO
 import orjson
 import typer
 
-from connectors.formats import ParsedRow, detect_source, read_file
+from connectors.formats import detect_source, read_file
 from hub.engine.mentions import record_ref
 from hub.engine.policy import load_policy
 from hub.engine.resolver import Resolution, Resolver
@@ -42,24 +39,6 @@ class RowOutcome:
     address_text: str | None
     org_key: str | None
     error: str | None
-
-
-_TAX_KEY = re.compile(rb'"nsrbh"\s*:\s*"((?:[^"\\]|\\.)*)"')
-
-
-def best_effort_key(row: ParsedRow) -> str | None:
-    """The record key of a bad row as written (first CSV field, or tax's nsrbh), when it can be seen."""
-    raw = row.raw
-    if row.source == "tax":
-        found = _TAX_KEY.search(raw)
-        return found.group(1).decode("utf-8", "replace") if found else None
-    encoding = "gbk" if row.source == "hrss" else "utf-8"
-    text = raw.decode(encoding, "replace").lstrip("\ufeff")
-    try:
-        first = next(csv.reader(io.StringIO(text)), [])
-    except csv.Error:
-        return None
-    return first[0].strip() or None if first else None
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:
@@ -91,7 +70,7 @@ def feed(resolver: Resolver, files: list[Path]) -> Iterator[RowOutcome]:
             record = row.record
             if record is None:
                 reason = str(row.error) if row.error else "unreadable row"
-                yield RowOutcome(row.source, best_effort_key(row), None, None, reason)
+                yield RowOutcome(row.source, row.key, None, None, reason)
                 continue
             upsert = resolver.add(record)
             mentions = upsert.new.mentions

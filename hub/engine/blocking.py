@@ -78,9 +78,10 @@ def person_keys(mention: PersonMention) -> tuple[str, ...]:
                 keys.append(f"pb:{name.pinyin}|{birth}")
         if mention.phone is not None and mention.phone.valid:
             keys.append(f"np:{name.surname}|{mention.phone.digits}")
-        place = place_key(mention.address)
-        if place:
-            keys.append(f"na:{name.key}|{place}")
+        for address in (mention.address, mention.other_address):
+            place = place_key(address)
+            if place:
+                keys.append(f"na:{name.key}|{place}")
         if rid is not None and not rid.valid:
             keys.append(f"ni:{name.key}|{rid.value[6:14]}")
     return tuple(dict.fromkeys(keys))

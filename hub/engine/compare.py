@@ -53,6 +53,21 @@ def _address_level(a: ParsedAddress, b: ParsedAddress) -> str | None:
     return "address_building_equal"
 
 
+_ADDRESS_RANK = {"address_room_equal": 0, "address_building_equal": 1, "address_different": 2}
+
+
+def _best_address_level(a: PersonMention, b: PersonMention) -> str | None:
+    """The best agreement between any address of one and any of the other (residence, hukou)."""
+    found: list[str] = []
+    for x in (a.address, a.other_address):
+        for y in (b.address, b.other_address):
+            if x is not None and y is not None:
+                level = _address_level(x, y)
+                if level is not None:
+                    found.append(level)
+    return min(found, key=_ADDRESS_RANK.__getitem__) if found else None
+
+
 def _name_level(a: PersonMention, b: PersonMention) -> str | None:
     na, nb = a.name, b.name
     if na is None or nb is None:
@@ -102,10 +117,9 @@ def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> 
             levels.append("phone_mobile_equal" if pa.kind == "mobile" else "phone_landline_equal")
         else:
             levels.append("phone_different")
-    if a.address is not None and b.address is not None:
-        level = _address_level(a.address, b.address)
-        if level is not None:
-            levels.append(level)
+    level = _best_address_level(a, b)
+    if level is not None:
+        levels.append(level)
 
     weights = policy.weights
     score = sum(getattr(weights, level) for level in levels)

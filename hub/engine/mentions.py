@@ -63,6 +63,7 @@ class PersonMention:
     phone: Phone | None
     address: ParsedAddress | None
     death_date: date | None
+    other_address: ParsedAddress | None = None  # civil affairs' hukou address: more evidence, never primary
 
     @property
     def valid_id(self) -> str | None:
@@ -135,12 +136,13 @@ def extract_mentions(record: DepartmentRecord, city_code: str) -> RecordMentions
     death: date | None = None
     person_address = True
     org: OrgMention | None = None
+    hukou_raw: str | None = None
 
     if isinstance(record, CivilAffairsRecord):
         name_raw, birth, death = record.name, record.birth_date, record.death_date
         resident_id = normalise_resident_id(record.id_number)
         gender = record.gender.value if record.gender else None
-        phone_raw, address_raw = record.phone, record.residence_address
+        phone_raw, address_raw, hukou_raw = record.phone, record.residence_address, record.hukou_address
     elif isinstance(record, HealthRecord):
         name_raw, birth, death = record.name, record.birth_date, record.death_date
         resident_id, document = _document(record.document_type, record.document_number)
@@ -185,5 +187,6 @@ def extract_mentions(record: DepartmentRecord, city_code: str) -> RecordMentions
             phone=phone,
             address=address if person_address else None,
             death_date=death,
+            other_address=parse_address(hukou_raw.strip(), city_code) if hukou_raw and hukou_raw.strip() else None,
         )
     return RecordMentions(person=person, address_text=address_text, address=address, organization=org)
