@@ -25,6 +25,13 @@ def nfkc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
+def settle(text: str) -> str:
+    """NFKC again after characters were removed: a deleted space may have split a combination."""
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
 def strip_spaces(text: str) -> str:
     """Remove every whitespace character, wherever it is."""
     return _SPACE_RE.sub("", text)
@@ -75,5 +82,5 @@ def to_simplified(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """The common first step: NFKC, no whitespace, simplified script."""
-    return to_simplified(strip_spaces(nfkc(text)))
+    """The common first step: NFKC, no whitespace, simplified script (idempotent)."""
+    return to_simplified(settle(strip_spaces(nfkc(text))))

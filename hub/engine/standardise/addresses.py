@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from rapidfuzz.fuzz import ratio
 
-from hub.engine.standardise._text import fold
+from hub.engine.standardise._text import fold, settle
 from hub.engine.standardise.divisions import (
     Division,
     DivisionTable,
@@ -42,7 +42,6 @@ _NUMERAL_RE = re.compile(
     rf"|(?:(?<=单元)|(?<=[幢栋座]))[{NUMERAL_CHARS}]+(?=室|房|$|[A-Z]+$)"
 )
 _ORDINAL_RE = re.compile(r"第(?=\d)")
-_CITY_AREA_RE = re.compile(r"区(?![\d-])")
 
 # --- left-to-right components (anchored with .match at the current position) ---------------
 _NAME = r"(?:(?!街道|社区|路|号)[^\d\-#])"
@@ -57,12 +56,12 @@ _ROAD_RE = re.compile(
 _GROUP_RE = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
 _NUMBER_RE = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
 _BARE_NUMBER_RE = re.compile(r"(\d+(?:-\d+)?)$")
-_ZONE_RE = re.compile(r"[^\d\-#号路街]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
+_ZONE_RE = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
 
 # --- right-to-left tail: estate? building? unit? floor? room? --------------------------------
 _ID = r"[0-9A-Z]+"
 _TAIL_RE = re.compile(
-    rf"(?:(?P<b>{_ID})(?:号楼|幢|栋|座|#楼?|号(?={_ID}(?:单元|室|号房|房|层|楼))|楼(?={_ID}单元)))?"
+    rf"(?:(?P<b>{_ID})(?:号楼|幢|栋|座|#楼?|号(?={_ID}(?:单元|室|号房|房|层|楼|$))|楼(?={_ID}单元)))?"
     rf"(?:(?P<u>{_ID})单元)?"
     r"(?:(?P<f>-?\d+)(?:层|楼))?"
     rf"(?:(?P<r>{_ID})(?P<rm>室|号房|房|号)?)?$"
@@ -158,7 +157,7 @@ def _prepare(raw: str) -> str:
     text = _DROP_RE.sub("", fold(raw))
     text = _DASH_RE.sub("-", text).upper()
     text = _NUMERAL_RE.sub(lambda m: chinese_to_digits(m.group()), text)
-    return _ORDINAL_RE.sub("", text)
+    return settle(_ORDINAL_RE.sub("", text))
 
 
 def _strip_zeros(value: str | None) -> str | None:
@@ -188,6 +187,8 @@ class _Reader:
     def read(self) -> None:
         self._province()
         self._city()
+        if self.text.startswith("区", self.pos):
+            self.pos += 1  # 杭州市区: "the urban area", no district named
         self._district()
         self._local()
         self._tail(self.text[self.pos :])
@@ -219,10 +220,13 @@ class _Reader:
             scoped = [d for d in found if not province or d.code[:2] == province[:2]]
             if scoped:
                 division, end = scoped[0], self.pos + len(name)
-                if name == division.name or province or self._follows(end, division.code[:4]):
+                if (
+                    name == division.name
+                    or province
+                    or self._follows(end, division.code[:4])
+                    or _ZONE_RE.match(self.text, end)
+                ):
                     self.out["city"], self.codes["city"], self.pos = division.name, division.code, end
-                    if self.text.startswith("区", self.pos) and _CITY_AREA_RE.match(self.text, self.pos):
-                        self.pos += 1  # 杭州市区: the urban area, no district named
                     return
         if province and province[:2] in ("11", "12", "31", "50"):
             self.out["city"], self.codes["city"] = self.out["province"], province[:2] + "0100"
@@ -261,9 +265,9 @@ class _Reader:
             elif 2 <= level < 4 and self.out["community"] and (m := _GROUP_RE.match(text, pos)):
                 self.out["road"], level = (self.out["road"] or "") + m.group(), 4
             elif level < 5 and (m := _NUMBER_RE.match(text, pos)):
-                self.out["number"], level = m.group(1) or (m.group(2) + "弄"), 5
+                self.out["number"], level = _strip_zeros(m.group(1) or (m.group(2) + "弄")), 5
             elif level == 3 and (m := _BARE_NUMBER_RE.match(text, pos)):
-                self.out["number"], level = m.group(1), 5
+                self.out["number"], level = _strip_zeros(m.group(1)), 5
             else:
                 return
             self.pos = m.end()
@@ -278,17 +282,16 @@ class _Reader:
         b, u, f, r = parts.get("b"), parts.get("u"), parts.get("f"), parts.get("r")
         if r and not parts.get("rm", "室") and not any(ch.isdigit() for ch in r):
             self.out["extra"], r = r + (self.out["extra"] or ""), None  # stray letters, not a room
-        if r and not parts.get("rm", "室") and not (b or u or f):
-            # a bare trailing number: a house number after a road, a building inside an estate
-            if rest or not self.out["road"] or self.out["number"]:
-                b, r = r, None
-            else:
-                self.out["number"], r = r, None
-        elif r and parts.get("rm") == "号" and not (b or u or f):
-            if self.out["number"] or rest:
-                b, r = r, None
-            else:
-                self.out["number"], r = r, None
+        if r and parts.get("rm") in (None, "号") and not (b or u or f):
+            # a lone trailing number: a building inside an estate, else a house number along the
+            # road or in the village; bare digits with nothing around them are no address
+            if rest or (self.out["number"] and parts.get("rm") is None):
+                if parts.get("rm") or len(r) < 3:
+                    b, r = r, None  # 东部软件园12 / XX小区12号: a building; 东部软件园1502: a room
+            elif not self.out["number"] and (parts.get("rm") or self.out["road"] or self.out["community"]):
+                self.out["number"], r = _strip_zeros(r), None
+            elif parts.get("rm") is None:
+                self.out["extra"], r = r + (self.out["extra"] or ""), None
         for name, value in (("building", b), ("unit", u), ("floor", f), ("room", r)):
             self.out[name] = _strip_zeros(value)
         if rest:

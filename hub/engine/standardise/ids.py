@@ -16,7 +16,7 @@ from typing import Literal
 from rapidfuzz.distance import OSA
 from stdnum.cn import ric
 
-from hub.engine.standardise._text import nfkc
+from hub.engine.standardise._text import nfkc, settle
 
 Gender = Literal["male", "female"]
 
@@ -53,7 +53,7 @@ def _birth_date(value: str) -> date | None:
 
 def clean_id_text(raw: str) -> str:
     """Whitespace/separators out, full-width → half-width, ``x`` → ``X``."""
-    return _NOISE_RE.sub("", nfkc(raw)).upper()
+    return settle(_NOISE_RE.sub("", nfkc(raw)).upper())
 
 
 def normalise_resident_id(raw: str | None) -> ResidentId | None:
@@ -100,5 +100,5 @@ def normalise_document_number(raw: str | None, document_type: str | None = None)
         rid = normalise_resident_id(raw)
         if rid is not None and (document_type == "resident_id" or len(rid.value) == 18):
             return rid.value
-    value = _DOC_NOISE_RE.sub("", nfkc(raw)).upper()
+    value = settle(_DOC_NOISE_RE.sub("", nfkc(raw)).upper())
     return value or None

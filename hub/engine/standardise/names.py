@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
-from hub.engine.standardise._text import collapse_spaces, nfkc, strip_spaces, to_simplified
+from hub.engine.standardise._text import collapse_spaces, nfkc, settle, strip_spaces, to_simplified
 
 MIDDLE_DOT = "·"
 #: Look-alikes of the interpunct used between parts of transliterated names (after NFKC).
@@ -81,10 +81,10 @@ def normalise_name(raw: str | None) -> PersonName | None:
     text = to_simplified(nfkc(raw))
     text = _DOTS_RE.sub(MIDDLE_DOT, text)
     if _LATIN_RE.search(text) and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
-        display = collapse_spaces(text).upper()  # keep word breaks between Latin-script names
+        display = settle(collapse_spaces(text).upper())  # keep word breaks between Latin-script names
     else:
         display = strip_spaces(text)
-    display = re.sub(r"·+", MIDDLE_DOT, display).strip(MIDDLE_DOT + " ")
+    display = settle(re.sub(r"·+", MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
     if not display:
         return None
     key = display.replace(MIDDLE_DOT, "").replace(" ", "")

@@ -57,7 +57,9 @@ def normalise_org_name(raw: str | None) -> str | None:
     text = fold(raw)
     text = _OPEN_RE.sub("（", text)
     text = _CLOSE_RE.sub("）", text)
-    return text.replace("（）", "") or None
+    while "（）" in text:
+        text = text.replace("（）", "")
+    return text or None
 
 
 def _shorten_regions(key: str) -> str:
