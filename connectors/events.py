@@ -125,6 +125,8 @@ class EventEncoder:
 
     def encode(self, record: DepartmentRecord, ingested_ms: int | None = None) -> EncodedEvent:
         """Event id, key and value of an UPSERT of `record`; SchemaMismatchError names a field that does not fit."""
+        if record.source != self.source:  # fastavro would write another department's fields as defaults
+            raise SchemaMismatchError(f"{self.topic}: a {record.source} record cannot go to the {self.source} topic")
         buffer = self._buffer
         datum = record.__dict__  # the validated field values, as pydantic stores them
         try:
@@ -157,8 +159,6 @@ class EventEncoder:
 
     def _explain(self, record: DepartmentRecord, exc: Exception) -> SchemaMismatchError:
         """Which field of the record does not fit the schema (values are never named)."""
-        if record.source != self.source:
-            return SchemaMismatchError(f"{self.topic}: a {record.source} record cannot go to the {self.source} topic")
         datum: Mapping[str, Any] = {
             "event_id": "",
             "source": self.source,
