@@ -296,5 +296,9 @@ def _pad(text: str, width: int) -> str:
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo() -> None:
-        """Ensure topics, register schemas, produce and read back one event per department."""
-        run_demo(load_settings())
+        """Round trip one event per department, then a generated city through connectors and engine."""
+        from hub.demo_city import run_city_demo
+
+        settings = load_settings()
+        run_demo(settings)
+        run_city_demo(settings, typer.echo)
