@@ -74,29 +74,10 @@ class ProcessorSettings(BaseModel):
     batch_within_s: float = Field(default=0.5, gt=0)
     stream_buffer_maxsize: int = Field(default=1000, ge=1)
     commit_interval_s: float = Field(default=1.0, gt=0)
+    session_timeout_s: float = Field(default=10.0, gt=0)  # how soon a killed worker's partitions move
     web_port: int | None = None  # None: faust's web server is disabled; else bound to 127.0.0.1
     redis_prefix: str = "hub:"
     loglevel: str = "WARNING"
-
-
-class ConnectorSettings(BaseModel):
-    """Connectors (`connectors/`): where they keep their positions, and who may push over HTTP.
-
-    `ingest_keys` maps a department (`civil_affairs`, ...) to the API key its system sends in
-    `X-Api-Key` to `POST /ingest/{source}`; a department without a key cannot push. Set them with
-    `HUB_CONNECTORS__INGEST_KEYS='{"health": "..."}'` or in hub.toml, never in code.
-    """
-
-    state_dir: Path | None = Field(
-        default=None, description="checkpoints and watermarks; default <state dir>/connectors"
-    )
-    ingest_keys: dict[str, SecretStr] = Field(default_factory=dict)
-    ingest_max_rows: int = Field(default=10_000, ge=1, description="largest batch one push may carry")
-    serve_host: str = "127.0.0.1"
-    serve_port: int = Field(default=18090, ge=1, le=65535)
-
-    def checkpoint_dir(self) -> Path:
-        return self.state_dir or state_dir() / "connectors"
 
 
 class HubSettings(BaseSettings):
@@ -121,7 +102,6 @@ class HubSettings(BaseSettings):
     )
     topics: TopicNames = TopicNames()
     topic_policy: TopicPolicy = TopicPolicy()
-    connectors: ConnectorSettings = ConnectorSettings()
     processors: ProcessorSettings = ProcessorSettings()
 
     @field_validator("city_code")

@@ -110,6 +110,8 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
         topic_partitions=settings.topic_policy.partitions,
         stream_buffer_maxsize=p.stream_buffer_maxsize,
         broker_commit_interval=p.commit_interval_s,
+        broker_session_timeout=p.session_timeout_s,
+        broker_heartbeat_interval=max(p.session_timeout_s / 4, 0.5),
         consumer_auto_offset_reset="earliest",
         web_enabled=p.web_port is not None,
         web_port=p.web_port or 6066,
