@@ -1,0 +1,130 @@
+"""Events/s through `hub process` (department topics already filled with a generated city -> Redis),
+next to the raw rate at which the same topics are consumed and Avro-decoded in the same run; peak RSS.
+
+    .venv/bin/python -m bench.processors --persons 3000   (as a module: bench/connectors.py would shadow the package)
+
+Works in its own topics, consumer group and Redis prefix (figures only; nothing is asserted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from confluent_kafka import Consumer, TopicPartition
+
+from connectors.formats import detect_source, read_file
+from connectors.generator.engine import generate
+from connectors.records import DepartmentRecord
+from hub.avro_mapping import event_for
+from hub.demo import produce
+from hub.infra import ensure_up
+from hub.registry import SchemaRegistry
+from hub.resolve_cli import expand_inputs
+from hub.serde import TopicCodecs
+from hub.settings import SOURCES, HubSettings, load_settings
+from processors.setup import prepare
+
+HUB = str(Path(sys.executable).parent / "hub")
+
+
+def isolated_env(tag: str) -> dict[str, str]:
+    values = {
+        "HUB_TOPICS__DEPARTMENT": f"{tag}.dept.{{source}}.v1", "HUB_TOPICS__DEAD_LETTER": f"{tag}.dlq.{{source}}.v1",
+        "HUB_TOPICS__MASTER_CITIZEN": f"{tag}.master.citizen.v1",
+        "HUB_TOPICS__MASTER_ADDRESS": f"{tag}.master.address.v1",
+        "HUB_TOPICS__MASTER_ORGANIZATION": f"{tag}.master.organization.v1",
+        "HUB_TOPICS__LIFECYCLE": f"{tag}.master.lifecycle.v1", "HUB_TOPICS__CONFLICTS": f"{tag}.quality.conflicts.v1",
+        "HUB_TOPICS__AUDIT": f"{tag}.audit.access.v1", "HUB_PROCESSORS__APP_ID": f"{tag}-processors",
+        "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1", "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:",
+    }
+    os.environ.update(values)
+    return {**os.environ, **values}
+
+
+def records_of(folder: Path, persons: int) -> list[DepartmentRecord]:
+    generate(persons, 5, folder, deltas=3)
+    files = expand_inputs([folder])
+    return [row.record for p in files for row in read_file(p, detect_source(p)) if row.record is not None]
+
+
+def raw_rate(settings: HubSettings, total: int) -> float:
+    """Consume the department topics from the start and decode every event; events/s."""
+    with SchemaRegistry.from_settings(settings) as registry:
+        codecs = TopicCodecs(settings, registry)
+        consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"bench-{uuid.uuid4()}",
+                             "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        consumer.subscribe([settings.topics.dept(s) for s in SOURCES])
+        seen, started = 0, time.perf_counter()
+        while seen < total:
+            for msg in consumer.consume(500, timeout=1.0):
+                if msg.error() is None:
+                    codecs.decode_department_event(msg.topic() or "", msg.value())
+                    seen += 1
+        elapsed = time.perf_counter() - started
+        consumer.close()
+    return seen / elapsed
+
+
+def lag(settings: HubSettings) -> int:
+    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": settings.processors.app_id})
+    try:
+        total = 0
+        for topic in [settings.topics.dept(s) for s in SOURCES] + [settings.processors.resolve_topic]:
+            meta = consumer.list_topics(topic, timeout=10).topics[topic]
+            for tp in consumer.committed([TopicPartition(topic, p) for p in meta.partitions], timeout=10):
+                total += consumer.get_watermark_offsets(tp, timeout=10)[1] - max(tp.offset, 0)
+        return total
+    finally:
+        consumer.close()
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=3000)
+    args = parser.parse_args()
+    ensure_up()
+    env = isolated_env(f"b{uuid.uuid4().hex[:8]}")
+    settings = load_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        records = records_of(Path(tmp) / "city", args.persons)
+    prepare(settings)
+    with SchemaRegistry.from_settings(settings) as registry:
+        codecs = TopicCodecs(settings, registry)
+        produce(settings, [codecs.encode_department_event(event_for(r, city_code=settings.city_code))
+                           for r in records])
+    total = len(records)
+    raw = raw_rate(settings, total)
+    started = time.perf_counter()
+    proc = subprocess.Popen([HUB, "process"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while lag(settings) > 0:
+        if proc.poll() is not None:
+            raise SystemExit(f"hub process exited with {proc.returncode}")
+        time.sleep(0.25)
+    elapsed = time.perf_counter() - started
+    rss = peak_rss_mb(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    code = proc.wait(timeout=60)
+    print(f"events: {total} ({args.persons} persons, 3 deltas)")
+    print(f"raw consume + Avro decode: {raw:,.0f} events/s")
+    print(f"hub process -> Redis (incl. ~startup, lag polled every 0.25s): {total / elapsed:,.0f} events/s "
+          f"({elapsed:.1f}s)")
+    print(f"hub process peak RSS: {rss:.0f} MB; exit code after SIGTERM: {code}")
+
+
+if __name__ == "__main__":
+    main()
