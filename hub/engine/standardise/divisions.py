@@ -58,7 +58,7 @@ class DivisionTable:
 
     by_code: dict[str, Division]
     by_name: dict[str, tuple[Division, ...]]  # full names and short names (杭州, 浙江)
-    max_name_len: int
+    lengths: dict[str, tuple[int, ...]]  # first character → name lengths, longest first
     successors: dict[str, str]
     streets: dict[str, dict[str, str]]  # city code → street base name → county code
 
@@ -75,13 +75,15 @@ class DivisionTable:
 
     def match(self, text: str, pos: int, level: Level) -> tuple[str, tuple[Division, ...]] | None:
         """Longest division name of ``level`` starting at ``text[pos]``."""
-        end = min(len(text), pos + self.max_name_len)
-        for stop in range(end, pos + 1, -1):
-            found = self.by_name.get(text[pos:stop])
+        lengths = self.lengths.get(text[pos : pos + 1])
+        if lengths is None:
+            return None  # no division name starts with this character
+        for length in lengths:
+            found = self.by_name.get(text[pos : pos + length])
             if found:
                 hits = tuple(d for d in found if d.level == level)
                 if hits:
-                    return text[pos:stop], hits
+                    return text[pos : pos + length], hits
         return None
 
     def street_district(self, city: str | None, street: str | None) -> str | None:
@@ -142,6 +144,13 @@ def _short_name(name: str, level: Level) -> str | None:
     return short if short != name and len(short) >= 2 else None
 
 
+def _lengths(names: dict[str, tuple[Division, ...]]) -> dict[str, tuple[int, ...]]:
+    by_first: dict[str, set[int]] = defaultdict(set)
+    for name in names:
+        by_first[name[0]].add(len(name))
+    return {first: tuple(sorted(lengths, reverse=True)) for first, lengths in by_first.items()}
+
+
 def _rank(division: Division) -> tuple[bool, str]:
     return (not division.current, division.code)
 
@@ -182,7 +191,7 @@ def divisions() -> DivisionTable:
     return DivisionTable(
         by_code=by_code,
         by_name=ranked,
-        max_name_len=max(map(len, ranked)),
+        lengths=_lengths(ranked),
         successors=dict(extra["successors"]),
         streets=streets,
     )

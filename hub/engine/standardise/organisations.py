@@ -38,6 +38,7 @@ class CreditCode:
     region: str | None  # GB/T 2260 code of the registering authority (chars 3-8)
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise_credit_code(raw: str | None) -> CreditCode | None:
     """Clean a credit code (noise out, half-width, upper-case) and check it; None when empty."""
     if raw is None:
