@@ -96,10 +96,10 @@ class Resolver:
         new_orgs: set[str] = set()
         seeds: set[str] = set()
         for record in records:
-            known_text = set(state.addresses)
+            texts_before = len(state.addresses)
             upsert = state.upsert(record)
             mentions = upsert.new.mentions
-            if mentions.address_text is not None and mentions.address_text not in known_text:
+            if mentions.address_text is not None and len(state.addresses) > texts_before:
                 new_texts.add(mentions.address_text)
             if mentions.organization is not None and mentions.organization.key not in current.organization_of_key:
                 new_orgs.add(mentions.organization.key)
