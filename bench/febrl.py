@@ -80,10 +80,12 @@ def load(frame: Any, dataset: str) -> list[FebrlRecord]:
 
 
 def keys(r: FebrlRecord) -> list[str]:
-    """Blocking keys: SSN, surname+dob, given name+postcode, given name+surname, dob+postcode."""
+    """Blocking keys: SSN, surname+dob, given name+postcode, given name+surname, dob+postcode, and the
+    single fields Splink's Febrl examples block on (given name, surname, dob, postcode)."""
     found = []
     for tag, parts in (("s", (r.ssid,)), ("sd", (r.surname, r.dob)), ("gp", (r.given, r.postcode)),
-                       ("gs", (r.given, r.surname)), ("dp", (r.dob, r.postcode))):
+                       ("gs", (r.given, r.surname)), ("dp", (r.dob, r.postcode)), ("g", (r.given,)),
+                       ("n", (r.surname,)), ("d", (r.dob,)), ("p", (r.postcode,))):
         if all(parts):
             found.append(tag + ":" + "|".join(cast(tuple[str, ...], parts)))
     return found
