@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.splink_baseline import require_bench
 from hub.engine.cluster import Edge, cluster_component
-from hub.engine.policy import MatchWeights, load_policy
+from hub.engine.policy import load_policy
 from hub.engine.weights import Vector, estimate
 from hub.quality import ClusterScores, cluster_scores
 
@@ -193,10 +193,6 @@ def resolve_febrl(records: list[FebrlRecord], linkage: bool) -> FebrlResult:
 def _one_per_file(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
     files_a = {cast(tuple[str, str], v)[0] for v in a}
     return not files_a & {cast(tuple[str, str], v)[0] for v in b}
-
-
-def _weights_used(weights: MatchWeights) -> dict[str, float]:  # pragma: no cover - debugging aid
-    return {k: v for k, v in weights.model_dump().items() if k.split("_")[0] in {"id", "name", "birth", "address"}}
 
 
 def _splink_frame(records: Iterable[FebrlRecord]) -> Any:
