@@ -72,6 +72,8 @@ def connect_file(
 ) -> None:
     """Publish department export files: good rows to dept.<source>.v1, bad rows to dlq.<source>.v1."""
     _logging()
+    if not paths and watch_dir is None:
+        raise SettingsError("give export files to publish, or a drop folder with --watch")
     settings = load_settings()
     department = _source(source, allow_auto=True)
     stop = _stop_on_signals()

@@ -22,3 +22,5 @@ def register(app: typer.Typer) -> None:
     __import__("hub.resolve_cli", fromlist=["register_weights"]).register_weights(app)
     __import__("connectors.cli", fromlist=["register"]).register(app)
     __import__("connectors.serve", fromlist=["register"]).register(app)
+    __import__("connectors.generator.cli", fromlist=["register"]).register(app)
+    __import__("hub.quality", fromlist=["register"]).register(app)

@@ -80,6 +80,26 @@ class ProcessorSettings(BaseModel):
     loglevel: str = "WARNING"
 
 
+class ConnectorSettings(BaseModel):
+    """Connectors (`connectors/`): where they keep their positions, and who may push over HTTP.
+
+    `ingest_keys` maps a department (`civil_affairs`, ...) to the API key its system sends in
+    `X-Api-Key` to `POST /ingest/{source}`; a department without a key cannot push. Set them with
+    `HUB_CONNECTORS__INGEST_KEYS='{"health": "..."}'` or in hub.toml, never in code.
+    """
+
+    state_dir: Path | None = Field(
+        default=None, description="checkpoints and watermarks; default <state dir>/connectors"
+    )
+    ingest_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    ingest_max_rows: int = Field(default=10_000, ge=1, description="largest batch one push may carry")
+    serve_host: str = "127.0.0.1"
+    serve_port: int = Field(default=18090, ge=1, le=65535)
+
+    def checkpoint_dir(self) -> Path:
+        return self.state_dir or state_dir() / "connectors"
+
+
 class HubSettings(BaseSettings):
     """Everything that tells the hub where it runs and which city it serves."""
 
@@ -102,6 +122,7 @@ class HubSettings(BaseSettings):
     )
     topics: TopicNames = TopicNames()
     topic_policy: TopicPolicy = TopicPolicy()
+    connectors: ConnectorSettings = ConnectorSettings()
     processors: ProcessorSettings = ProcessorSettings()
 
     @field_validator("city_code")
