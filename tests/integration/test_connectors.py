@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from topic_window import TopicWindow
 
 from connectors.checkpoints import CheckpointStore
+from connectors.db_connector import PollResult
 from connectors.file_connector import FileCheckpoint, FileConnector
 from connectors.file_watch import watch
 from connectors.formats import read_file
@@ -354,3 +355,47 @@ def test_db_connector_reads_typed_columns_in_the_departments_formats(settings: H
     events, _ = split(settings, "tax", seen.read())
     by_key = {e["record_key"]: e["record"] for e in events}
     assert str(by_key["TXDB1"]["tax_paid"]) == "12345.67" and by_key["TXDB2"]["document_type"] == "passport"
+
+
+@pytest.fixture(scope="module")
+def mariadb() -> Iterator[str]:
+    from mariadb_server import MariaDbUnavailableError, throwaway_mariadb
+
+    try:
+        with throwaway_mariadb() as dsn:
+            yield dsn
+    except MariaDbUnavailableError as exc:
+        pytest.skip(f"MariaDB is not available: {exc}")
+
+
+def test_db_connector_polls_mysql_tables_the_same_way(settings: HubSettings, mariadb: str) -> None:
+    import pymysql
+
+    from connectors.db_connector import DbConnector
+
+    port = int(mariadb.rsplit(":", 1)[1].strip("/"))
+    conn = pymysql.connect(host="127.0.0.1", port=port, user="root", autocommit=True, charset="utf8mb4")
+    with conn.cursor() as cur:
+        cur.execute("CREATE DATABASE dept CHARACTER SET utf8mb4")
+        cur.execute(
+            "CREATE TABLE dept.rs_export (个人编号 varchar(32) PRIMARY KEY, 姓名 varchar(64), "
+            "参保状态 varchar(16), 出生日期 date, 变更时间 datetime) CHARACTER SET utf8mb4"
+        )
+        for i in range(12):
+            status = "参保缴费" if i != 4 else "未知"
+            cur.execute(
+                "INSERT INTO dept.rs_export VALUES (%s, %s, %s, %s, %s)",
+                (f"RSDB{i:03d}", f"张{i}", status, "1990-01-15", "2024-05-01 09:30"),
+            )
+    seen = window(settings, "hrss")
+    with DbConnector(settings, "hrss", mariadb + "dept", "rs_export", batch_size=5) as poller:
+        assert poller.poll_once() == PollResult(12, 11, 1, 3)
+        with conn.cursor() as cur:
+            cur.execute(
+                "UPDATE dept.rs_export SET 参保状态 = '暂停缴费', 变更时间 = '2024-05-02 10:00' "
+                "WHERE 个人编号 IN ('RSDB001', 'RSDB004')"
+            )
+        assert poller.poll_once() == PollResult(2, 2, 0, 1)
+    conn.close()
+    events, dead = split(settings, "hrss", seen.read())
+    assert len(events) == 13 and [d["record_key"] for d in dead] == ["RSDB004"]
