@@ -24,7 +24,7 @@ from connectors.file_connector import FileConnector
 from connectors.file_watch import watch
 from connectors.progress import progress_for_terminal
 from connectors.records import Source
-from hub.errors import SettingsError, SourceReadError
+from hub.errors import HubError, SettingsError, SourceReadError
 from hub.settings import SOURCES, load_settings
 
 __all__ = ["connect_app", "register"]
@@ -126,3 +126,16 @@ def connect_db(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(connect_app, name="connect")
+
+
+def main() -> None:
+    """`python -m connectors.cli file|db ...`: the same commands without the rest of the `hub` CLI."""
+    try:
+        connect_app()
+    except HubError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
