@@ -6,12 +6,16 @@ mention and as a road number in another is tied by the mentions that write both,
 the whole set of texts (so the result stays a function of that set). A missing district or
 unit is compatible with a known one only when every mention of that place key agrees on it;
 otherwise the mention is ambiguous and stays apart (design: never guess).
+
+Mentions are grouped into blocks by link key (site, building, room); a place never spans two
+blocks, so recomputing only the blocks a new text touches gives the same places as resolving
+everything (what the streaming driver relies on).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from typing import cast
 
 from hub.engine.cluster import Edge, cluster_component
@@ -21,18 +25,13 @@ from hub.engine.standardise.addresses import ParsedAddress
 _OPTIONAL = ("district", "unit")  # may be omitted by a writer; a conflict only when both are known
 _AGREE = ("province", "city", "district", "road", "number", "estate", "building", "unit", "room")
 
+RoadNumber = tuple[str, str, str]  # (city, road, number)
 
-def closure_keys(address: ParsedAddress) -> tuple[str, ...]:
-    """Coarse keys (the estate, the road number): every text whose place may change with this one's."""
-    city = address.city or ""
-    keys = []
-    if address.estate:
-        keys.append(f"E:{city}|{address.estate}")
+
+def _road_number(address: ParsedAddress) -> RoadNumber | None:
     if address.road and address.number:
-        keys.append(f"R:{city}|{address.road}|{address.number}")
-    if not keys:
-        keys.append(f"T:{_fallback(address)}")
-    return tuple(keys)
+        return (address.city or "", address.road, address.number)
+    return None
 
 
 def _fallback(address: ParsedAddress) -> str:
@@ -40,60 +39,93 @@ def _fallback(address: ParsedAddress) -> str:
     return "|".join(p or "" for p in parts) if any(parts) else address.canonical
 
 
-class _Sites:
-    """Estate ↔ road-number ties seen in texts that write both, within one city."""
+class PlaceIndex:
+    """Address texts grouped by link key, with the estate ↔ road-number ties learned from them."""
 
-    def __init__(self, mentions: Mapping[str, ParsedAddress]) -> None:
-        estates_of: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-        for address in mentions.values():
-            if address.estate and address.road and address.number:
-                estates_of[(address.city or "", address.road, address.number)].add(address.estate)
-        self.estate_of = {rn: next(iter(e)) for rn, e in estates_of.items() if len(e) == 1}
+    def __init__(self) -> None:
+        self.mentions: dict[str, ParsedAddress] = {}
+        self.estates_of: dict[RoadNumber, set[str]] = defaultdict(set)
+        self.bare_texts_of: dict[RoadNumber, set[str]] = defaultdict(set)  # road-number texts without estate
+        self.key_of: dict[str, str] = {}
+        self.blocks: dict[str, set[str]] = defaultdict(set)
 
     def site(self, address: ParsedAddress) -> str | None:
         city = address.city or ""
         if address.estate:
             return f"E:{city}|{address.estate}"
-        if address.road and address.number:
-            estate = self.estate_of.get((city, address.road, address.number))
-            return f"E:{city}|{estate}" if estate else f"R:{city}|{address.road}|{address.number}"
+        rn = _road_number(address)
+        if rn is not None:
+            estates = self.estates_of.get(rn)
+            if estates is not None and len(estates) == 1:
+                return f"E:{city}|{next(iter(estates))}"
+            return f"R:{city}|{rn[1]}|{rn[2]}"
         return None
 
+    def link_key(self, address: ParsedAddress) -> str:
+        site = self.site(address)
+        if site is None:
+            return f"T:{_fallback(address)}"
+        return f"{site}|{address.building or ''}|{address.room or ''}"
 
-def _link_key(address: ParsedAddress, sites: _Sites) -> str:
-    site = sites.site(address)
-    if site is None:
-        return f"T:{_fallback(address)}"
-    return f"{site}|{address.building or ''}|{address.room or ''}"
+    def add(self, text: str, address: ParsedAddress) -> set[str]:
+        """Index a new text; return the link keys of every block whose places may have changed."""
+        if text in self.mentions:
+            return set()
+        self.mentions[text] = address
+        touched: set[str] = set()
+        rn = _road_number(address)
+        if rn is not None and address.estate:
+            estates = self.estates_of[rn]
+            before = next(iter(estates)) if len(estates) == 1 else None
+            estates.add(address.estate)
+            after = next(iter(estates)) if len(estates) == 1 else None
+            if before != after:  # the tie appeared, or became ambiguous: re-key the bare road-number texts
+                for other in self.bare_texts_of.get(rn, ()):
+                    touched |= self._place(other)
+        elif rn is not None:
+            self.bare_texts_of[rn].add(text)
+        touched |= self._place(text)
+        return touched
 
+    def _place(self, text: str) -> set[str]:
+        old = self.key_of.get(text)
+        new = self.link_key(self.mentions[text])
+        if old == new:
+            return {new}
+        if old is not None:
+            self.blocks[old].discard(text)
+        self.blocks[new].add(text)
+        self.key_of[text] = new
+        return {new} if old is None else {old, new}
 
-def _agree(a: ParsedAddress, b: ParsedAddress, sites: _Sites) -> bool:
-    """Known components agree and none conflict (road/number/estate may differ when the site is tied)."""
-    tied = sites.site(a) == sites.site(b)
-    for part in _AGREE:
-        if tied and part in ("road", "number", "estate"):
-            continue
-        va, vb = getattr(a, part), getattr(b, part)
-        if va and vb and va != vb:
-            return False
-    return True
+    def resolve(self, keys: Iterable[str] | None = None) -> dict[str, str]:
+        """Place ids of every text in the given blocks (all blocks when None)."""
+        chosen = self.blocks.keys() if keys is None else keys
+        edges: list[Edge] = []
+        texts: list[str] = []
+        for key in chosen:
+            members = sorted(self.blocks.get(key, ()))
+            texts.extend(members)
+            edges.extend(self._block_edges(members))
+        exclusive = {t: (p.district, p.unit) for t in texts if (p := self.mentions[t]).district or p.unit}
+        clustering = cluster_component(texts, edges, exclusive, _no_conflict)
+        assignment: dict[str, str] = {}
+        for members in clustering.clusters:
+            best = min((self.mentions[t] for t in members), key=_specificity)
+            place = address_id(best.canonical)
+            for text in members:
+                assignment[text] = place
+        return assignment
 
-
-def resolve_places(mentions: Mapping[str, ParsedAddress]) -> dict[str, str]:
-    """Map every address text to its place id."""
-    sites = _Sites(mentions)
-    blocks: dict[str, list[str]] = defaultdict(list)
-    for text in sorted(mentions):
-        blocks[_link_key(mentions[text], sites)].append(text)
-
-    edges: list[Edge] = []
-    for members in blocks.values():
+    def _block_edges(self, members: list[str]) -> list[Edge]:
         if len(members) < 2:
-            continue
+            return []
+        mentions = self.mentions
         ambiguous: dict[str, set[str]] = {}
         for part in _OPTIONAL:
             if len({getattr(mentions[t], part) for t in members} - {None}) > 1:
                 ambiguous[part] = {t for t in members if not getattr(mentions[t], part)}
+        edges = []
         for i, a in enumerate(members):
             pa = mentions[a]
             for b in members[i + 1 :]:
@@ -103,17 +135,28 @@ def resolve_places(mentions: Mapping[str, ParsedAddress]) -> dict[str, str]:
                     for part, lacking in ambiguous.items()
                 ):
                     continue
-                if _agree(pa, pb, sites):
+                if _agree(pa, pb):
                     edges.append(Edge(-1.0, a, b, "same place"))
-    exclusive = {t: (p.district, p.unit) for t, p in mentions.items() if p.district or p.unit}
-    clustering = cluster_component(mentions.keys(), edges, exclusive, _no_conflict)
-    assignment: dict[str, str] = {}
-    for members in clustering.clusters:
-        best = min((mentions[t] for t in members), key=_specificity)
-        place = address_id(best.canonical)
-        for text in members:
-            assignment[text] = place
-    return assignment
+        return edges
+
+
+def _agree(a: ParsedAddress, b: ParsedAddress) -> bool:
+    """Known components agree and none conflict; road/number/estate may differ (the site is tied)."""
+    for part in _AGREE:
+        if part in ("road", "number", "estate"):
+            continue
+        va, vb = getattr(a, part), getattr(b, part)
+        if va and vb and va != vb:
+            return False
+    return True
+
+
+def resolve_places(mentions: Mapping[str, ParsedAddress]) -> dict[str, str]:
+    """Map every address text to its place id (batch)."""
+    index = PlaceIndex()
+    for text in sorted(mentions):
+        index.add(text, mentions[text])
+    return index.resolve()
 
 
 def _no_conflict(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:

@@ -13,7 +13,6 @@ from connectors.records import DepartmentRecord
 from hub.engine.lifecycle import LifecycleEvent, diff_clusters
 from hub.engine.organizations import resolve_organizations
 from hub.engine.persons import ComponentResult, cluster_persons, find_component, resolve_all_persons
-from hub.engine.places import resolve_places
 from hub.engine.policy import ResolutionPolicy, default_policy
 from hub.engine.state import EngineState, Upsert
 from hub.engine.survivorship import Conflict, MasterCitizen, build_master
@@ -64,7 +63,8 @@ class Resolver:
     def resolve(self) -> Resolution:
         """Resolve everything from the current state (the batch driver), and remember it for `apply`."""
         result = Resolution()
-        result.place_of_text = resolve_places(self.state.addresses)
+        self.state.touched_place_blocks.clear()
+        result.place_of_text = self.state.places.resolve()
         result.organization_of_key = resolve_organizations(self.state.organizations)
         result.components = resolve_all_persons(self.state, self.policy.match, self.secret)
         for component in result.components:
@@ -92,15 +92,11 @@ class Resolver:
         resolution of the same rows.
         """
         state, current, changes = self.state, self.current, Changes()
-        new_texts: set[str] = set()
         new_orgs: set[str] = set()
         seeds: set[str] = set()
         for record in records:
-            texts_before = len(state.addresses)
             upsert = state.upsert(record)
             mentions = upsert.new.mentions
-            if mentions.address_text is not None and len(state.addresses) > texts_before:
-                new_texts.add(mentions.address_text)
             if mentions.organization is not None and mentions.organization.key not in current.organization_of_key:
                 new_orgs.add(mentions.organization.key)
             if upsert.became_latest:
@@ -109,9 +105,9 @@ class Resolver:
                 seeds |= state.person_candidates(upsert.ref)
 
         rebuild: set[str] = set()  # refs whose master must be rebuilt because a place or organisation moved
-        if new_texts:
-            texts = state.address_closure(new_texts)
-            for text, place in resolve_places({t: state.addresses[t] for t in texts}).items():
+        if state.touched_place_blocks:
+            blocks, state.touched_place_blocks = state.touched_place_blocks, set()
+            for text, place in state.places.resolve(blocks).items():
                 if current.place_of_text.get(text) != place:
                     current.place_of_text[text] = changes.places[text] = place
                     rebuild |= state.refs_by_address.get(text, set())

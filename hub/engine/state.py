@@ -16,7 +16,7 @@ from connectors.records import DepartmentRecord
 from hub.engine.blocking import person_keys
 from hub.engine.mentions import OrgMention, RecordMentions, content_hash, extract_mentions, record_ref
 from hub.engine.organizations import organization_keys
-from hub.engine.places import closure_keys
+from hub.engine.places import PlaceIndex
 from hub.engine.standardise.addresses import ParsedAddress
 
 
@@ -47,21 +47,24 @@ class EngineState:
     latest: dict[str, Version] = field(default_factory=dict)
     person_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     person_block_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    addresses: dict[str, ParsedAddress] = field(default_factory=dict)  # address text -> parsed
+    places: PlaceIndex = field(default_factory=PlaceIndex)
     organizations: dict[str, OrgMention] = field(default_factory=dict)  # org key -> mention
     # reverse indexes the incremental driver needs: which latest records cite a text / an organisation
     refs_by_address: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     refs_by_organization: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    address_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    touched_place_blocks: set[str] = field(default_factory=set)  # drained by the incremental driver
     organization_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @property
+    def addresses(self) -> dict[str, ParsedAddress]:
+        """Every address text seen (any version), in arrival order → its parse."""
+        return self.places.mentions
 
     def add_address(self, text: str, parsed: ParsedAddress) -> bool:
         """Remember an address text (from any version); True when it is new."""
-        if text in self.addresses:
+        if text in self.places.mentions:
             return False
-        self.addresses[text] = parsed
-        for key in closure_keys(parsed):
-            self.address_blocks[key].add(text)
+        self.touched_place_blocks |= self.places.add(text, parsed)
         return True
 
     def add_organization(self, org: OrgMention) -> bool:
@@ -72,10 +75,6 @@ class EngineState:
         for key in organization_keys(org):
             self.organization_blocks[key].add(org.key)
         return True
-
-    def address_closure(self, texts: set[str]) -> set[str]:
-        """Every text connected to `texts` through shared place keys: all whose place may change."""
-        return _closure(texts, self.addresses, closure_keys, self.address_blocks)
 
     def organization_closure(self, keys: set[str]) -> set[str]:
         return _closure(keys, self.organizations, organization_keys, self.organization_blocks)
