@@ -96,6 +96,14 @@ class ConnectorSettings(BaseModel):
     serve_host: str = "127.0.0.1"
     serve_port: int = Field(default=18090, ge=1, le=65535)
 
+    @field_validator("ingest_keys")
+    @classmethod
+    def _keys_name_departments(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        unknown = sorted(set(value) - set(SOURCES))
+        if unknown:
+            raise ValueError(f"no department {', '.join(unknown)}; expected {', '.join(SOURCES)}")
+        return value
+
     def checkpoint_dir(self) -> Path:
         return self.state_dir or state_dir() / "connectors"
 

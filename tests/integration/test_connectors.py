@@ -128,7 +128,9 @@ def test_appended_rows_and_new_files_in_a_drop_folder_are_published_once(
     assert sorted(e["record_key"] for e in events) == sorted(tax.good_keys) and dead == []
 
 
-def test_a_replaced_file_is_read_again_and_an_unreadable_one_is_an_error(settings: HubSettings, tmp_path: Path) -> None:
+def test_replaced_and_empty_files_are_read_again_and_an_unreadable_one_is_an_error(
+    settings: HubSettings, tmp_path: Path
+) -> None:
     first = write_export(tmp_path, "commerce", 50, with_bad=False)
     with connector(settings) as files:
         assert files.process(first.path).published == 50
@@ -137,6 +139,11 @@ def test_a_replaced_file_is_read_again_and_an_unreadable_one_is_an_error(setting
         assert files.process(second.path).published == 30
         events, _ = split(settings, "commerce", seen.read())
         assert sorted(e["record_key"] for e in events) == sorted(second.good_keys)
+        empty = tmp_path / "hrss_empty.csv"
+        empty.write_bytes(b"")
+        assert (files.process(empty).rows, files.process(empty).skipped) == (0, True)
+        empty.write_bytes(write_export(tmp_path, "hrss", 5, with_bad=False, name="hrss_full.csv").path.read_bytes())
+        assert files.process(empty).published == 5  # an empty file that fills up is read then
         with pytest.raises(SourceReadError):
             files.process(tmp_path / "commerce_missing.csv")
         with pytest.raises(SourceReadError):
