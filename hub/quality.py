@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
+import typer
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ def majority(labels: Iterable[Hashable | None]) -> Hashable | None:
     return min((label for label, c in counts.items() if c == top), key=str)
 
 
-def forbidden_merges(clusters_of: Mapping[str, set[Hashable]],
+def forbidden_merges(clusters_of: Mapping[str, AbstractSet[Hashable]],
                      hard_pairs: Iterable[tuple[str, str, str]]) -> tuple[Counter[str], Counter[str]]:
     """(merged, total) per kind: a hard pair (a, b, kind) is merged when some predicted cluster holds
     records of both true persons a and b."""
@@ -92,7 +94,7 @@ def forbidden_merges(clusters_of: Mapping[str, set[Hashable]],
     total: Counter[str] = Counter()
     for a, b, kind in hard_pairs:
         total[kind] += 1
-        if clusters_of.get(a, set()) & clusters_of.get(b, set()):
+        if not clusters_of.get(a, frozenset()).isdisjoint(clusters_of.get(b, frozenset())):
             merged[kind] += 1
     return merged, total
 
@@ -170,7 +172,7 @@ class Report:
         for kind in sorted(self.hard_pairs):
             lines.append(f"  {kind:26}{self.forbidden[kind]:>8} of {self.hard_pairs[kind]}")
         lines.append(f"bad rows: {self.bad_truth} in truth, {self.bad_flagged} flagged as errors, "
-                     f"{self.bad_flagged_truly_bad} of them truly bad")
+                     f"{self.bad_flagged_truly_bad} of them on truly bad rows (same department and key)")
         if self.unmatched_keys:
             lines.append(f"record keys whose row count differs from the truth: {self.unmatched_keys}")
         if self.linked:
@@ -207,16 +209,15 @@ def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
                 yield orjson.loads(line)
 
 
-def _load_truth(truth_dir: Path) -> tuple[dict[tuple[str, str], list[_Item]], set[tuple[str, str]], int]:
+def _load_truth(truth_dir: Path) -> tuple[dict[tuple[str, str], list[_Item]], Counter[tuple[str, str]], int]:
     """Good truth rows by record key in file order (base, then deltas by date; rows in file order)."""
     rows: dict[tuple[str, str], list[tuple[str, int, _Item]]] = defaultdict(list)
-    bad_keys: set[tuple[str, str]] = set()
+    bad_keys: Counter[tuple[str, str]] = Counter()
     bad = 0
     for obj in _jsonl(truth_dir / "records.jsonl"):
         if obj.get("bad"):
             bad += 1
-            if obj.get("record_id") is not None:
-                bad_keys.add((obj["source"], obj["record_id"]))
+            bad_keys[(obj["source"], obj.get("record_id") or "")] += 1  # "": the key itself is unreadable
             continue
         item = _Item(obj.get("person_id"), obj.get("address_id"), obj.get("organization_id"),
                      tuple(obj.get("noise") or ()))
@@ -233,14 +234,15 @@ def score(truth_dir: Path, resolved: Path, masters_path: Path | None = None) -> 
     order, so the output must keep each key's rows in input order (files as given: base first)."""
     truth, bad_keys, bad_truth = _load_truth(truth_dir)
     predicted: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    flagged = flagged_bad = 0
+    flagged_keys: Counter[tuple[str, str]] = Counter()
     for obj in _jsonl(resolved):
         key = (obj.get("source") or "", obj.get("record_id") or "")
         if obj.get("error"):
-            flagged += 1
-            flagged_bad += key in bad_keys
+            flagged_keys[key] += 1
             continue
         predicted[key].append(obj)
+    flagged = sum(flagged_keys.values())
+    flagged_bad = sum(min(n, bad_keys[key]) for key, n in flagged_keys.items())
     unmatched = 0
     items: list[_Item] = []
     for key, group in truth.items():
@@ -289,9 +291,8 @@ def score(truth_dir: Path, resolved: Path, masters_path: Path | None = None) -> 
     return report
 
 
-def register(app: Any) -> None:
+def register(app: typer.Typer) -> None:
     """Attach `hub score` to the CLI."""
-    import typer
 
     @app.command("score")
     def score_command(

@@ -253,6 +253,7 @@ def build_city(code: str, persons: int, seed: int) -> City:
     districts: list[District] = []
     estates: dict[str, list[Estate]] = {}
     used_names: set[str] = set()
+    earlier: list[str] = []  # estate names of the districts built so far
     index = 0
     for dspec in spec.districts:
         share = max(3, round(total_estates * dspec.weight / total_weight))
@@ -263,8 +264,15 @@ def build_city(code: str, persons: int, seed: int) -> City:
         districts.append(district)
         used_numbers: set[tuple[str, int]] = set()
         plist: list[Estate] = []
+        here: set[str] = set()
         for _ in range(share):
-            name = _estate_name(rng, stems, used_names)
+            if earlier and rng.random() < 0.03:  # the same 小区 name in another district: a different place
+                name = rng.choice(earlier)
+                if name in here:
+                    name = _estate_name(rng, stems, used_names)
+            else:
+                name = _estate_name(rng, stems, used_names)
+            here.add(name)
             road = rng.choice(roads)
             number = rng.randint(1, 999)
             while (road, number) in used_numbers:
@@ -278,6 +286,7 @@ def build_city(code: str, persons: int, seed: int) -> City:
             )
             index += 1
         estates[dspec.code] = plist
+        earlier += sorted(here)
     return City(spec, tuple(districts), estates)
 
 

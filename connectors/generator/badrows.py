@@ -114,10 +114,12 @@ def _corrupt_json(fmt: Format, values: dict[str, object], kind: str,
     elif kind == "invalid_enum":
         values["zjlx"] = rng.choice(_BAD_ENUMS["zjlx"])
     line = orjson.dumps(values)
+    # a line that is not JSON (cut short, or not UTF-8) has no readable key at all
     if kind == "truncated_json":
         cut = rng.randrange(max(2, len(line) // 4), len(line) - 2)
-        return line[:cut] + b"\n", kind, True
+        return line[:cut] + b"\n", kind, False
     if kind == "bad_encoding":
         name = str(values.get(fmt.name) or "张")
         line = line.replace(orjson.dumps(name), b"\"" + _invalid_utf8(name, rng) + b"\"", 1)
+        key_ok = False
     return line + b"\n", kind, key_ok

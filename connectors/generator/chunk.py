@@ -156,7 +156,7 @@ class _Chunk:
             for other, kind in person.look_alikes:
                 if kind == "namesake_same_birth" or other not in self.appeared:
                     continue  # same name + birth date pairs are all found when the parts are merged
-                if kind == "namesake_same_name" or person.pid < other:
+                if kind in ("namesake_same_name", "recycled_mobile") or person.pid < other:
                     self.truth.pair(person.pid, other, kind)
         for i, a in enumerate(members):
             for b in members[i + 1 :]:

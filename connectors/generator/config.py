@@ -64,6 +64,7 @@ class PopulationRates:
     village_household: float = 0.30  # of households in rural districts: live in a village house
     previous_address: float = 0.25  # households that moved once before the base export
     previous_phone: float = 0.18  # people whose mobile changed before the base export
+    recycled_mobile: float = 0.15  # of new mobiles: a number someone else gave up 90+ days before
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class MessRates:
     id_blank: float = 0.025
     id_wrong_digit: float = 0.010
     id_transposition: float = 0.004
-    id_legacy15: float = 0.06  # of records of people born before 1990
+    id_legacy15: float = 0.03  # of records of people born before 1990
     id_lower_x: float = 0.45  # of IDs ending in X
     id_fullwidth: float = 0.012
     id_spaces: float = 0.015

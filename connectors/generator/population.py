@@ -111,6 +111,7 @@ class PopulationBuilder:
         self.history_start = to_ms(config.timeline.earliest_update)
         self._count = first_index  # person ids continue from the chunk's first index
         self._reservoir = _Reservoir(random.Random(f"{seed}:reservoir:{first_index}"))
+        self._released: list[tuple[int, str, str]] = []  # (released at, mobile, previous owner)
 
     # --- households ---------------------------------------------------------------------------
 
@@ -325,6 +326,19 @@ class PopulationBuilder:
         if rng.random() < self.config.population.resident_passport and person.age_at(self.today) >= 16:
             person.passport = self.ids.passport()
 
+    def _change_mobile(self, person: Person, moment: int, rng: random.Random) -> None:
+        """A new mobile from `moment`; the old one is released and may later go to someone else."""
+        old = person.mobiles[-1][1]
+        new = None
+        if rng.random() < self.config.population.recycled_mobile:
+            i = _released_before(self._released, moment)
+            if i is not None and self._released[i][2] != person.pid:
+                _, new, owner = self._released.pop(i)
+                person.look_alikes.append((owner, "recycled_mobile"))
+        person.mobiles.append((moment, new or self.ids.mobile()))
+        if old is not None and len(self._released) < 5000:
+            self._released.append((moment, old, person.pid))
+
     def _life(self, person: Person, rng: random.Random) -> None:
         """Phones, work, death and the changes to them before the base export and in each delta month."""
         cfg, periods = self.config, self.periods
@@ -347,12 +361,10 @@ class PopulationBuilder:
             person.mobiles.append((0, self.ids.mobile()))
             first_possible = max(born + 16 * 365 * MS_PER_DAY, day_start(date(2015, 1, 1)))
             if rng.random() < cfg.population.previous_phone and first_possible < periods.cut - MS_PER_DAY:
-                changed = rng.randint(first_possible, periods.cut - MS_PER_DAY)
-                person.mobiles.append((changed, self.ids.mobile()))
+                self._change_mobile(person, rng.randint(first_possible, periods.cut - MS_PER_DAY), rng)
             for k in range(1, len(periods.bounds)):
                 if rng.random() < cfg.events.phone_change:
-                    person.mobiles.append((rng.randint(periods.bounds[k - 1], periods.bounds[k] - 1),
-                                           self.ids.mobile()))
+                    self._change_mobile(person, rng.randint(periods.bounds[k - 1], periods.bounds[k] - 1), rng)
         # work
         retire_age = 60 if person.gender == "male" else 55
         if age < 16:
@@ -391,6 +403,14 @@ class PopulationBuilder:
                 person.businesses.append(self.orgs.next_company_for_rep())
         if 18 <= age <= 60 and person.role != "foreigner":
             self._reservoir.offer(person)
+
+
+def _released_before(released: list[tuple[int, str, str]], moment: int) -> int | None:
+    """Index of a number released at least 90 days before `moment` (carriers recycle after that)."""
+    for i, (when, _, _) in enumerate(released):
+        if when + 90 * MS_PER_DAY < moment:
+            return i
+    return None
 
 
 def _surname(person: Person) -> str:

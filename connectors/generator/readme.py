@@ -28,7 +28,8 @@ and hard-pair counts) is in `summary.json`.
 
 - `file`, `row`: the export file and the 1-based data record in it (after the header; an RFC 4180
   quoted field with a line break is still one record; for JSON Lines, the line).
-- `record_id`: the record key as written; null when the row is bad and its key is unreadable.
+- `record_id`: the record key as written; null when the row is bad and its key is unreadable (key
+  blank, or a tax line that is not JSON at all: truncated, or not UTF-8).
 - `person_id`: the true person the row is about (commerce: its legal representative). Every row
   written names a person, so it is never null here; a hub must output null only for rows naming
   no one. One record key always belongs to one person, in every version.
@@ -67,6 +68,9 @@ stale late row or a bad newer row never counts):
   resident ID (passport / 港澳 / 台湾 permit holders) get their document number (upper case, no
   spaces), health before tax. A typo is never planted in a person's only ID-bearing record, so
   anyone with a resident ID in any good row gets it here.
+- Every resident ID the generator calls valid passes python-stdnum's full `stdnum.cn.ric`
+  validation (check character, birth date, and a region code that existed in the birth year per
+  its GB/T 2260 history — so older natives carry codes like 330120 or a former county's).
 - `birth_date`, `gender`: first value present in authority order (tax and commerce have none;
   health 性别代码 0/9 is unknown); if none, what the chosen resident ID encodes; else null.
 - `phone`: digits only (mobile 11 digits; landline with the city's area code even when written
@@ -93,6 +97,8 @@ stale late row or a bad newer row never counts):
 - `shared_landline`: household members whose records carry the same household landline.
 - `shared_mobile`: household members whose records carry the same mobile (a child's records with
   a parent's number).
+- `recycled_mobile`: a mobile number one person gave up and the carrier re-issued to another
+  90+ days later (old records of the first, new records of the second carry it).
 
 A pair can appear under more than one kind.
 
@@ -105,7 +111,9 @@ place (province/city/district omitted, 12号/十二号/１２号, 幢/栋/号楼
 not for a single-unit building, with or without the road or the 小区 name, stray spaces,
 traditional characters) keeps its id. Different places stay different even when their names are
 confusable: roads `X路` and `X街` are different roads when both exist; the same road name can
-exist in several districts (人民路); estates `翠苑一区`/`翠苑二区` are different estates. Ids are
+exist in several districts (人民路), and so can an estate name (阳光花园 in two districts: two
+places; within one district estate names are unique); estates `翠苑一区`/`翠苑二区` are different
+estates. Ids are
 readable but opaque to a hub: `330106-E00042-3-2-501` (flat), `330109-V-瓜沥镇-明朗村-3-15`
 (house), `330106-O-文三路-90-1-501` (office), `330102-S-延安路-12` (shop).
 
