@@ -97,7 +97,7 @@ def _problems(source: str, header: list[str], record: list[str] | dict[str, Any]
         values = {k: ("" if v is None else str(v)) for k, v in record.items()}
         if "\udcff" in values:
             return {"bad_encoding"}
-        found = set()
+        found: set[str] = set()
     else:
         found = set()
         if any("\udc80" <= ch <= "\udcff" for v in record for ch in v):
