@@ -93,6 +93,22 @@ def _birth_level(a: PersonMention, b: PersonMention) -> str | None:
     return "birth_different"
 
 
+def legacy_form(value: str) -> str:
+    """The 15-digit form an 18-digit ID had before 1999 (no century, no check character)."""
+    return value[:6] + value[8:17]
+
+
+def ids_close(a: str, b: str, a_valid: bool, b_valid: bool) -> bool:
+    """Equal, or one typo apart; a mistyped legacy number is compared with the legacy form of the other."""
+    if a == b or OSA.distance(a, b) <= 1:
+        return True
+    if a_valid and len(b) < 18:
+        return OSA.distance(legacy_form(a), b) <= 1
+    if b_valid and len(a) < 18:
+        return OSA.distance(legacy_form(b), a) <= 1
+    return False
+
+
 def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> Comparison:
     """Score a pair of person mentions; DECISIVE and NEVER are the hard rules."""
     ida, idb = a.resident_id, b.resident_id
@@ -100,7 +116,7 @@ def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> 
     if ida is not None and idb is not None:
         if ida.valid and idb.valid:
             return Comparison(DECISIVE if ida.value == idb.value else NEVER, ())
-        if ida.value == idb.value or OSA.distance(ida.value, idb.value) <= 1:
+        if ids_close(ida.value, idb.value, ida.valid, idb.valid):
             levels.append("id_close")
         else:
             levels.append("id_different")

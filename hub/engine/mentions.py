@@ -20,7 +20,12 @@ from connectors.records import (
     TaxRecord,
 )
 from hub.engine.standardise.addresses import ParsedAddress, parse_address
-from hub.engine.standardise.ids import ResidentId, normalise_document_number, normalise_resident_id
+from hub.engine.standardise.ids import (
+    ResidentId,
+    clean_id_text,
+    normalise_document_number,
+    normalise_resident_id,
+)
 from hub.engine.standardise.names import PersonName, normalise_name
 from hub.engine.standardise.organisations import normalise_credit_code, normalise_org_name, org_name_key
 from hub.engine.standardise.phones import Phone, normalise_phone
@@ -108,16 +113,25 @@ def _org(code_raw: str | None, name_raw: str | None) -> OrgMention | None:
     )
 
 
+def _looks_like_resident_id(number: str) -> bool:
+    """15 or 16-18 digits (the last may be X): a resident ID, possibly mistyped, not another document."""
+    cleaned = clean_id_text(number)
+    return 15 <= len(cleaned) <= 18 and cleaned[:-1].isdigit() and (cleaned[-1].isdigit() or cleaned[-1] in "Xx")
+
+
 def _document(doc_type: DocumentType | None, number: str | None) -> tuple[ResidentId | None, str | None]:
-    """Read a typed document: resident-ID-like numbers as resident IDs, the rest as documents."""
+    """Read a typed document: resident-ID-like numbers as resident IDs, the rest as documents.
+
+    Health's type 02 mixes legacy 15-digit IDs with other documents (military IDs and the like):
+    only a number shaped like a resident ID is read as one, so a 军字第… number never counts as a
+    wrong resident ID (which would both lower the score and forbid the merge).
+    """
     if not number:
         return None, None
-    if doc_type is None or doc_type in _RESIDENT_ID_DOCUMENTS:
-        rid = normalise_resident_id(number)
-        if rid is not None and (doc_type is not None or rid.valid):
-            return rid, None
-        if doc_type is None:
-            return None, None
+    if doc_type is DocumentType.RESIDENT_ID or (doc_type is None and _looks_like_resident_id(number)):
+        return normalise_resident_id(number), None
+    if doc_type is DocumentType.LEGACY_OR_OTHER_ID and _looks_like_resident_id(number):
+        return normalise_resident_id(number), None
     cleaned = normalise_document_number(number, doc_type.value if doc_type else None)
     return None, (f"{doc_type.value if doc_type else 'other'}:{cleaned}" if cleaned else None)
 

@@ -14,7 +14,7 @@ from typing import cast
 from rapidfuzz.distance import OSA
 
 from hub.engine.cluster import Clustering, Edge, cluster_component
-from hub.engine.compare import compare_persons
+from hub.engine.compare import compare_persons, ids_close
 from hub.engine.identifiers import citizen_id
 from hub.engine.policy import MatchPolicy
 from hub.engine.state import EngineState
@@ -78,7 +78,7 @@ def ids_consistent(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
         return False
     if valid:
         (anchor,) = valid
-        return all(ok or OSA.distance(value, anchor) <= 1 for value, ok in ids)
+        return all(ok or ids_close(value, anchor, False, True) for value, ok in ids)
     values = sorted(value for value, _ in ids)
     return all(OSA.distance(x, y) <= 2 for i, x in enumerate(values) for y in values[i + 1 :])
 
