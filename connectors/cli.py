@@ -69,6 +69,9 @@ def connect_file(
     watch_dir: Annotated[Path | None, typer.Option("--watch", help="Also poll this drop folder for new files.")] = None,
     interval: Annotated[float, typer.Option(help="Seconds between polls of the drop folder.")] = 5.0,
     state_dir: Annotated[Path | None, typer.Option(help="Checkpoint folder (default: connectors.state_dir).")] = None,
+    checkpoint_interval: Annotated[
+        float, typer.Option(min=0.0, help="Seconds between checkpoints within a file (bounds re-sent rows).")
+    ] = 1.0,
 ) -> None:
     """Publish department export files: good rows to dept.<source>.v1, bad rows to dlq.<source>.v1."""
     _logging()
@@ -79,7 +82,9 @@ def connect_file(
     stop = _stop_on_signals()
     store = CheckpointStore(state_dir or settings.connectors.checkpoint_dir())
     unreadable = 0
-    with FileConnector(settings, store=store, progress=progress_for_terminal(), stop=stop) as connector:
+    with FileConnector(
+        settings, store=store, progress=progress_for_terminal(), stop=stop, checkpoint_s=checkpoint_interval
+    ) as connector:
         for path in paths or []:
             try:
                 result = connector.process(path, department)

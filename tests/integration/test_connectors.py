@@ -166,11 +166,12 @@ def _subprocess_env(settings: HubSettings, state: Path) -> dict[str, str]:
 def test_sigkill_mid_file_then_restart_loses_nothing_and_duplicates_only_same_event_ids(
     settings: HubSettings, tmp_path: Path
 ) -> None:
-    export = write_export(tmp_path, "civil_affairs", 60_000)
+    export = write_export(tmp_path, "civil_affairs", 100_000)
     state = tmp_path / "state"
     env = _subprocess_env(settings, state)
     # `hub connect file` without the rest of the hub CLI, so that other areas' imports cannot break this test
-    command = [sys.executable, "-m", "connectors.cli", "file", "civil_affairs", str(export.path)]
+    command = [sys.executable, "-m", "connectors.cli", "file", "civil_affairs", str(export.path),
+               "--checkpoint-interval", "0.2"]
     seen = window(settings, "civil_affairs")
     store = CheckpointStore(state)
     key = f"file:{export.path}"
