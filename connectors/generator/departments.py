@@ -17,7 +17,7 @@ from connectors.generator import noise
 from connectors.generator.addresses import City, Place
 from connectors.generator.clock import MS_PER_DAY, MS_PER_MINUTE, Periods, at, date_of, day_start, floor_to, from_ms
 from connectors.generator.config import GeneratorConfig
-from connectors.generator.identity import IdentityAllocator, legacy_id
+from connectors.generator.identity import IdentityAllocator, legacy_id, scramble
 from connectors.generator.names import homophone_slip
 from connectors.generator.organisations import Organisation
 from connectors.generator.population import Person
@@ -117,7 +117,7 @@ class KeyMaker:
 
     @staticmethod
     def _scramble(n: int, modulus: int) -> int:
-        return (n * 7_654_321 + 1_234_567) % modulus  # a bijection: 7654321 is coprime to 10
+        return scramble(n, modulus)
 
     def make(self, source: str, place: Place) -> str:
         self.counts[source] += 1

@@ -32,8 +32,15 @@ TRADER_LANDLINE_DIGIT = "7"
 
 
 def scramble(n: int, modulus: int, multiplier: int = 7_654_321) -> int:
-    """A bijection of [0, modulus) (the multiplier is coprime to it): counters that do not look like it."""
-    return (n * multiplier + 1_234_567) % modulus
+    """A bijection of [0, modulus): counters that do not look like counters. The multiplier must be
+    coprime to the modulus; for a power of ten, digit reversals between affine steps make consecutive
+    counters differ in leading and trailing digits alike."""
+    x = (n * multiplier + 1_234_567) % modulus
+    width = len(str(modulus)) - 1
+    if modulus == 10**width:
+        for a, b in ((3_141_593, 2_718_281), (1_618_033, 1_414_213)):
+            x = (int(f"{x:0{width}d}"[::-1]) * a + b) % modulus
+    return x
 
 
 def resident_id(region: str, birth: date, sequence: int) -> str:
