@@ -82,6 +82,8 @@ def person_keys(mention: PersonMention) -> tuple[str, ...]:
             place = place_key(address)
             if place:
                 keys.append(f"na:{name.key}|{place}")
+            if address is not None and address.building and address.room:
+                keys.append(f"nr:{name.key}|{address.building}|{address.room}")
         if rid is not None and not rid.valid:
             keys.append(f"ni:{name.key}|{rid.value[6:14]}")
     return tuple(dict.fromkeys(keys))

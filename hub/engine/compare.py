@@ -42,6 +42,9 @@ def _address_level(a: ParsedAddress, b: ParsedAddress) -> str | None:
     same_estate = bool(a.estate and a.estate == b.estate)
     if not (same_street_number or same_estate):
         if (a.road or a.estate) and (b.road or b.estate):
+            same_flat = (a.building, a.unit or b.unit, a.room) == (b.building, b.unit or a.unit, b.room)
+            if a.room and a.building and same_flat:
+                return "address_detail_equal"  # one flat, its site spelled as estate in one, road in the other
             return "address_different"
         return None
     if a.building != b.building:
@@ -53,7 +56,9 @@ def _address_level(a: ParsedAddress, b: ParsedAddress) -> str | None:
     return "address_building_equal"
 
 
-_ADDRESS_RANK = {"address_room_equal": 0, "address_building_equal": 1, "address_different": 2}
+_ADDRESS_RANK = {
+    "address_room_equal": 0, "address_building_equal": 1, "address_detail_equal": 2, "address_different": 3,
+}
 
 
 def _best_address_level(a: PersonMention, b: PersonMention) -> str | None:
@@ -142,7 +147,7 @@ def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> 
     # Same name and birth date alone never merge (namesakes): ask for one more agreeing identifier.
     corroborated = any(
         lv in ("id_close", "document_equal", "phone_mobile_equal", "phone_landline_equal",
-               "address_room_equal", "address_building_equal")
+               "address_room_equal", "address_building_equal", "address_detail_equal")
         for lv in levels
     )
     if not corroborated:

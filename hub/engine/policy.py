@@ -53,6 +53,7 @@ class MatchWeights(BaseModel):
     phone_different: float
     address_room_equal: float
     address_building_equal: float
+    address_detail_equal: float
     address_different: float
 
 
