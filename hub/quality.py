@@ -10,6 +10,7 @@ recall is 1 (nothing to find); F1 is the harmonic mean, 0 when both are 0.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -133,7 +134,7 @@ def master_accuracy(truth: Iterable[Mapping[str, Any]], master_of: Mapping[str, 
 
 # --- reading `hub resolve` output against a truth directory --------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One good truth row, aligned with the predicted row at the same position for its record key."""
 
@@ -202,6 +203,11 @@ HARD_MERGE_TAGS = ("planted_typo_traditional", "no_resident_id", "id_wrong_digit
                    "stale_late")
 
 
+def _intern(value: str | None) -> str | None:
+    """One string object per id: millions of rows repeat a few hundred thousand ids."""
+    return None if value is None else sys.intern(value)
+
+
 def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
     with open(path, "rb") as lines:
         for line in lines:
@@ -219,8 +225,8 @@ def _load_truth(truth_dir: Path) -> tuple[dict[tuple[str, str], list[_Item]], Co
             bad += 1
             bad_keys[(obj["source"], obj.get("record_id") or "")] += 1  # "": the key itself is unreadable
             continue
-        item = _Item(obj.get("person_id"), obj.get("address_id"), obj.get("organization_id"),
-                     tuple(obj.get("noise") or ()))
+        item = _Item(_intern(obj.get("person_id")), _intern(obj.get("address_id")),
+                     _intern(obj.get("organization_id")), tuple(obj.get("noise") or ()))
         rows[(obj["source"], obj["record_id"])].append((obj["file"], obj["row"], item))
     ordered = {key: [item for _, _, item in sorted(group, key=lambda r: (r[0], r[1]))]
                for key, group in rows.items()}
@@ -250,9 +256,9 @@ def score(truth_dir: Path, resolved: Path, masters_path: Path | None = None) -> 
         unmatched += len(rows) != len(group)
         for i, item in enumerate(group):
             if i < len(rows):
-                item.citizen = rows[i].get("citizen_id")
-                item.predicted_address = rows[i].get("address_id")
-                item.predicted_organisation = rows[i].get("organization_id")
+                item.citizen = _intern(rows[i].get("citizen_id"))
+                item.predicted_address = _intern(rows[i].get("address_id"))
+                item.predicted_organisation = _intern(rows[i].get("organization_id"))
             items.append(item)
     people = [i for i in items if i.person is not None]
     places = [i for i in items if i.address is not None]

@@ -324,3 +324,31 @@ def test_generated_names_survive_round_trip(city: Path) -> None:
     s2t, t2s = OpenCC("s2t"), OpenCC("t2s")
     for citizen in _citizens(city).values():
         assert t2s.convert(s2t.convert(citizen["name"])) == citizen["name"]
+
+
+def _plain(text: str) -> str:
+    """Address text with presentation undone: simplified, ASCII digits, no spaces."""
+    text = OpenCC("t2s").convert(text).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    return "".join(text.split())
+
+
+def test_address_text_names_its_true_place(city: Path) -> None:
+    places = {p["address_id"]: p for p in map(orjson.loads, (city / "truth" / "addresses.jsonl").read_bytes()
+                                              .splitlines())}
+    truth = _truth_rows(city)
+    header, records = _read(city / "civil_affairs.csv")
+    column = header.index("居住地址")
+    checked = 0
+    for row, record in enumerate(records, start=1):
+        obj = truth[("civil_affairs.csv", row)]
+        if "bad" in obj or not obj["address_id"]:
+            continue
+        assert isinstance(record, list)
+        text, place = _plain(record[column]), places[obj["address_id"]]
+        if place["kind"] == "flat":
+            assert str(place["room"]) in text, (text, place)
+            assert place["estate"] in text or f"{place['road']}" in text, (text, place)
+            checked += 1
+        elif place["kind"] == "house":
+            assert place["village"] in text, (text, place)
+    assert checked > 500

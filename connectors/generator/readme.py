@@ -123,6 +123,19 @@ Name, unified social credit code (valid GB 32100 check character, new-style MA�
 code with a valid GB 11714 check), type, registered address id. Employees write their employer
 by full name or short name (字号+行业), with the credit code blank or lower-case at times.
 
+## How `hub score` uses these files
+
+`hub score --truth DIR/truth --out OUT.jsonl [--masters MASTERS.jsonl]` matches each good truth
+row to a `hub resolve` output row by (source, record_id); the rows of one key are aligned in
+order, so resolve must be given the files in name order (base, then deltas by date — what a shell
+glob gives) and keep each key's rows in input order. Items are good rows: citizens are scored on
+rows naming a person, addresses on rows with an address, organisations on rows naming one; an
+item resolve left without an id counts as a cluster of its own. Pairwise precision/recall/F1 and
+B-cubed come from cluster sizes. A hard pair is a forbidden merge when some predicted citizen holds
+rows of both people. A person's master is the predicted citizen holding most of their rows; its
+`address_id` is mapped to the true place most of that predicted address's rows have. Rows the hub
+flags with `"error"` are compared with the bad rows by key.
+
 ## Noise: what was done, and at what rate
 
 Rates are set in `connectors/generator/config.py` (the values of this run follow). Persistent
