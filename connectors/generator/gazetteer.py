@@ -217,6 +217,9 @@ DOT_NAME_ORIGINS: tuple[tuple[str, str], ...] = (
     ("652801", "新疆维吾尔自治区巴音郭楞蒙古自治州库尔勒市"),
 )
 
+#: Origin of people with Tibetan names (no surname, no dot).
+TIBET_ORIGIN = ("540102", "西藏自治区拉萨市城关区")
+
 #: Villages and townships for hukou addresses of migrants (not primary addresses, never scored).
 HUKOU_TAILS: tuple[str, ...] = (
     "城关镇东街村", "新华乡王庄村", "河口镇李家村", "柳林乡张湾村", "大桥镇中心村", "石桥乡前进村",

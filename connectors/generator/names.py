@@ -65,7 +65,8 @@ _UYGHUR_MALE = words(
     "买买提 艾力 阿卜杜 吐尔逊 艾尔肯 努尔 阿布都 热合曼 艾合买提 亚森 麦麦提敏 阿里木 库尔班 司马义"
 )
 _UYGHUR_FEMALE = words("古丽 热依拉 阿依古丽 迪丽努尔 帕提古丽 米热古丽 努尔尼沙 阿依努尔 祖丽菲亚 热孜万古丽")
-_TIBETAN = ["扎西次仁", "次仁卓玛", "格桑拉姆", "旦增多吉", "央金", "多吉", "拉姆", "尼玛次仁", "索朗旺姆", "平措"]
+_TIBETAN_MALE = words("扎西次仁 旦增多吉 多吉 尼玛次仁 平措 格桑 次仁多吉")
+_TIBETAN_FEMALE = words("次仁卓玛 格桑拉姆 央金 拉姆 索朗旺姆 卓玛 德吉")
 _FOREIGN = words(
     "约翰·史密斯 大卫·米勒 玛丽亚·加西亚 安娜·伊万诺娃 彼得·施密特 索菲亚·罗西 迈克尔·布朗 "
     "艾玛·威尔逊 卢卡斯·马丁 奥利维亚·泰勒 金敏俊 朴志勋 李秀贤 田中太郎 铃木花子"
@@ -135,8 +136,8 @@ def dot_name(rng: random.Random, gender: str, father: str | None = None) -> str:
     return f"{own}·{father}"
 
 
-def tibetan_name(rng: random.Random) -> str:
-    return rng.choice(_TIBETAN)
+def tibetan_name(rng: random.Random, gender: str) -> str:
+    return rng.choice(_TIBETAN_MALE if gender == "male" else _TIBETAN_FEMALE)
 
 
 def foreign_name(rng: random.Random) -> str:
@@ -160,7 +161,7 @@ def all_characters() -> set[str]:
     for era in _ERAS:
         for pool in era[1:5]:
             chars |= set(str(pool).replace(" ", ""))
-    for group in (HOMOPHONES, _UYGHUR_MALE, _UYGHUR_FEMALE, _TIBETAN, _FOREIGN, _HK_TW_GIVEN_MALE,
+    for group in (HOMOPHONES, _UYGHUR_MALE, _UYGHUR_FEMALE, _TIBETAN_MALE, _TIBETAN_FEMALE, _FOREIGN, _HK_TW_GIVEN_MALE,
                   _HK_TW_GIVEN_FEMALE):
         chars |= set("".join(group))
     chars.discard("·")

@@ -17,7 +17,7 @@ from connectors.generator import names
 from connectors.generator.addresses import City, District, Place
 from connectors.generator.clock import MS_PER_DAY, Periods, date_of, day_start, to_ms
 from connectors.generator.config import GeneratorConfig
-from connectors.generator.gazetteer import DOT_NAME_ORIGINS, HUKOU_TAILS, MIGRANT_ORIGINS
+from connectors.generator.gazetteer import DOT_NAME_ORIGINS, HUKOU_TAILS, MIGRANT_ORIGINS, TIBET_ORIGIN
 from connectors.generator.identity import IdentityAllocator, region_valid
 from connectors.generator.organisations import Organisation, OrganisationPool
 from connectors.generator.sampling import Weighted
@@ -191,6 +191,9 @@ class PopulationBuilder:
             gender = rng.choice(("male", "female"))
             birth = self._birth(rng, 20, 45) if young else self._birth(rng, 45, 88)
             person = self._namesake(hh, rng, gender, birth) if not dot else None
+            if person is None and migrant and not dot and rng.random() < 0.01:  # a Tibetan name, no surname
+                origin = TIBET_ORIGIN
+                person = self._new_person(hh, names.tibetan_name(rng, gender), gender, birth, "single", "藏族")
             if person is None:
                 person = make(gender, birth, "single", family)
             person.marital = "未婚" if young else rng.choice(("离婚", "丧偶", "未婚", "丧偶"))
