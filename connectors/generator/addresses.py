@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import cached_property
 
 from connectors.generator.gazetteer import CITIES, CitySpec, DistrictSpec, words
 from connectors.generator.sampling import Weighted
@@ -139,6 +140,20 @@ class City:
     estates: dict[str, list[Estate]]
     _district_pick: Weighted[District] | None = None
 
+    @cached_property
+    def shared_names(self) -> frozenset[str]:
+        """Road and estate names that exist in more than one district: ambiguous without the district."""
+        seen: dict[str, set[str]] = {}
+        for district in self.districts:
+            for name in (*district.roads, *(e.name for e in self.estates[district.code])):
+                seen.setdefault(name, set()).add(district.code)
+        return frozenset(name for name, codes in seen.items() if len(codes) > 1)
+
+    @cached_property
+    def estate_gates(self) -> frozenset[tuple[str, str, int]]:
+        """(district, road, number) of every estate, so offices and shops get other numbers."""
+        return frozenset((e.district.code, e.road, e.number) for plist in self.estates.values() for e in plist)
+
     @property
     def prefix(self) -> str:
         """Province + city, as written at the start of a full address."""
@@ -185,6 +200,8 @@ class City:
         road = rng.choice(district.roads)
         # offices cluster in a few buildings per road, the same ones in every run of this city
         number = random.Random(f"office:{district.code}:{road}:{rng.randrange(4)}").randint(1, 999)
+        while (district.code, road, number) in self.estate_gates:  # never an estate's gate number
+            number = number % 999 + 1
         park_rng = random.Random(f"park:{district.code}:{road}:{number}")
         park = park_rng.choice(_PARKS) if park_rng.random() < 0.6 else None
         if park:
@@ -201,6 +218,8 @@ class City:
         district = self.pick_district(rng)
         road = rng.choice(district.roads)
         number = rng.randint(1, 600)
+        while (district.code, road, number) in self.estate_gates:
+            number = number % 600 + 1
         street = rng.choice(district.streets)
         pid = f"{district.code}-S-{road}-{number}"
         return Place(pid, "shop", district, street, street.communities[0], road, number)
@@ -214,14 +233,17 @@ def _streets(rng: random.Random, spec: DistrictSpec, stems: list[str]) -> tuple[
         if spec.rural:
             names += [f"{stems.pop()}镇" for _ in range(rng.randint(3, 6))]
     streets = []
+    taken: set[str] = set()  # village names are unique within a district (not across districts)
     for name in names:
         communities = tuple(f"{stems.pop()}社区" for _ in range(rng.randint(3, 9)))
-        villages: tuple[str, ...] = ()
+        villages: list[str] = []
         if name.endswith("镇"):
-            villages = tuple(f"{rng.choice(_VILLAGE_STEMS)}{rng.choice(('', '', '新', '东', '西'))}村"
-                             for _ in range(rng.randint(4, 10)))
-            villages = tuple(dict.fromkeys(villages))
-        streets.append(Street(name, communities, villages))
+            for _ in range(rng.randint(4, 10)):
+                village = f"{rng.choice(_VILLAGE_STEMS)}{rng.choice(('', '', '新', '东', '西'))}村"
+                if village not in taken:
+                    taken.add(village)
+                    villages.append(village)
+        streets.append(Street(name, communities, tuple(villages)))
     return tuple(streets)
 
 

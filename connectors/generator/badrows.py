@@ -115,9 +115,10 @@ def _corrupt_json(fmt: Format, values: dict[str, object], kind: str,
         values["zjlx"] = rng.choice(_BAD_ENUMS["zjlx"])
     line = orjson.dumps(values)
     # a line that is not JSON (cut short, or not UTF-8) has no readable key at all
-    if kind == "truncated_json":
-        cut = rng.randrange(max(2, len(line) // 4), len(line) - 2)
-        return line[:cut] + b"\n", kind, False
+    if kind == "truncated_json":  # cut between characters: the line is still UTF-8, just not JSON
+        text = line.decode("utf-8")
+        cut = rng.randrange(max(2, len(text) // 4), len(text) - 2)
+        return text[:cut].encode("utf-8") + b"\n", kind, False
     if kind == "bad_encoding":
         name = str(values.get(fmt.name) or "张")
         line = line.replace(orjson.dumps(name), b"\"" + _invalid_utf8(name, rng) + b"\"", 1)

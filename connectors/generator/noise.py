@@ -274,6 +274,8 @@ def present_address(place: Place, city: City, style: AddressStyle, rng: random.R
             parts.append(place.street.name)
         if place.kind == "flat":
             layout = style.layout
+            if style.prefix == "none" and (place.road in city.shared_names or place.estate in city.shared_names):
+                layout = "both"  # without the district only road + number + estate together name one place
             if layout in ("both", "road"):
                 parts.append(f"{place.road}{_num(place.number or 0, style)}号")
             if layout in ("both", "estate"):
