@@ -226,8 +226,8 @@ def _load_truth(truth_dir: Path) -> tuple[dict[tuple[str, str], list[_Item]], Co
             bad_keys[(obj["source"], obj.get("record_id") or "")] += 1  # "": the key itself is unreadable
             continue
         item = _Item(_intern(obj.get("person_id")), _intern(obj.get("address_id")),
-                     _intern(obj.get("organization_id")), tuple(obj.get("noise") or ()))
-        rows[(obj["source"], obj["record_id"])].append((obj["file"], obj["row"], item))
+                     _intern(obj.get("organization_id")), tuple(sys.intern(t) for t in obj.get("noise") or ()))
+        rows[(sys.intern(obj["source"]), obj["record_id"])].append((sys.intern(obj["file"]), obj["row"], item))
     ordered = {key: [item for _, _, item in sorted(group, key=lambda r: (r[0], r[1]))]
                for key, group in rows.items()}
     return ordered, bad_keys, bad
@@ -239,14 +239,15 @@ def score(truth_dir: Path, resolved: Path, masters_path: Path | None = None) -> 
     Predicted rows are matched to truth rows by (source, record_id); a key's rows are aligned in
     order, so the output must keep each key's rows in input order (files as given: base first)."""
     truth, bad_keys, bad_truth = _load_truth(truth_dir)
-    predicted: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    predicted: dict[tuple[str, str], list[tuple[str | None, str | None, str | None]]] = defaultdict(list)
     flagged_keys: Counter[tuple[str, str]] = Counter()
     for obj in _jsonl(resolved):
         key = (obj.get("source") or "", obj.get("record_id") or "")
         if obj.get("error"):
             flagged_keys[key] += 1
             continue
-        predicted[key].append(obj)
+        predicted[key].append((_intern(obj.get("citizen_id")), _intern(obj.get("address_id")),
+                               _intern(obj.get("organization_id"))))
     flagged = sum(flagged_keys.values())
     flagged_bad = sum(min(n, bad_keys[key]) for key, n in flagged_keys.items())
     unmatched = 0
@@ -256,9 +257,7 @@ def score(truth_dir: Path, resolved: Path, masters_path: Path | None = None) -> 
         unmatched += len(rows) != len(group)
         for i, item in enumerate(group):
             if i < len(rows):
-                item.citizen = _intern(rows[i].get("citizen_id"))
-                item.predicted_address = _intern(rows[i].get("address_id"))
-                item.predicted_organisation = _intern(rows[i].get("organization_id"))
+                item.citizen, item.predicted_address, item.predicted_organisation = rows[i]
             items.append(item)
     people = [i for i in items if i.person is not None]
     places = [i for i in items if i.address is not None]
