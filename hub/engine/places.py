@@ -23,7 +23,8 @@ from hub.engine.identifiers import address_id
 from hub.engine.standardise.addresses import ParsedAddress
 
 _OPTIONAL = ("district", "unit")  # may be omitted by a writer; a conflict only when both are known
-_AGREE = ("province", "city", "district", "road", "number", "estate", "building", "unit", "room")
+_AGREE = ("province", "city", "district", "street", "community", "road", "number", "estate", "building", "unit",
+          "room")
 
 RoadNumber = tuple[str, str, str]  # (city, road, number)
 
@@ -53,6 +54,9 @@ class PlaceIndex:
         city = address.city or ""
         if address.estate:
             return f"E:{city}|{address.estate}"
+        if address.road and address.road.endswith("组"):
+            # a village group counts houses within its village: the village is part of the site
+            return f"V:{city}|{address.community or ''}|{address.road}|{address.number or ''}"
         rn = _road_number(address)
         if rn is not None:
             estates = self.estates_of.get(rn)
