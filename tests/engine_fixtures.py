@@ -51,6 +51,11 @@ def city_records() -> list[DepartmentRecord]:
         HrssRecord(record_id="RS3", name="张玮", id_number="33010620000101103O", gender=Gender.MALE,
                    birth_date=date(2000, 1, 1), address="XX小区3幢1单元302室", phone="88886666",
                    updated_at=at(4)),
+        # twins with no ID on record: only the characters of their names tell them apart
+        CivilAffairsRecord(record_id="MZ8", name="李静", gender=Gender.FEMALE, birth_date=date(2010, 5, 5),
+                           residence_address="上城区清波街20号2幢1单元101室", phone="13800001234", updated_at=at(2)),
+        CivilAffairsRecord(record_id="MZ9", name="李婧", gender=Gender.FEMALE, birth_date=date(2010, 5, 5),
+                           residence_address="上城区清波街20号2幢1单元101室", phone="13800001234", updated_at=at(2)),
         # namesakes: same name and birth date, different IDs and addresses; one without ID
         CivilAffairsRecord(record_id="MZ4", name="王芳", gender=Gender.FEMALE, id_number="330102199001010028",
                            birth_date=date(1990, 1, 1), residence_address="上城区清波街10号", updated_at=at(2)),

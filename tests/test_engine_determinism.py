@@ -29,6 +29,7 @@ def test_hard_cases_resolve_as_expected() -> None:
     assert of_ref["civil_affairs/MZ2"] == of_ref["health/WJ2"]
     assert of_ref["civil_affairs/MZ2"] != of_ref["civil_affairs/MZ3"], "twins must never merge"
     assert of_ref["civil_affairs/MZ4"] != of_ref["civil_affairs/MZ5"], "namesakes must never merge"
+    assert of_ref["civil_affairs/MZ8"] != of_ref["civil_affairs/MZ9"], "twins without IDs must never merge"
     assert of_ref["health/WJ6"] == of_ref["tax/TX6"], "same passport links"
     assert of_ref["civil_affairs/MZ7"] == of_ref["hrss/RS7"], "legacy 15-digit ID upgrades to the 18-digit one"
     master = masters[chen]

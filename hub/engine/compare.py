@@ -152,4 +152,10 @@ def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> 
     )
     if not corroborated:
         score = min(score, policy.threshold - 1.0)
+    # Names that differ in characters (张伟/张玮) link only with ID or document evidence: without it,
+    # that is exactly what twins sharing a birth date, a phone and a flat look like.
+    if ("name_pinyin" in levels or "name_close" in levels) and not (
+        "id_close" in levels or "document_equal" in levels
+    ):
+        score = min(score, policy.threshold - 1.0)
     return Comparison(score, tuple(levels))
