@@ -278,6 +278,26 @@ CASES: list[tuple[str, dict[str, str], Where, str | None]] = [
     ("不详", {}, None, None),
     ("同上", {}, None, None),
     ("330106", {}, None, None),
+    # estate names that contain a village or road marker, and a 街道 before a road starting with 大
+    (
+        "上城区银村里18号楼1单元1302室",
+        {"district": "上城区", "estate": "银村里", "building": "18", "unit": "1", "room": "1302"},
+        "HZ",
+        "330102",
+    ),
+    (
+        "钱塘区新弄苑3号楼2单元201室",
+        {"district": "钱塘区", "estate": "新弄苑", "building": "3", "unit": "2", "room": "201"},
+        "HZ",
+        "330114",
+    ),
+    (
+        "拱墅区祥符街道大关路226号枫梅华庭1号楼2单元202",
+        {"district": "拱墅区", "street": "祥符街道", "road": "大关路", "number": "226", "estate": "枫梅华庭",
+         "building": "1", "unit": "2", "room": "202"},
+        "HZ",
+        "330105",
+    ),
 ]
 
 
