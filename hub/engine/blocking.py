@@ -53,10 +53,8 @@ def place_key(address: ParsedAddress | None) -> str | None:
     """Room-level place text without province/city/district, for name+address blocking."""
     if address is None or not (address.road or address.estate):
         return None
-    return "|".join(
-        part or ""
-        for part in (address.road, address.number, address.estate, address.building, address.unit, address.room)
-    )
+    a = address
+    return f"{a.road or ''}|{a.number or ''}|{a.estate or ''}|{a.building or ''}|{a.unit or ''}|{a.room or ''}"
 
 
 def person_keys(mention: PersonMention) -> tuple[str, ...]:

@@ -122,26 +122,50 @@ class PlaceIndex:
         return assignment
 
     def _block_edges(self, members: list[str]) -> list[Edge]:
+        """Edges joining the mentions of one block that are the same place.
+
+        Within a block the site, building and room already match, so whether two mentions agree
+        depends only on their signature (the components that may still differ). Mentions with one
+        signature are chained; two signatures are joined once if they agree. After the ambiguity
+        rule no component of this graph can hold a conflict, so the places are its connected
+        components, whichever edges represent it.
+        """
         if len(members) < 2:
             return []
         mentions = self.mentions
-        ambiguous: dict[str, set[str]] = {}
-        for part in _OPTIONAL:
-            if len({getattr(mentions[t], part) for t in members} - {None}) > 1:
-                ambiguous[part] = {t for t in members if not getattr(mentions[t], part)}
-        edges = []
-        for i, a in enumerate(members):
-            pa = mentions[a]
-            for b in members[i + 1 :]:
-                pb = mentions[b]
-                if any(
-                    (a in lacking and getattr(pb, part)) or (b in lacking and getattr(pa, part))
-                    for part, lacking in ambiguous.items()
-                ):
-                    continue
-                if _agree(pa, pb):
-                    edges.append(Edge(-1.0, a, b, "same place"))
+        groups: dict[tuple[str | None, ...], list[str]] = defaultdict(list)
+        for text in members:
+            groups[_signature(mentions[text])].append(text)
+        edges = [Edge(-1.0, g[i], g[i + 1], "same place") for g in groups.values() for i in range(len(g) - 1)]
+        if len(groups) < 2:
+            return edges
+        lacking: dict[int, bool] = {}  # signature position -> members lacking it are ambiguous
+        for position, part in enumerate(_SIGNATURE):
+            if part in _OPTIONAL:
+                lacking[position] = len({sig[position] for sig in groups} - {None}) > 1
+        signatures = sorted(groups, key=lambda sig: groups[sig][0])
+        for i, sa in enumerate(signatures):
+            for sb in signatures[i + 1 :]:
+                if _signatures_agree(sa, sb, lacking):
+                    edges.append(Edge(-1.0, groups[sa][0], groups[sb][0], "same place"))
         return edges
+
+
+_SIGNATURE = ("province", "city", "district", "street", "community", "unit")
+
+
+def _signature(address: ParsedAddress) -> tuple[str | None, ...]:
+    return (address.province, address.city, address.district, address.street, address.community, address.unit)
+
+
+def _signatures_agree(a: tuple[str | None, ...], b: tuple[str | None, ...], ambiguous: Mapping[int, bool]) -> bool:
+    for position, (va, vb) in enumerate(zip(a, b, strict=True)):
+        if va and vb:
+            if va != vb:
+                return False
+        elif (va or vb) and ambiguous.get(position, False):
+            return False  # one lacks a component the block disagrees on: ambiguous, keep apart
+    return True
 
 
 def _agree(a: ParsedAddress, b: ParsedAddress) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from connectors.records import CivilAffairsRecord, HealthRecord, HrssRecord, TaxRecord
+from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
 from hub.engine.policy import AuthorityPolicy
 from hub.engine.state import Version
 
@@ -165,7 +165,7 @@ def build_master(
     put("address_id", residence_value)
     put("death_date", _first(_by_authority(versions, authority.death),
                              lambda v: getattr(v.record, "death_date", None)))
-    _department_facts(versions, authority, organization_id_of, put)
+    _department_facts(versions, authority, organization_id_of, put, fields)
 
     master = MasterCitizen(citizen_id, fields, tuple(sorted(_ref(v) for v in versions)))
     return master, _conflicts(master, identity_order, ident)
@@ -175,24 +175,29 @@ def _ref(version: Version) -> str:
     return f"{version.record.source}/{version.record.record_id}"
 
 
+_OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
+    CivilAffairsRecord: ("ethnicity", "marital_status", "assistance_type", "elderly_care", "hukou_address",
+                         "street", "community"),
+    HealthRecord: ("family_doctor", "chronic_diseases"),
+    HrssRecord: ("insurance_status", "insurance_kinds", "social_security_card"),
+}
+
+
 def _department_facts(
     versions: Sequence[Version],
     authority: AuthorityPolicy,
     organization_id_of: Callable[[str], str | None],
     put: Callable[[str, FieldValue | None], None],
+    fields: dict[str, FieldValue],
 ) -> None:
-    """Facts a service window needs, each from the one department that owns it."""
-    civil = _newest_first([v for v in versions if isinstance(v.record, CivilAffairsRecord)])
-    health = _newest_first([v for v in versions if isinstance(v.record, HealthRecord)])
-    hrss = _newest_first([v for v in versions if isinstance(v.record, HrssRecord)])
-    owned = {
-        "ethnicity": civil, "marital_status": civil, "assistance_type": civil, "elderly_care": civil,
-        "hukou_address": civil, "street": civil, "community": civil,
-        "family_doctor": health, "chronic_diseases": health,
-        "insurance_status": hrss, "insurance_kinds": hrss, "social_security_card": hrss,
-    }
-    for name, ordered in owned.items():
-        put(name, _first(ordered, _attribute(name)))
+    """Facts a service window needs, each from the one department that owns it (newest record first)."""
+    for version in _newest_first(versions):
+        owned = _OWNED_FACTS.get(type(version.record), ())
+        for name in owned:
+            value = getattr(version.record, name)
+            value = getattr(value, "value", value)
+            if value is not None and value != [] and value != "" and name not in fields:
+                fields[name] = _provenance(version, value)
     employment = _by_authority(
         [v for v in versions if isinstance(v.record, HrssRecord | TaxRecord)], authority.employment
     )
@@ -202,16 +207,6 @@ def _department_facts(
         return organization_id_of(org.key) if org is not None else None
 
     put("employer_id", _first(employment, employer))
-
-
-def _attribute(name: str) -> Callable[[Version], Any]:
-    """Read one record attribute, enums as their value."""
-
-    def pick(version: Version) -> Any:
-        value = getattr(version.record, name, None)
-        return getattr(value, "value", value)
-
-    return pick
 
 
 def _conflicts(
