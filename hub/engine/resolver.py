@@ -102,7 +102,7 @@ class Resolver:
             if upsert.became_latest:
                 changes.applied += 1
                 seeds.add(upsert.ref)
-                seeds |= state.person_candidates(upsert.ref)
+                # unlinked candidates cannot change; linked ones are reached by the walk below
 
         rebuild: set[str] = set()  # refs whose master must be rebuilt because a place or organisation moved
         if state.touched_place_blocks:
