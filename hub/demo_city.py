@@ -30,13 +30,18 @@ def generate_city(out: Path, persons: int, seed: int) -> None:
 
 
 def publish_city(settings: HubSettings, city: Path, say: Callable[[str], None]) -> None:
-    """Publish every export through the file connector, when it is installed."""
-    try:
-        from connectors.file_connector import publish_files  # type: ignore[attr-defined]
-    except ImportError:
-        say("file connector not available in this build; skipping publication")
-        return
-    publish_files(settings, sorted(p for p in city.iterdir() if p.is_file()), say)
+    """Publish every export through the file connector (checkpointed: a re-run publishes nothing new)."""
+    from connectors.file_connector import FileConnector
+
+    exports = sorted(p for p in city.iterdir() if p.is_file())
+    rows = published = dead = skipped = 0
+    with FileConnector(settings) as connector:
+        for path in exports:
+            result = connector.process(path)
+            rows, published, dead = rows + result.rows, published + result.published, dead + result.dead_letters
+            skipped += result.skipped
+    say(f"file connector: {len(exports)} exports, {rows} rows → {published} events on dept.<source>.v1, "
+        f"{dead} dead letters on dlq.<source>.v1; {skipped} exports already published earlier (checkpoints)")
 
 
 def show_masters(resolution: Resolution, say: Callable[[str], None], limit: int = 8) -> None:
@@ -51,8 +56,7 @@ def show_masters(resolution: Resolution, say: Callable[[str], None], limit: int 
                                                                                     "address_id")}
         say(
             f"{master.citizen_id:<20} {master.value('name') or '-':<8} {_mask(master.value('id_number')):<20} "
-            f"{_mask(master.value('phone')):<13} {len(master.records):>7}  "
-            "/".join(sources.values())
+            f"{_mask(master.value('phone')):<13} {len(master.records):>7}  {'/'.join(sources.values())}"
         )
 
 
