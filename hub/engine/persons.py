@@ -73,6 +73,8 @@ def ids_consistent(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
     stops a chain of typo'd IDs from joining two people whose IDs differ.
     """
     ids = cast(frozenset[tuple[str, bool]], a | b)
+    if len(ids) == 1:
+        return True  # the common case: both sides carry the same ID
     valid = {value for value, ok in ids if ok}
     if len(valid) > 1:
         return False
