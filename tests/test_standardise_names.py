@@ -55,8 +55,8 @@ from hub.engine.standardise.names import normalise_name
         ("朴树", "朴树", "朴树", "piaoshu", "朴", "树"),
         ("查良镛", "查良镛", "查良镛", "zhaliangyong", "查", "良镛"),
         ("吕布", "吕布", "吕布", "lvbu", "吕", "布"),
-        ("Ｊｏｈｎ\u3000Ｓｍｉｔｈ", "JOHN SMITH", "JOHNSMITH", "johnsmith", "JOHN", "SMITH"),
-        ("smith  john", "SMITH JOHN", "SMITHJOHN", "smithjohn", "SMITH", "JOHN"),
+        ("Ｊｏｈｎ\u3000Ｓｍｉｔｈ", "John Smith", "JOHNSMITH", "johnsmith", "John", "Smith"),
+        ("smith  john", "smith john", "SMITHJOHN", "smithjohn", "smith", "john"),
         (" 王 ", "王", "王", "wang", "王", ""),
     ],
 )

@@ -83,13 +83,13 @@ def normalise_name(raw: str | None) -> PersonName | None:
     text = to_simplified(nfkc(raw))
     text = _DOTS_RE.sub(MIDDLE_DOT, text)
     if _LATIN_RE.search(text) and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
-        display = settle(collapse_spaces(text).upper())  # keep word breaks between Latin-script names
+        display = settle(collapse_spaces(text))  # as written, one space between Latin-script words
     else:
         display = strip_spaces(text)
     display = settle(re.sub(r"·+", MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
     if not display:
         return None
-    key = display.replace(MIDDLE_DOT, "").replace(" ", "")
+    key = display.replace(MIDDLE_DOT, "").replace(" ", "").upper()  # case never tells two people apart
     surname, given = _split(display, key)
     if MIDDLE_DOT in display or not surname:
         pinyin = _pinyin(key)
