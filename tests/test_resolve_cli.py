@@ -1,0 +1,97 @@
+"""`hub resolve` and `hub explain` as outside checks call them: the contract of departments.md."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from connectors.generator.engine import generate
+
+ROW_KEYS = {"source", "record_id", "citizen_id", "address_id", "organization_id"}
+MASTER_KEYS = {"citizen_id", "name", "id_number", "birth_date", "gender", "phone", "address_id", "death_date"}
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def hub(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from hub.cli import main; main()", *args],
+        capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict], list[dict]]:
+    city = tmp_path_factory.mktemp("city")
+    generate(150, 5, city)
+    out, masters = city.parent / "out.jsonl", city.parent / "masters.jsonl"
+    exports = sorted(str(p) for p in city.iterdir() if p.is_file())
+    done = hub("resolve", *exports, "--city", "330100", "--out", str(out), "--masters", str(masters))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return city, rows, [json.loads(line) for line in masters.read_text(encoding="utf-8").splitlines()]
+
+
+def test_one_line_per_input_row_with_the_contract_keys(resolved: tuple[Path, list[dict], list[dict]]) -> None:
+    city, rows, _ = resolved
+    truth = (city / "truth" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == len(truth)
+    for row in rows:
+        if "error" in row:
+            assert set(row) == ROW_KEYS | {"error"} and row["error"]
+            assert row["citizen_id"] is None and row["address_id"] is None and row["organization_id"] is None
+        else:
+            assert set(row) == ROW_KEYS
+            assert row["source"] in {"civil_affairs", "health", "hrss", "tax", "commerce"}
+            assert row["citizen_id"] is None or row["citizen_id"].startswith("C-")
+            assert row["address_id"] is None or row["address_id"].startswith("A-")
+            assert row["organization_id"] is None or row["organization_id"].startswith("O-")
+    assert any("error" in row for row in rows), "the generator plants bad rows; they must be reported"
+    assert all(r["organization_id"] for r in rows if r["source"] == "commerce" and "error" not in r)
+
+
+def test_masters_have_the_contract_shape(resolved: tuple[Path, list[dict], list[dict]]) -> None:
+    _, rows, masters = resolved
+    row_addresses = {r["address_id"] for r in rows if r["address_id"]}
+    assert {m["citizen_id"] for m in masters} == {r["citizen_id"] for r in rows if r["citizen_id"]}
+    for master in masters:
+        assert set(master) == MASTER_KEYS
+        assert master["gender"] in {"male", "female", None}
+        assert master["birth_date"] is None or DATE.match(master["birth_date"])
+        assert master["death_date"] is None or DATE.match(master["death_date"])
+        assert master["phone"] is None or master["phone"].isdigit()
+        assert master["address_id"] is None or master["address_id"] in row_addresses
+        name = master["name"]
+        assert name and (name.isascii() or " " not in name), "Chinese names carry no stray spaces"
+        assert "•" not in name and "．" not in name, "minority names use the middle dot ·"
+        number = master["id_number"]
+        if number and len(number) == 18 and number[:17].isdigit():
+            assert number[17] in "0123456789X"
+
+
+def test_explain_names_every_record_and_link(resolved: tuple[Path, list[dict], list[dict]]) -> None:
+    city, rows, _ = resolved
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row["citizen_id"]:
+            counts[row["citizen_id"]] = counts.get(row["citizen_id"], 0) + 1
+    citizen = max(sorted(counts), key=lambda c: counts[c])
+    done = hub("explain", citizen, "--files", str(city))
+    assert done.returncode == 0, done.stderr
+    explained = json.loads(done.stdout)
+    assert explained["citizen_id"] == citizen
+    assert len(explained["records"]) >= 2
+    assert len(explained["links"]) >= len(explained["records"]) - 1
+    assert all(link["reason"] for link in explained["links"])
+
+
+def test_unknown_input_is_one_clear_error(tmp_path: Path) -> None:
+    stray = tmp_path / "notes.txt"
+    stray.write_text("x", encoding="utf-8")
+    done = hub("resolve", str(stray), "--out", str(tmp_path / "o.jsonl"))
+    assert done.returncode == 1
+    assert done.stderr.startswith("error:") and "Traceback" not in done.stderr
