@@ -207,13 +207,20 @@ def register_weights(app: typer.Typer) -> None:
         city: Annotated[str | None, typer.Option("--city")] = None,
     ) -> None:
         """Estimate m/u weights by EM over the blocking's candidate pairs and write a policy file."""
-        from hub.engine.weights import comparison_vectors, estimate, render_policy
+        from hub.engine.weights import (
+            comparison_vectors,
+            estimate,
+            random_pair_vectors,
+            render_policy,
+            u_from_random_pairs,
+        )
 
         settings = load_settings(**({"city_code": city} if city else {}))
         resolver = Resolver(settings.city_code, settings.citizen_id_key.get_secret_value().encode("utf-8"))
         for _ in feed(resolver, expand_inputs(files)):
             pass
         vectors = comparison_vectors(resolver.state, resolver.policy)
-        weights, share = estimate(vectors, resolver.policy.match.weights)
+        fixed_u = u_from_random_pairs(random_pair_vectors(resolver.state, resolver.policy))
+        weights, share = estimate(vectors, resolver.policy.match.weights, fixed_u=fixed_u)
         out.write_text(render_policy(resolver.policy, weights, share, len(vectors)), encoding="utf-8")
         typer.echo(f"estimated weights from {len(vectors)} candidate pairs (match share {share:.3f}) -> {out}")

@@ -46,8 +46,54 @@ def comparison_vectors(state: EngineState, policy: ResolutionPolicy, limit: int 
     return vectors
 
 
-def estimate(vectors: Sequence[Vector], prior: MatchWeights, iterations: int = 30) -> tuple[MatchWeights, float]:
-    """EM from the prior's weights; returns the new weights and the estimated share of matches."""
+def random_pair_vectors(state: EngineState, policy: ResolutionPolicy, pairs: int = 200_000,
+                        seed: int = 2014) -> list[Vector]:
+    """Levels of random record pairs: almost all non-matches, so their level frequencies estimate u.
+
+    Candidate pairs alone would bias u: blocking on a phone makes phone agreement common among
+    the non-matches it finds (Splink estimates u from random pairs for the same reason).
+    """
+    import random
+
+    refs = sorted(r for r, v in state.latest.items() if v.mentions.person is not None)
+    if len(refs) < 2:
+        return []
+    rnd = random.Random(seed)
+    vectors: list[Vector] = []
+    for _ in range(pairs):
+        a, b = rnd.sample(refs, 2)
+        pa, pb = state.latest[a].mentions.person, state.latest[b].mentions.person
+        assert pa is not None and pb is not None
+        comparison = compare_persons(pa, pb, policy.match)
+        if not math.isinf(comparison.score):
+            vectors.append(comparison.levels)
+    return vectors
+
+
+def u_from_random_pairs(vectors: Sequence[Vector]) -> dict[str, float]:
+    """Per field, how often each level occurs among random pairs (smoothed)."""
+    counts: dict[str, float] = defaultdict(float)
+    totals: dict[str, float] = defaultdict(float)
+    for vector in vectors:
+        for level in vector:
+            counts[level] += 1
+            totals[FIELD_OF_LEVEL[level]] += 1
+    return {
+        level: (counts[level] + 0.5) / (totals[field] + 0.5 * len(LEVELS_OF_FIELD[field]))
+        for level, field in FIELD_OF_LEVEL.items()
+    }
+
+
+def estimate(
+    vectors: Sequence[Vector],
+    prior: MatchWeights,
+    iterations: int = 30,
+    fixed_u: dict[str, float] | None = None,
+) -> tuple[MatchWeights, float]:
+    """EM from the prior's weights; returns the new weights and the estimated share of matches.
+
+    With `fixed_u` (from random pairs) only m and the match share are estimated, as Splink does.
+    """
     fields = sorted(LEVELS_OF_FIELD)
     # start: m and u from the prior weights (m high for agreeing levels), and a guessed share
     m: dict[str, float] = {}
@@ -61,6 +107,8 @@ def estimate(vectors: Sequence[Vector], prior: MatchWeights, iterations: int = 3
             total = sum(raw.values())
             for lv in levels:
                 store[lv] = raw[lv] / total
+    if fixed_u is not None:
+        u.update(fixed_u)
     share = 0.3
     counted = _count(vectors)
     for _ in range(iterations):
@@ -85,7 +133,8 @@ def estimate(vectors: Sequence[Vector], prior: MatchWeights, iterations: int = 3
         share = min(max(matches / max(total, 1), 1e-6), 1 - 1e-6)
         for lv, field in FIELD_OF_LEVEL.items():
             m[lv] = max((m_num[lv] + 0.01) / (m_den[field] + 0.01 * len(LEVELS_OF_FIELD[field])), 1e-6)
-            u[lv] = max((u_num[lv] + 0.01) / (u_den[field] + 0.01 * len(LEVELS_OF_FIELD[field])), 1e-6)
+            if fixed_u is None:
+                u[lv] = max((u_num[lv] + 0.01) / (u_den[field] + 0.01 * len(LEVELS_OF_FIELD[field])), 1e-6)
     weights = {lv: round(max(-16.0, min(16.0, math.log2(m[lv] / u[lv]))), 2) for lv in FIELD_OF_LEVEL}
     return MatchWeights(**weights), share
 
