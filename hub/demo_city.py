@@ -7,12 +7,18 @@ citizens with the departments each field came from. ID numbers and phones are sh
 
 from __future__ import annotations
 
+import json
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from hub.engine.resolver import Resolution
-from hub.settings import HubSettings, state_dir
+from hub.errors import HubError
+from hub.settings import SOURCES, HubSettings, state_dir
 
 
 def _mask(value: str | None, keep: int = 4) -> str:
@@ -42,6 +48,36 @@ def publish_city(settings: HubSettings, city: Path, say: Callable[[str], None]) 
             skipped += result.skipped
     say(f"file connector: {len(exports)} exports, {rows} rows → {published} events on dept.<source>.v1, "
         f"{dead} dead letters on dlq.<source>.v1; {skipped} exports already published earlier (checkpoints)")
+
+
+def stream_city(settings: HubSettings, say: Callable[[str], None], timeout_s: float = 240) -> list[dict[str, object]]:
+    """Run `hub process` until the department topics are drained, stop it (SIGTERM), export the read model."""
+    from hub.lag import group_lag
+    from processors.export import export_masters
+
+    group = settings.processors.app_id
+    topics = [settings.topics.dept(s) for s in SOURCES] + [settings.processors.resolve_topic]
+    log = state_dir() / "demo" / "process.log"
+    started = time.monotonic()
+    with log.open("ab") as handle:
+        worker = subprocess.Popen([sys.executable, "-c", "from hub.cli import main; main()", "process"],
+                                  stdout=handle, stderr=subprocess.STDOUT)
+        try:
+            time.sleep(3)
+            while group_lag(settings, group, topics) > 0:
+                if worker.poll() is not None:
+                    raise HubError(f"hub process exited with {worker.returncode}; see {log}")
+                if time.monotonic() - started > timeout_s:
+                    raise HubError(f"hub process did not drain the city in {timeout_s:.0f}s; see {log}")
+                time.sleep(1)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
+    out = state_dir() / "demo" / "stream_masters.jsonl"
+    export_masters(settings, out)
+    say(f"hub process drained the department topics in {time.monotonic() - started:.0f}s "
+        f"(stopped with SIGTERM, exit {worker.returncode}); read model exported to {out}")
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
 def show_masters(resolution: Resolution, say: Callable[[str], None], limit: int = 8) -> None:
@@ -74,4 +110,8 @@ def run_city_demo(settings: HubSettings, say: Callable[[str], None], persons: in
         f"master citizens, {len(set(resolution.place_of_text.values()))} addresses, "
         f"{len(set(resolution.organization_of_key.values()))} organisations"
     )
+    streamed = {row["citizen_id"]: row for row in stream_city(settings, say)}
+    batch = [m.contract_row() for m in resolution.masters.values()]
+    same = sum(1 for row in batch if streamed.get(row["citizen_id"]) == row)
+    say(f"streaming read model vs batch resolution: {same} of {len(batch)} master citizens identical")
     show_masters(resolution, say)
