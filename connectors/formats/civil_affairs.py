@@ -7,10 +7,10 @@ from collections.abc import Mapping
 
 from connectors.records import AssistanceType, CivilAffairsRecord, Gender, MaritalStatus
 
-from .dialect import Dialect
-from .values import clean_text_row, dashed_date, dashed_datetime, enum_code, missing, required, validator_for
+from .dialect import csv_dialect
+from .values import dashed_date, dashed_datetime, enum_code, missing, required, validator_for
 
-__all__ = ["DIALECT", "build", "parse_row"]
+__all__ = ["DIALECT", "build"]
 
 logger = logging.getLogger(__name__)
 
@@ -81,17 +81,4 @@ def build(row: Mapping[str, str]) -> CivilAffairsRecord:
     )
 
 
-def parse_row(fields: Mapping[str, object]) -> CivilAffairsRecord:
-    return build(clean_text_row(fields, COLUMNS))
-
-
-DIALECT = Dialect(
-    source="civil_affairs",
-    prefix="civil_affairs",
-    suffix=".csv",
-    encoding="utf-8",
-    columns=COLUMNS,
-    required=REQUIRED,
-    build=build,
-    parse_row=parse_row,
-)
+DIALECT = csv_dialect("civil_affairs", "utf-8", COLUMNS, REQUIRED, build)

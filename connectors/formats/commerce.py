@@ -8,10 +8,10 @@ from datetime import datetime, time
 
 from connectors.records import CST, CommerceRecord, RegistrationStatus
 
-from .dialect import Dialect
-from .values import clean_text_row, dashed_date, enum_code, missing, required, validator_for
+from .dialect import csv_dialect
+from .values import dashed_date, enum_code, missing, required, validator_for
 
-__all__ = ["DIALECT", "build", "parse_row"]
+__all__ = ["DIALECT", "build"]
 
 logger = logging.getLogger(__name__)
 
@@ -72,17 +72,4 @@ def build(row: Mapping[str, str]) -> CommerceRecord:
     )
 
 
-def parse_row(fields: Mapping[str, object]) -> CommerceRecord:
-    return build(clean_text_row(fields, COLUMNS))
-
-
-DIALECT = Dialect(
-    source="commerce",
-    prefix="commerce",
-    suffix=".csv",
-    encoding="utf-8",
-    columns=COLUMNS,
-    required=REQUIRED,
-    build=build,
-    parse_row=parse_row,
-)
+DIALECT = csv_dialect("commerce", "utf-8", COLUMNS, REQUIRED, build)

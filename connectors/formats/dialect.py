@@ -9,7 +9,7 @@ from typing import Literal
 
 from connectors.records import AnyDepartmentRecord, Source
 
-__all__ = ["Dialect"]
+__all__ = ["Dialect", "csv_dialect"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,3 +35,20 @@ class Dialect:
     @property
     def is_csv(self) -> bool:
         return self.suffix == ".csv"
+
+
+def csv_dialect(
+    source: Source,
+    encoding: str,
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    build: Callable[[Mapping[str, str]], AnyDepartmentRecord],
+) -> Dialect:
+    """A CSV department: its file prefix is its name, and a pushed row is cleaned like a file row."""
+    from .values import clean_text_row
+
+    def parse_row(fields: Mapping[str, object]) -> AnyDepartmentRecord:
+        return build(clean_text_row(fields, columns))
+
+    return Dialect(source=source, prefix=source, suffix=".csv", encoding=encoding, columns=columns,
+                   required=required, build=build, parse_row=parse_row)

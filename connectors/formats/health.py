@@ -7,9 +7,8 @@ from collections.abc import Mapping
 
 from connectors.records import DocumentType, Gender, HealthRecord
 
-from .dialect import Dialect
+from .dialect import csv_dialect
 from .values import (
-    clean_text_row,
     compact_date,
     enum_code,
     iso_datetime,
@@ -19,7 +18,7 @@ from .values import (
     validator_for,
 )
 
-__all__ = ["DIALECT", "build", "parse_row"]
+__all__ = ["DIALECT", "build"]
 
 logger = logging.getLogger(__name__)
 
@@ -79,17 +78,4 @@ def build(row: Mapping[str, str]) -> HealthRecord:
     )
 
 
-def parse_row(fields: Mapping[str, object]) -> HealthRecord:
-    return build(clean_text_row(fields, COLUMNS))
-
-
-DIALECT = Dialect(
-    source="health",
-    prefix="health",
-    suffix=".csv",
-    encoding="utf-8",
-    columns=COLUMNS,
-    required=REQUIRED,
-    build=build,
-    parse_row=parse_row,
-)
+DIALECT = csv_dialect("health", "utf-8", COLUMNS, REQUIRED, build)

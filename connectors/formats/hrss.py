@@ -7,9 +7,8 @@ from collections.abc import Mapping
 
 from connectors.records import Gender, HrssRecord, InsuranceStatus
 
-from .dialect import Dialect
+from .dialect import csv_dialect
 from .values import (
-    clean_text_row,
     compact_date,
     enum_code,
     missing,
@@ -19,7 +18,7 @@ from .values import (
     validator_for,
 )
 
-__all__ = ["DIALECT", "build", "parse_row"]
+__all__ = ["DIALECT", "build"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,17 +77,4 @@ def build(row: Mapping[str, str]) -> HrssRecord:
     )
 
 
-def parse_row(fields: Mapping[str, object]) -> HrssRecord:
-    return build(clean_text_row(fields, COLUMNS))
-
-
-DIALECT = Dialect(
-    source="hrss",
-    prefix="hrss",
-    suffix=".csv",
-    encoding="gbk",
-    columns=COLUMNS,
-    required=REQUIRED,
-    build=build,
-    parse_row=parse_row,
-)
+DIALECT = csv_dialect("hrss", "gbk", COLUMNS, REQUIRED, build)
