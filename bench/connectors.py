@@ -2,7 +2,7 @@
 of parsing the same file without publishing, side by side with their ratio. Figures only, no assertions.
 
     .venv/bin/hub infra up
-    .venv/bin/python bench/connectors.py [--rows 100000] [--formats civil_affairs,health]
+    .venv/bin/python -m bench.connectors [--rows 100000] [--formats civil_affairs,health]
 
 Publishing goes through the real path: `FileConnector.process` (read_file → DepartmentPublisher → idempotent
 lz4-batched producer, acks=all), including the final wait for every acknowledgement and the checkpoints.
@@ -17,16 +17,11 @@ import csv
 import io
 import json
 import logging
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
-
-# Run as a script, this file's folder comes first on sys.path and its name would shadow the package.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path.pop(0)
 
 from connectors.checkpoints import CheckpointStore
 from connectors.file_connector import FileConnector

@@ -14,22 +14,18 @@ What is shared with the hub's engine, and what is not:
   security number is never decisive). The link threshold is the posterior match probability
   0.95 under the EM's estimated share of matches among candidate pairs.
 
-    .venv/bin/python bench/febrl.py
+    .venv/bin/python -m bench.febrl
 """
 
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 from rapidfuzz.distance import OSA, JaroWinkler
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.splink_baseline import require_bench
 from hub.engine.cluster import Edge, cluster_component

@@ -1,7 +1,7 @@
 """Events/s through `hub process` (department topics already filled with a generated city -> Redis),
 next to the raw rate at which the same topics are consumed and Avro-decoded in the same run; peak RSS.
 
-    .venv/bin/python -m bench.processors --persons 3000   (as a module: bench/connectors.py would shadow the package)
+    .venv/bin/python -m bench.processors --persons 3000
 
 Works in its own topics, consumer group and Redis prefix (figures only; nothing is asserted).
 """

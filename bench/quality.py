@@ -9,7 +9,7 @@
    `hub resolve` row shape and scored by the same scorer.
 
     .venv/bin/pip install -e '.[dev,bench]'
-    .venv/bin/python bench/quality.py [--persons 100000] [--seed 42] [--keep DIR] [--no-febrl]
+    .venv/bin/python -m bench.quality [--persons 100000] [--seed 42] [--keep DIR] [--no-febrl]
 
 Figures only (no personal data is printed).
 """
@@ -17,15 +17,12 @@ Figures only (no personal data is printed).
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.splink_baseline import RowKey, city_mentions, require_bench, run_city
 from connectors.generator import generate

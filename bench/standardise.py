@@ -1,6 +1,6 @@
 """Throughput of the standardisation functions on realistic inputs (figures only).
 
-Run: .venv/bin/python bench/standardise.py
+Run: .venv/bin/python -m bench.standardise
 "cold" rows use distinct strings (every call misses the caches); "warm" rows repeat a small set,
 as the same names and addresses recur across departments and household members.
 """
