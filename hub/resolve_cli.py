@@ -23,7 +23,7 @@ from hub.engine.mentions import record_ref
 from hub.engine.policy import load_policy
 from hub.engine.resolver import Resolution, Resolver
 from hub.errors import HubError
-from hub.settings import load_settings
+from hub.settings import load_settings, state_dir
 
 
 class InputError(HubError):
@@ -135,6 +135,7 @@ def register(app: typer.Typer) -> None:
         if conflicts is not None:
             with conflicts.open("w", encoding="utf-8") as handle:
                 _write_jsonl(handle, (_conflict_row(c) for c in resolution.conflicts))
+        write_explanations(resolution)
         elapsed = time.perf_counter() - started
         bad = sum(1 for o in outcomes if o.error)
         typer.echo(
@@ -148,27 +149,55 @@ def register(app: typer.Typer) -> None:
     @app.command("explain")
     def explain(
         citizen_id: Annotated[str, typer.Argument(help="A master citizen id (C-…)")],
-        files: Annotated[list[Path], typer.Option("--files", help="The exports the id was resolved from")],
+        files: Annotated[list[Path] | None, typer.Option("--files", help="Resolve these exports again")] = None,
         city: Annotated[str | None, typer.Option("--city")] = None,
     ) -> None:
-        """Print why each source record belongs to a master citizen: the links and the rules behind them."""
-        _, _, resolution = run_resolve(files, city)
-        master = resolution.masters.get(citizen_id)
-        if master is None:
-            raise InputError(f"no master citizen {citizen_id} in these files")
-        sys.stdout.write(json.dumps(explanation(resolution, citizen_id), ensure_ascii=False, indent=2) + "\n")
+        """Print why each source record belongs to a master citizen: the links and the rules behind them.
+
+        Without --files it reads what the last `hub resolve` recorded (see `explain_index_path`).
+        """
+        if files:
+            _, _, resolution = run_resolve(files, city)
+            if citizen_id not in resolution.masters:
+                raise InputError(f"no master citizen {citizen_id} in these files")
+            found = explanation(resolution, citizen_id)
+        else:
+            found = read_explanation(citizen_id)
+        sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=2) + "\n")
+
+
+def explain_index_path() -> Path:
+    """Where `hub resolve` leaves one explanation per master (JSON Lines), for `hub explain ID`."""
+    return state_dir() / "resolve" / "explain.jsonl"
+
+
+def write_explanations(resolution: Resolution) -> None:
+    path = explain_index_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        for citizen_id in sorted(resolution.masters):
+            handle.write(orjson.dumps(explanation(resolution, citizen_id)))
+            handle.write(b"\n")
+
+
+def read_explanation(citizen_id: str) -> dict[str, Any]:
+    path = explain_index_path()
+    if not path.exists():
+        raise InputError("no resolution to explain yet: run `hub resolve` first, or pass --files")
+    prefix = b'{"citizen_id":' + orjson.dumps(citizen_id)
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.startswith(prefix):
+                found: dict[str, Any] = orjson.loads(line)
+                return found
+    raise InputError(f"no master citizen {citizen_id} in the last resolution ({path})")
 
 
 def explanation(resolution: Resolution, citizen_id: str) -> dict[str, Any]:
     """Members, the links that joined them (with rule or score), links refused, and field provenance."""
     master = resolution.masters[citizen_id]
     members = set(master.records)
-    for component in resolution.components:
-        if members <= component.refs:
-            clustering = component.clustering
-            break
-    else:  # pragma: no cover - every master comes from a component
-        raise InputError(f"{citizen_id} has no component")
+    clustering = resolution.component_of[citizen_id].clustering
     return {
         "citizen_id": citizen_id,
         "records": sorted(members),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -17,16 +18,20 @@ MASTER_KEYS = {"citizen_id", "name", "id_number", "birth_date", "gender", "phone
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+STATE: dict[str, str] = {}
+
+
 def hub(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from hub.cli import main; main()", *args],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env={**os.environ, **STATE},
     )
 
 
 @pytest.fixture(scope="module")
 def resolved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict], list[dict]]:
     city = tmp_path_factory.mktemp("city")
+    STATE["HUB_STATE_DIR"] = str(tmp_path_factory.mktemp("state"))  # where resolve leaves its explanations
     generate(150, 5, city)
     out, masters = city.parent / "out.jsonl", city.parent / "masters.jsonl"
     exports = sorted(str(p) for p in city.iterdir() if p.is_file())
@@ -83,6 +88,9 @@ def test_explain_names_every_record_and_link(resolved: tuple[Path, list[dict], l
     done = hub("explain", citizen, "--files", str(city))
     assert done.returncode == 0, done.stderr
     explained = json.loads(done.stdout)
+    recorded = hub("explain", citizen)  # what the last `hub resolve` recorded, no files needed
+    assert recorded.returncode == 0, recorded.stderr
+    assert json.loads(recorded.stdout) == explained
     assert explained["citizen_id"] == citizen
     assert len(explained["records"]) >= 2
     assert len(explained["links"]) >= len(explained["records"]) - 1

@@ -42,6 +42,7 @@ class Resolution:
     masters: dict[str, MasterCitizen] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     components: list[ComponentResult] = field(default_factory=list)
+    component_of: dict[str, ComponentResult] = field(default_factory=dict)  # citizen id -> its component
 
 
 class Resolver:
@@ -69,6 +70,7 @@ class Resolver:
         result.components = resolve_all_persons(self.state, self.policy.match, self.secret)
         for component in result.components:
             for cluster in component.clusters:
+                result.component_of[cluster.citizen_id] = component
                 versions = [self.state.latest[ref] for ref in cluster.refs]
                 master, conflicts = build_master(
                     cluster.citizen_id,
