@@ -17,11 +17,7 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from connectors.records import (
     CST,
-    CivilAffairsRecord,
-    CommerceRecord,
     DepartmentRecord,
-    HealthRecord,
-    HrssRecord,
     TaxRecord,
 )
 from hub import schema_catalog
@@ -45,19 +41,7 @@ from hub.registry import SchemaRegistry
 from hub.schema_sync import sync_catalogue
 from hub.serde import Deserializer, Serializer, TopicCodecs, frame, unframe
 from hub.settings import SOURCES, HubSettings, load_settings
-
-T0 = datetime(2024, 5, 1, 9, 30, tzinfo=CST)
-
-
-def sparse_records() -> list[DepartmentRecord]:
-    """Only the required fields of each department: every optional field takes its Avro default."""
-    return [
-        CivilAffairsRecord(record_id="MZ1", name="甲", updated_at=T0),
-        HealthRecord(record_id="JK1", name="乙", updated_at=T0),
-        HrssRecord(record_id="RS1", name="丙", updated_at=T0),
-        TaxRecord(record_id="TX1", name="丁", updated_at=T0),
-        CommerceRecord(record_id="91330106MA2CFJ0K1B", business_name="某公司", updated_at=T0),
-    ]
+from tests.samples import T0, sparse_records
 
 
 class MockRegistryClient:

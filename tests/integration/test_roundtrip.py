@@ -9,12 +9,6 @@ import pytest
 
 from connectors.records import (
     CST,
-    CivilAffairsRecord,
-    CommerceRecord,
-    DepartmentRecord,
-    HealthRecord,
-    HrssRecord,
-    TaxRecord,
 )
 from hub.avro_mapping import event_for
 from hub.demo import fetch, produce, sample_records
@@ -25,22 +19,12 @@ from hub.schema_sync import sync_catalogue
 from hub.serde import Deserializer, TopicCodecs, frame
 from hub.settings import SOURCES, HubSettings
 from hub.topics import ensure_topics
+from tests.samples import sparse_records
 
 pytestmark = pytest.mark.integration
 
 INGESTED = datetime(2024, 6, 1, 12, 0, 0, 123000, tzinfo=CST)
-T0 = datetime(2024, 5, 1, 9, 30, tzinfo=CST)
 
-
-def sparse_records() -> list[DepartmentRecord]:
-    """Only the required fields: every optional field travels as its Avro default."""
-    return [
-        CivilAffairsRecord(record_id="MZ-IT-1", name="甲", updated_at=T0),
-        HealthRecord(record_id="JK-IT-1", name="乙", updated_at=T0),
-        HrssRecord(record_id="RS-IT-1", name="丙", updated_at=T0),
-        TaxRecord(record_id="TX-IT-1", name="丁", updated_at=T0),
-        CommerceRecord(record_id="91330106MA2CFJ0K1B", business_name="某公司", updated_at=T0),
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +36,7 @@ def ready(infra: HubSettings) -> HubSettings:
 
 
 def test_each_department_round_trips_through_kafka_and_the_registry(ready: HubSettings) -> None:
-    records = sample_records() + sparse_records()
+    records = sample_records() + sparse_records("-IT-")
     assert {r.source for r in records} == set(SOURCES)
     with SchemaRegistry.from_settings(ready) as writer_registry:
         writer = TopicCodecs(ready, writer_registry)
