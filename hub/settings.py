@@ -73,10 +73,17 @@ class ProcessorSettings(BaseModel):
     batch_max: int = Field(default=500, ge=1)
     batch_within_s: float = Field(default=0.5, gt=0)
     stream_buffer_maxsize: int = Field(default=1000, ge=1)
+    # faust consumer_max_fetch_size: prefetched bytes per assigned partition, the one buffer counted in bytes
+    fetch_max_bytes: int = Field(default=1024 * 1024, ge=1024)
     commit_interval_s: float = Field(default=1.0, gt=0)
     session_timeout_s: float = Field(default=10.0, gt=0)  # how soon a killed worker's partitions move
     web_port: int | None = None  # None: faust's web server is disabled; else bound to 127.0.0.1
     redis_prefix: str = "hub:"
+    # a Redis reply slower than this is one failed attempt (retried); redis-py's own default is 5 s
+    redis_timeout_s: float = Field(default=10.0, gt=0)
+    # how long one batch keeps retrying Kafka/Redis before the worker exits uncommitted (code 75): a slow or
+    # briefly paused sink only slows consumption; one that stays away this long is an outage for a supervisor
+    sink_patience_s: float = Field(default=300.0, gt=0)
     loglevel: str = "WARNING"
 
 

@@ -5,9 +5,12 @@ Two stages make results independent of the number of workers: stage 1 is statele
 single-writer. Delivery is at-least-once (never exactly_once: faust-streaming's EOS has open
 bugs, see ../shared/notes/infra.md §3); every write is idempotent, so redelivery is harmless.
 
-Bounds: batches of at most `batch_max`, at most `stream_buffer_maxsize` messages buffered per
-partition; stage 2 awaits Kafka and Redis before taking the next batch, so a slow Redis slows
-consumption instead of growing memory.
+Bounds: batches of at most `batch_max`, at most `stream_buffer_maxsize` messages queued per
+agent channel, at most `fetch_max_bytes` prefetched per assigned partition. Stage 2 awaits Kafka
+and Redis (retrying for up to `sink_patience_s`) before taking the next batch; its full channel
+makes faust stop fetching hub.resolve.v1, or blocks this worker's one fetch loop (stage 1 too).
+Either way a slow Redis leaves the backlog in Kafka as lag instead of growing memory
+(tests/integration/test_processors.py::test_slow_redis_slows_consumption_not_memory).
 """
 
 from __future__ import annotations
@@ -109,6 +112,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
         topic_replication_factor=settings.topic_policy.replication_factor,
         topic_partitions=settings.topic_policy.partitions,
         stream_buffer_maxsize=p.stream_buffer_maxsize,
+        consumer_max_fetch_size=p.fetch_max_bytes,
         broker_commit_interval=p.commit_interval_s,
         broker_session_timeout=p.session_timeout_s,
         broker_heartbeat_interval=max(p.session_timeout_s / 4, 0.5),
@@ -124,7 +128,8 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     codecs = TopicCodecs(settings, registry)
     standardiser = Standardiser(settings, codecs)
     warm_up(settings, codecs)
-    redis = Redis.from_url(settings.redis_url)
+    # an explicit reply timeout: a hung connection becomes a retried attempt (ResolveStage._with_retries)
+    redis = Redis.from_url(settings.redis_url, socket_timeout=p.redis_timeout_s)
     resolve_topic = app.topic(p.resolve_topic, key_type=bytes, value_type=bytes,
                               key_serializer="raw", value_serializer="raw", partitions=1)
     dept_topic = app.topic(*[settings.topics.dept(s) for s in SOURCES], key_type=bytes, value_type=bytes,

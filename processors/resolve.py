@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -100,12 +101,12 @@ class ResolveStage:
     """Owns the engine while this worker owns the partition of hub.resolve.v1."""
 
     def __init__(self, settings: HubSettings, codecs: TopicCodecs, redis: Redis, send: Send,
-                 *, attempts: int = 5) -> None:
+                 *, patience_s: float | None = None) -> None:
         self.settings = settings
         self.codecs = codecs
         self.redis = redis
         self.send = send
-        self.attempts = attempts
+        self.patience_s = settings.processors.sink_patience_s if patience_s is None else patience_s
         self.keys = RedisKeys(settings.processors.redis_prefix)
         self.secret = settings.citizen_id_key.get_secret_value().encode("utf-8")
         self.resolver: Resolver | None = None
@@ -213,21 +214,26 @@ class ResolveStage:
         await asyncio.gather(*pending)
 
     async def _with_retries(self, what: str, write: Callable[[], Awaitable[None]]) -> None:
-        delay = 0.2
-        for attempt in range(1, self.attempts + 1):
+        """Retry until acknowledged or `patience_s` is spent: a slow sink must slow the stream, not end it.
+
+        While this waits no further batch is taken, so the backlog stays in Kafka (back-pressure).
+        """
+        delay, attempt = 0.2, 0
+        deadline = time.monotonic() + self.patience_s
+        while True:
+            attempt += 1
             try:
                 await write()
                 return
             except (TimeoutError, RedisError, OSError) as exc:
-                log.warning("%s write failed (attempt %d/%d): %s", what, attempt, self.attempts,
-                            type(exc).__name__)
+                failure = type(exc).__name__
             except Exception as exc:  # aiokafka's errors share no base we can name narrowly
                 if type(exc).__module__.split(".")[0] != "aiokafka":
                     raise
-                log.warning("%s write failed (attempt %d/%d): %s", what, attempt, self.attempts,
-                            type(exc).__name__)
+                failure = type(exc).__name__
+            if time.monotonic() + delay > deadline:
+                raise SinkError(f"{what} did not acknowledge a batch in {self.patience_s:g}s ({attempt} attempts)")
+            log.warning("%s write failed (attempt %d, retrying for up to %.0fs more): %s", what, attempt,
+                        deadline - time.monotonic(), failure)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
-        raise SinkError(f"{what} did not acknowledge a batch after {self.attempts} attempts")
-
-
