@@ -125,7 +125,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
         producer_acks=-1,
     )
     registry = SchemaRegistry.from_settings(settings)
-    codecs = TopicCodecs(settings, registry)
+    codecs = TopicCodecs(settings, registry, precheck=False)  # outputs are built by the hub itself
     standardiser = Standardiser(settings, codecs)
     warm_up(settings, codecs)
     # an explicit reply timeout: a hung connection becomes a retried attempt (ResolveStage._with_retries)

@@ -350,3 +350,17 @@ def test_envelope_times_keep_the_milliseconds_the_wire_keeps() -> None:
     assert event.ingested_at.microsecond == 123000
     naive = event.model_copy(update={"ingested_at": datetime(2024, 6, 1, 12, 0)})
     assert DepartmentEvent.model_validate(naive.model_dump()).ingested_at.tzinfo is not None
+
+
+def test_without_precheck_a_datum_fastavro_refuses_is_still_named(
+    registry: SchemaRegistry, settings: HubSettings
+) -> None:
+    sync_catalogue(registry, settings)
+    trusted = TopicCodecs(settings, registry, precheck=False)
+    topic = settings.topics.dept("civil_affairs")
+    good = _good_datum(settings)
+    assert trusted.serializer(topic)(good) == TopicCodecs(settings, registry).serializer(topic)(good)
+    bad = _good_datum(settings)
+    bad["record"]["gender"] = "unknown"
+    with pytest.raises(SchemaMismatchError, match=r"'record\.gender'"):
+        trusted.serializer(topic)(bad)
