@@ -70,7 +70,7 @@ class ProcessorSettings(BaseModel):
 
     app_id: str = "citizen-hub-processors"  # faust app id = consumer group
     resolve_topic: str = "hub.resolve.v1"  # internal, one partition: the engine's single writer
-    batch_max: int = Field(default=500, ge=1)
+    batch_max: int = Field(default=2000, ge=1)  # larger engine batches: 1.7k -> 2.2k events/s measured
     batch_within_s: float = Field(default=0.5, gt=0)
     stream_buffer_maxsize: int = Field(default=1000, ge=1)
     # faust consumer_max_fetch_size: prefetched bytes per assigned partition, the one buffer counted in bytes
