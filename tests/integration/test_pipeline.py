@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from connectors.generator.engine import generate
 from hub.lag import group_lag
 from hub.settings import SOURCES, HubSettings, load_settings
 from processors.setup import prepare
+from tests.integration.isolation import isolated_hub_env
 
 pytestmark = pytest.mark.integration
 
@@ -29,24 +29,7 @@ HUB = [sys.executable, "-c", "from hub.cli import main; main()"]
 @pytest.fixture
 def env(infra: HubSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, str]]:
     """Own topics, consumer group, Redis prefix and connector checkpoints for this test."""
-    tag = f"p{uuid.uuid4().hex[:8]}"
-    values = {
-        "HUB_TOPICS__DEPARTMENT": f"{tag}.dept.{{source}}.v1",
-        "HUB_TOPICS__DEAD_LETTER": f"{tag}.dlq.{{source}}.v1",
-        "HUB_TOPICS__MASTER_CITIZEN": f"{tag}.master.citizen.v1",
-        "HUB_TOPICS__MASTER_ADDRESS": f"{tag}.master.address.v1",
-        "HUB_TOPICS__MASTER_ORGANIZATION": f"{tag}.master.organization.v1",
-        "HUB_TOPICS__LIFECYCLE": f"{tag}.master.lifecycle.v1",
-        "HUB_TOPICS__CONFLICTS": f"{tag}.quality.conflicts.v1",
-        "HUB_TOPICS__AUDIT": f"{tag}.audit.access.v1",
-        "HUB_TOPIC_POLICY__PARTITIONS": "3",
-        "HUB_PROCESSORS__APP_ID": f"{tag}-processors",
-        "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1",
-        "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:",
-        "HUB_PROCESSORS__BATCH_WITHIN_S": "0.2",
-        "HUB_PROCESSORS__COMMIT_INTERVAL_S": "0.3",
-        "HUB_CONNECTORS__STATE_DIR": str(tmp_path / "checkpoints"),
-    }
+    values = {**isolated_hub_env("p"), "HUB_CONNECTORS__STATE_DIR": str(tmp_path / "checkpoints")}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     yield {**os.environ, **values}

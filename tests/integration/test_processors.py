@@ -32,6 +32,7 @@ from hub.resolve_cli import expand_inputs
 from hub.serde import TopicCodecs, frame
 from hub.settings import SOURCES, HubSettings, load_settings
 from processors.setup import prepare
+from tests.integration.isolation import isolated_hub_env
 
 pytestmark = pytest.mark.integration
 
@@ -41,24 +42,7 @@ HUB = [str(Path(sys.executable).parent / "hub")]
 @pytest.fixture
 def env(infra: HubSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """HUB_* variables that give this test its own topics, group and Redis prefix."""
-    tag = f"t{uuid.uuid4().hex[:8]}"
-    values = {
-        "HUB_TOPICS__DEPARTMENT": f"{tag}.dept.{{source}}.v1",
-        "HUB_TOPICS__DEAD_LETTER": f"{tag}.dlq.{{source}}.v1",
-        "HUB_TOPICS__MASTER_CITIZEN": f"{tag}.master.citizen.v1",
-        "HUB_TOPICS__MASTER_ADDRESS": f"{tag}.master.address.v1",
-        "HUB_TOPICS__MASTER_ORGANIZATION": f"{tag}.master.organization.v1",
-        "HUB_TOPICS__LIFECYCLE": f"{tag}.master.lifecycle.v1",
-        "HUB_TOPICS__CONFLICTS": f"{tag}.quality.conflicts.v1",
-        "HUB_TOPICS__AUDIT": f"{tag}.audit.access.v1",
-        "HUB_TOPIC_POLICY__PARTITIONS": "3",
-        "HUB_PROCESSORS__APP_ID": f"{tag}-processors",
-        "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1",
-        "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:",
-        "HUB_PROCESSORS__BATCH_WITHIN_S": "0.2",
-        "HUB_PROCESSORS__COMMIT_INTERVAL_S": "0.3",
-        "HUB_PROCESSORS__BATCH_MAX": "100",
-    }
+    values = {**isolated_hub_env("t"), "HUB_PROCESSORS__BATCH_MAX": "100"}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     yield {**os.environ, **values}
