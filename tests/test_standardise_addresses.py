@@ -525,3 +525,13 @@ def test_generated_addresses_parse_to_their_parts(
     again = parse_address(address.canonical)
     assert again is not None and again.components() == address.components()
     assert set(address.components()) == set(COMPONENTS)
+
+
+def test_lane_house_written_as_building_is_the_house_number() -> None:
+    as_building = parse_address("上海黄浦区南京东路123弄4号楼502", "310100")
+    as_house = parse_address("黄浦区南京东路123弄4号502室", "310100")
+    assert as_building is not None and as_house is not None
+    assert (as_building.road, as_building.number, as_building.estate, as_building.building, as_building.room) == (
+        "南京东路", "123弄4", None, None, "502"
+    )
+    assert as_building.canonical == as_house.canonical

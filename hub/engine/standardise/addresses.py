@@ -328,6 +328,16 @@ def _fill(out: dict[str, str | None], codes: dict[str, str | None], hub: str, ta
     return tuple(name for name in COMPONENTS if name in inferred)
 
 
+_LANE_RE = re.compile(r"\d+弄")
+
+
+def _lane_house(out: dict[str, str | None]) -> None:
+    """``123弄4号楼`` is house 4 of lane 123, written elsewhere as ``123弄4号``: one form, the house number."""
+    lane, building = out["estate"], out["building"]
+    if lane and building and not out["number"] and _LANE_RE.fullmatch(lane):
+        out["number"], out["estate"], out["building"] = lane + building, None, None
+
+
 def canonical_text(parts: dict[str, str | None]) -> str:
     """Deterministic text of the components, in writing order with unified markers."""
     out = [parts["province"] or ""]
@@ -361,6 +371,7 @@ def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress |
     )
     if not structured:
         return ParsedAddress(extra=text, canonical=text)
+    _lane_house(out)
     inferred = _fill(out, codes, city_code, table)
     return ParsedAddress(
         **out,
