@@ -93,33 +93,53 @@ class Resolver:
         functions `resolve` uses, so the state after any sequence of batches equals a batch
         resolution of the same rows.
         """
-        state, current, changes = self.state, self.current, Changes()
+        changes = Changes()
         new_orgs: set[str] = set()
-        seeds: set[str] = set()
+        seeds: set[str] = set()  # records whose latest version changed; unlinked candidates cannot change
         for record in records:
-            upsert = state.upsert(record)
-            mentions = upsert.new.mentions
-            if mentions.organization is not None and mentions.organization.key not in current.organization_of_key:
-                new_orgs.add(mentions.organization.key)
+            upsert = self.state.upsert(record)
+            org = upsert.new.mentions.organization
+            if org is not None and org.key not in self.current.organization_of_key:
+                new_orgs.add(org.key)
             if upsert.became_latest:
                 changes.applied += 1
                 seeds.add(upsert.ref)
-                # unlinked candidates cannot change; linked ones are reached by the walk below
+        rebuild = self._apply_places(changes) | self._apply_organizations(new_orgs, changes)
+        members = self._recluster(seeds, changes)
+        for ref in rebuild:  # a place or organisation moved under these records
+            cid = self.current.citizen_of_ref.get(ref)
+            if cid is not None and cid not in members:
+                members[cid] = self.current.masters[cid].records
+        self._rebuild_masters(members, changes)
+        return changes
 
-        rebuild: set[str] = set()  # refs whose master must be rebuilt because a place or organisation moved
+    def _apply_places(self, changes: Changes) -> set[str]:
+        """Recompute the place blocks new texts touched; return the records citing a moved text."""
+        state, current = self.state, self.current
+        moved: set[str] = set()
         if state.touched_place_blocks:
             blocks, state.touched_place_blocks = state.touched_place_blocks, set()
             for text, place in state.places.resolve(blocks).items():
                 if current.place_of_text.get(text) != place:
                     current.place_of_text[text] = changes.places[text] = place
-                    rebuild |= state.refs_by_address.get(text, set())
+                    moved |= state.refs_by_address.get(text, set())
+        return moved
+
+    def _apply_organizations(self, new_orgs: set[str], changes: Changes) -> set[str]:
+        """Recompute organisations connected to new mentions; return the records citing a moved one."""
+        state, current = self.state, self.current
+        moved: set[str] = set()
         if new_orgs:
             keys = state.organization_closure(new_orgs)
             for key, org_id in resolve_organizations({k: state.organizations[k] for k in keys}).items():
                 if current.organization_of_key.get(key) != org_id:
                     current.organization_of_key[key] = changes.organizations[key] = org_id
-                    rebuild |= state.refs_by_organization.get(key, set())
+                    moved |= state.refs_by_organization.get(key, set())
+        return moved
 
+    def _recluster(self, seeds: set[str], changes: Changes) -> dict[str, tuple[str, ...]]:
+        """Re-cluster every component the seeds reach (with their former clusters); record lifecycle."""
+        state, current = self.state, self.current
         members: dict[str, tuple[str, ...]] = {}
         old_of_ref: dict[str, str | None] = {}
         done: set[str] = set()
@@ -131,9 +151,8 @@ class Resolver:
             refs, edges = find_component(state, [ref], self.policy.match)
             refs.add(ref)
             done |= refs
-            component = cluster_persons(state, {r for r in refs if r in state.latest
-                                                and state.latest[r].mentions.person}, edges, self.secret)
-            for cluster in component.clusters:
+            people = {r for r in refs if r in state.latest and state.latest[r].mentions.person}
+            for cluster in cluster_persons(state, people, edges, self.secret).clusters:
                 members[cluster.citizen_id] = cluster.refs
             for r in refs:
                 old = current.citizen_of_ref.get(r)
@@ -141,8 +160,7 @@ class Resolver:
                 if old is not None and old in current.masters:
                     pending.extend(m for m in current.masters[old].records if m not in done)
 
-        retired = {old for old in old_of_ref.values() if old is not None} - set(members)
-        for old in retired:
+        for old in {old for old in old_of_ref.values() if old is not None} - set(members):
             current.masters.pop(old, None)
         surviving = set(current.masters) | set(members)
         changes.lifecycle, changes.redirects = diff_clusters(old_of_ref, members, surviving)
@@ -155,15 +173,14 @@ class Resolver:
                     current.citizen_of_ref.pop(ref, None)
             if new_id is not None:
                 current.citizen_of_ref[ref] = new_id
-        for ref in rebuild:
-            cid = current.citizen_of_ref.get(ref)
-            if cid is not None and cid not in members:
-                members[cid] = current.masters[cid].records
+        return members
+
+    def _rebuild_masters(self, members: dict[str, tuple[str, ...]], changes: Changes) -> None:
+        current = self.current
         for cid in sorted(members):
-            versions = [state.latest[r] for r in members[cid]]
+            versions = [self.state.latest[r] for r in members[cid]]
             master, conflicts = build_master(cid, versions, self.policy.authority,
                                              current.place_of_text.get, current.organization_of_key.get)
             changes.conflicts.extend(conflicts)
             if current.masters.get(cid) != master:
                 current.masters[cid] = changes.masters[cid] = master
-        return changes
