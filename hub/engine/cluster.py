@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from operator import itemgetter
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -40,6 +41,10 @@ class Clustering:
     rejected: list[Edge]  # skipped because the constraint refused to join the two clusters
 
 
+def _edge_key(edge: Edge) -> tuple[float, str, str, str]:
+    return (edge.neg_score, edge.a, edge.b, edge.reason)
+
+
 def single_value(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
     """The default constraint: a cluster holds at most one distinct exclusive value."""
     return len(a | b) <= 1
@@ -67,7 +72,7 @@ def cluster_component(
 
     accepted: list[Edge] = []
     rejected: list[Edge] = []
-    for edge in sorted(edges):
+    for edge in sorted(edges, key=_edge_key):  # the dataclass order, compared in C
         ra, rb = find(edge.a), find(edge.b)
         if ra == rb:
             continue
@@ -83,5 +88,5 @@ def cluster_component(
     groups: dict[str, list[str]] = {}
     for node in parent:
         groups.setdefault(find(node), []).append(node)
-    clusters = sorted(sorted(members) for members in groups.values())
+    clusters = sorted((sorted(members) for members in groups.values()), key=itemgetter(0))  # disjoint
     return Clustering(clusters=clusters, accepted=accepted, rejected=rejected)

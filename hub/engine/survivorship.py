@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
@@ -75,10 +76,16 @@ def _newest_first(versions: Sequence[Version]) -> list[Version]:
 
 def _by_authority(versions: Sequence[Version], sources: Sequence[str]) -> list[Version]:
     """Versions of the listed sources, in authority order, newest first within a source."""
-    rank = {source: i for i, source in enumerate(sources)}
+    rank = _rank(tuple(sources))
     chosen = sorted((v for v in versions if v.record.source in rank), key=_order, reverse=True)
     chosen.sort(key=lambda v: rank[v.record.source])  # stable: newest first stays within a source
     return chosen
+
+
+@lru_cache(maxsize=64)
+def _rank(sources: tuple[str, ...]) -> dict[str, int]:
+    """Position of each source in an authority list (the policy's lists are few and fixed)."""
+    return {source: i for i, source in enumerate(sources)}
 
 
 def _order(version: Version) -> tuple[datetime, str]:
@@ -149,7 +156,7 @@ def build_master(
         if v.record.source in phone_sources and v.mentions.person and v.mentions.person.phone
         and v.mentions.person.phone.valid
     ]
-    rank = {s: i for i, s in enumerate(authority.phone)}
+    rank = _rank(tuple(authority.phone))
     phone_versions.sort(key=lambda v: (v.order[0], -rank[v.record.source], v.order[1]), reverse=True)
     put("phone", _first(phone_versions, lambda v: v.mentions.person.phone.digits if v.mentions.person
                         and v.mentions.person.phone else None))
