@@ -133,9 +133,22 @@ class PlaceIndex:
         if len(members) < 2:
             return []
         mentions = self.mentions
+        # a mention without its district but with a road number takes the district the block's
+        # mentions at that road number agree on (same-name estates in two districts sit at different roads)
+        districts_at: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for text in members:
+            a = mentions[text]
+            if a.district and a.road and a.number:
+                districts_at[(a.road, a.number)].add(a.district)
         groups: dict[tuple[str | None, ...], list[str]] = defaultdict(list)
         for text in members:
-            groups[_signature(mentions[text])].append(text)
+            a = mentions[text]
+            signature = _signature(a)
+            if not a.district and a.road and a.number:
+                known = districts_at.get((a.road, a.number), set())
+                if len(known) == 1:
+                    signature = (*signature[:2], next(iter(known)), *signature[3:])
+            groups[signature].append(text)
         edges = [Edge(-1.0, g[i], g[i + 1], "same place") for g in groups.values() for i in range(len(g) - 1)]
         if len(groups) < 2:
             return edges
