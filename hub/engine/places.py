@@ -23,8 +23,6 @@ from hub.engine.identifiers import address_id
 from hub.engine.standardise.addresses import ParsedAddress
 
 _OPTIONAL = ("district", "unit")  # may be omitted by a writer; a conflict only when both are known
-_AGREE = ("province", "city", "district", "street", "community", "road", "number", "estate", "building", "unit",
-          "room")
 
 RoadNumber = tuple[str, str, str]  # (city, road, number)
 
@@ -178,17 +176,6 @@ def _signatures_agree(a: tuple[str | None, ...], b: tuple[str | None, ...], ambi
                 return False
         elif (va or vb) and ambiguous.get(position, False):
             return False  # one lacks a component the block disagrees on: ambiguous, keep apart
-    return True
-
-
-def _agree(a: ParsedAddress, b: ParsedAddress) -> bool:
-    """Known components agree and none conflict; road/number/estate may differ (the site is tied)."""
-    for part in _AGREE:
-        if part in ("road", "number", "estate"):
-            continue
-        va, vb = getattr(a, part), getattr(b, part)
-        if va and vb and va != vb:
-            return False
     return True
 
 
