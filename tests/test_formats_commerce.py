@@ -10,7 +10,7 @@ import pytest
 from connectors.formats import parse_row
 from connectors.records import CST, CommerceRecord, RegistrationStatus
 from hub.errors import BadRecordError
-from tests.test_formats_support import GOOD_ROWS, csv_bytes, read_all, write
+from tests.test_formats_support import GOOD_ROWS, assert_bad_column, read_one_csv
 
 GOOD = GOOD_ROWS["commerce"]
 
@@ -31,9 +31,7 @@ EXPECTED = CommerceRecord(
 
 
 def _read_one(tmp_path: Path, **changes: str) -> CommerceRecord | BadRecordError:
-    rows = read_all(write(tmp_path, "commerce", csv_bytes("commerce", [{**GOOD, **changes}])))
-    assert len(rows) == 1
-    result = rows[0].result
+    result = read_one_csv(tmp_path, "commerce", {**GOOD, **changes})
     assert isinstance(result, CommerceRecord | BadRecordError)
     return result
 
@@ -80,10 +78,7 @@ def test_legal_representative_is_optional(tmp_path: Path) -> None:
 )
 def test_bad_values(tmp_path: Path, changes: dict[str, str], column: str, fragment: str) -> None:
     result = _read_one(tmp_path, **changes)
-    assert isinstance(result, BadRecordError)
-    assert result.field == column
-    assert result.reason.startswith(f"line 2: column {column}: ")
-    assert fragment in result.reason
+    assert_bad_column(result, column, fragment)
 
 
 def test_parse_row_maps_a_json_push() -> None:

@@ -10,7 +10,7 @@ import pytest
 from connectors.formats import parse_row
 from connectors.records import CST, DocumentType, Gender, HealthRecord
 from hub.errors import BadRecordError
-from tests.test_formats_support import GOOD_ROWS, csv_bytes, read_all, write
+from tests.test_formats_support import GOOD_ROWS, assert_bad_column, csv_bytes, read_all, read_one_csv, write
 
 GOOD = GOOD_ROWS["health"]
 
@@ -31,9 +31,7 @@ EXPECTED = HealthRecord(
 
 
 def _read_one(tmp_path: Path, **changes: str) -> HealthRecord | BadRecordError:
-    rows = read_all(write(tmp_path, "health", csv_bytes("health", [{**GOOD, **changes}])))
-    assert len(rows) == 1
-    result = rows[0].result
+    result = read_one_csv(tmp_path, "health", {**GOOD, **changes})
     assert isinstance(result, HealthRecord | BadRecordError)
     return result
 
@@ -111,10 +109,7 @@ def test_death_date_and_single_disease(tmp_path: Path) -> None:
 )
 def test_bad_values(tmp_path: Path, changes: dict[str, str], column: str, fragment: str) -> None:
     result = _read_one(tmp_path, **changes)
-    assert isinstance(result, BadRecordError)
-    assert result.field == column
-    assert result.reason.startswith(f"line 2: column {column}: ")
-    assert fragment in result.reason
+    assert_bad_column(result, column, fragment)
 
 
 def test_stray_bom_is_tolerated(tmp_path: Path) -> None:

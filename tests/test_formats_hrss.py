@@ -10,7 +10,7 @@ import pytest
 from connectors.formats import parse_row
 from connectors.records import CST, Gender, HrssRecord, InsuranceStatus
 from hub.errors import BadRecordError
-from tests.test_formats_support import GOOD_ROWS, csv_bytes, read_all, write
+from tests.test_formats_support import GOOD_ROWS, assert_bad_column, csv_bytes, read_all, read_one_csv, write
 
 GOOD = GOOD_ROWS["hrss"]
 
@@ -32,9 +32,7 @@ EXPECTED = HrssRecord(
 
 
 def _read_one(tmp_path: Path, **changes: str) -> HrssRecord | BadRecordError:
-    rows = read_all(write(tmp_path, "hrss", csv_bytes("hrss", [{**GOOD, **changes}])))
-    assert len(rows) == 1
-    result = rows[0].result
+    result = read_one_csv(tmp_path, "hrss", {**GOOD, **changes})
     assert isinstance(result, HrssRecord | BadRecordError)
     return result
 
@@ -91,10 +89,7 @@ def test_insurance_kinds(tmp_path: Path, kinds: str, expected: list[str]) -> Non
 )
 def test_bad_values(tmp_path: Path, changes: dict[str, str], column: str, fragment: str) -> None:
     result = _read_one(tmp_path, **changes)
-    assert isinstance(result, BadRecordError)
-    assert result.field == column
-    assert result.reason.startswith(f"line 2: column {column}: ")
-    assert fragment in result.reason
+    assert_bad_column(result, column, fragment)
 
 
 def test_parse_row_maps_a_json_push() -> None:

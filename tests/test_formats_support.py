@@ -13,6 +13,7 @@ from pathlib import Path
 
 from connectors.formats import DIALECTS, ParsedRow, read_file
 from connectors.records import Source
+from hub.errors import BadRecordError
 
 __all__ = [
     "FILE_NAMES",
@@ -160,3 +161,18 @@ def write(directory: Path, source: Source, data: bytes, name: str | None = None)
 
 def read_all(path: Path, **kwargs: object) -> list[ParsedRow]:
     return list(read_file(path, **kwargs))  # type: ignore[arg-type]
+
+
+def assert_bad_column(result: object, column: str, fragment: str, *, line: int = 2) -> None:
+    """The row is a bad record that names its column, its line and what was wrong."""
+    assert isinstance(result, BadRecordError)
+    assert result.field == column
+    assert result.reason.startswith(f"line {line}: column {column}: ")
+    assert fragment in result.reason
+
+
+def read_one_csv(directory: Path, source: Source, row: Mapping[str, str]) -> object:
+    """The result of the only row of a one-row export of `source`."""
+    rows = read_all(write(directory, source, csv_bytes(source, [row])))
+    assert len(rows) == 1
+    return rows[0].result
