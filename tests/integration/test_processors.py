@@ -20,13 +20,14 @@ from typing import Any
 import orjson
 import pytest
 import redis
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer
 
 from connectors.formats import detect_source, read_file
 from connectors.generator.engine import generate
 from connectors.records import DepartmentRecord
 from hub.avro_mapping import event_for
 from hub.demo import produce, producer
+from hub.lag import group_lag
 from hub.registry import SchemaRegistry
 from hub.resolve_cli import expand_inputs
 from hub.serde import TopicCodecs, frame
@@ -66,21 +67,9 @@ def publish(settings: HubSettings, records: list[DepartmentRecord],
 
 def lag(settings: HubSettings, topics: list[str] | None = None) -> int:
     """Events the group has not committed yet, over the department topics and the resolve topic."""
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": settings.processors.app_id,
-                         "enable.auto.commit": False})
-    try:
-        total = 0
-        if topics is None:
-            topics = [settings.topics.dept(s) for s in SOURCES] + [settings.processors.resolve_topic]
-        for topic in topics:  # department topics first: their commit implies the resolve topic has the records
-            meta = consumer.list_topics(topic, timeout=10).topics[topic]
-            tps = [TopicPartition(topic, p) for p in meta.partitions]
-            for tp in consumer.committed(tps, timeout=10):
-                _, high = consumer.get_watermark_offsets(tp, timeout=10)
-                total += high - max(tp.offset, 0)
-        return total
-    finally:
-        consumer.close()
+    if topics is None:  # department topics first: their commit implies the resolve topic has the records
+        topics = [settings.topics.dept(s) for s in SOURCES] + [settings.processors.resolve_topic]
+    return group_lag(settings, settings.processors.app_id, topics)
 
 
 def start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
