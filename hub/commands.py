@@ -8,7 +8,7 @@ import typer
 def register(app: typer.Typer) -> None:
     """Attach each area's commands. Add one line per area; keep the imports local."""
     from hub import settings_cli
-    from hub.demo import register as register_demo
+    from hub.demo_cli import register as register_demo
     from hub.schemas_cli import register as register_schemas
     from hub.topics_cli import register as register_topics
 

@@ -39,7 +39,7 @@ from hub.errors import BrokerUnavailableError, HubError
 from hub.registry import SchemaRegistry
 from hub.schema_sync import sync_catalogue
 from hub.serde import TopicCodecs
-from hub.settings import HubSettings, load_settings
+from hub.settings import HubSettings
 from hub.topics import ensure_topics
 
 
@@ -292,13 +292,3 @@ def _width(text: str) -> int:
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
-
-def register(app: typer.Typer) -> None:
-    @app.command("demo")
-    def demo() -> None:
-        """Round trip one event per department, then a generated city through connectors and engine."""
-        from hub.demo_city import run_city_demo
-
-        settings = load_settings()
-        run_demo(settings)
-        run_city_demo(settings, typer.echo)

@@ -13,17 +13,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import orjson
 import typer
 
-from connectors.formats import detect_source, read_file
-from hub.engine.mentions import record_ref
-from hub.engine.policy import load_policy
-from hub.engine.resolver import Resolution, Resolver
 from hub.errors import HubError
 from hub.settings import load_settings, state_dir
+
+if TYPE_CHECKING:  # the engine loads its reference data on import: only the commands that run it pay
+    from hub.engine.resolver import Resolution, Resolver
 
 
 class InputError(HubError):
@@ -39,6 +38,7 @@ class RowOutcome:
     address_text: str | None
     org_key: str | None
     error: str | None
+    ref: str | None = None  # the engine's key of the row's record (None for a bad row)
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:
@@ -55,6 +55,8 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
 
 
 def _is_export(path: Path) -> bool:
+    from connectors.formats import detect_source
+
     try:
         detect_source(path)
     except HubError:
@@ -64,6 +66,8 @@ def _is_export(path: Path) -> bool:
 
 def feed(resolver: Resolver, files: list[Path]) -> Iterator[RowOutcome]:
     """Feed every row of `files` to the engine, yielding what each row's output line needs."""
+    from connectors.formats import detect_source, read_file
+
     for path in files:
         source = detect_source(path)
         for row in read_file(path, source):
@@ -76,18 +80,17 @@ def feed(resolver: Resolver, files: list[Path]) -> Iterator[RowOutcome]:
             mentions = upsert.new.mentions
             org = mentions.organization
             yield RowOutcome(record.source, record.record_id, mentions.address_text,
-                             org.key if org else None, None)
+                             org.key if org else None, None, upsert.ref)
 
 
 def output_line(outcome: RowOutcome, resolution: Resolution) -> dict[str, Any]:
-    if outcome.error is not None:
+    if outcome.error is not None or outcome.ref is None:
         return {"source": outcome.source, "record_id": outcome.record_id, "citizen_id": None,
                 "address_id": None, "organization_id": None, "error": outcome.error}
-    ref = record_ref(outcome.source, outcome.record_id or "")
     return {
         "source": outcome.source,
         "record_id": outcome.record_id,
-        "citizen_id": resolution.citizen_of_ref.get(ref),
+        "citizen_id": resolution.citizen_of_ref.get(outcome.ref),
         "address_id": resolution.place_of_text.get(outcome.address_text) if outcome.address_text else None,
         "organization_id": resolution.organization_of_key.get(outcome.org_key) if outcome.org_key else None,
     }
@@ -105,6 +108,9 @@ def _write_jsonl(handle: TextIO, rows: Iterator[dict[str, Any]]) -> int:
 def run_resolve(
     files: list[Path], city: str | None, policy_path: Path | None = None
 ) -> tuple[Resolver, list[RowOutcome], Resolution]:
+    from hub.engine.policy import load_policy
+    from hub.engine.resolver import Resolver
+
     settings = load_settings(**({"city_code": city} if city else {}))
     policy = load_policy(policy_path) if policy_path else None
     resolver = Resolver(settings.city_code, settings.citizen_id_key.get_secret_value().encode("utf-8"), policy)
@@ -236,6 +242,7 @@ def register_weights(app: typer.Typer) -> None:
         city: Annotated[str | None, typer.Option("--city")] = None,
     ) -> None:
         """Estimate m/u weights by EM over the blocking's candidate pairs and write a policy file."""
+        from hub.engine.resolver import Resolver
         from hub.engine.weights import (
             comparison_vectors,
             estimate,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from hub.registry import SchemaRegistry
 from hub.schema_catalog import subjects
-from hub.schema_sync import sync_catalogue
 from hub.settings import load_settings
+
+# the registry client (confluent-kafka's) loads inside the commands, not at every `hub` start
 
 schemas_app = typer.Typer(no_args_is_help=True, help="Avro schemas in the registry.")
 
@@ -15,6 +15,9 @@ schemas_app = typer.Typer(no_args_is_help=True, help="Avro schemas in the regist
 @schemas_app.command("register")
 def register_schemas() -> None:
     """Register every schema version of the catalogue, oldest first, and set each subject's compatibility."""
+    from hub.registry import SchemaRegistry
+    from hub.schema_sync import sync_catalogue
+
     settings = load_settings()
     with SchemaRegistry.from_settings(settings) as registry:
         outcomes = sync_catalogue(registry, settings)
@@ -32,6 +35,8 @@ def register_schemas() -> None:
 @schemas_app.command("list")
 def list_schemas() -> None:
     """Show each catalogue subject: local versions, registered versions, latest id, compatibility."""
+    from hub.registry import SchemaRegistry
+
     settings = load_settings()
     specs = subjects(settings)
     width = max(len(s.subject) for s in specs)
