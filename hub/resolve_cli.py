@@ -19,6 +19,7 @@ import orjson
 import typer
 
 from hub.errors import HubError
+from hub.gc_pause import paused_gc
 from hub.settings import load_settings, state_dir
 
 if TYPE_CHECKING:  # the engine loads its reference data on import: only the commands that run it pay
@@ -79,14 +80,21 @@ def feed(resolver: Resolver, files: list[Path]) -> Iterator[RowOutcome]:
             upsert = resolver.add(record)
             mentions = upsert.new.mentions
             org = mentions.organization
-            yield RowOutcome(record.source, record.record_id, mentions.address_text,
-                             org.key if org else None, None, upsert.ref)
+            yield RowOutcome(
+                record.source, record.record_id, mentions.address_text, org.key if org else None, None, upsert.ref
+            )
 
 
 def output_line(outcome: RowOutcome, resolution: Resolution) -> dict[str, Any]:
     if outcome.error is not None or outcome.ref is None:
-        return {"source": outcome.source, "record_id": outcome.record_id, "citizen_id": None,
-                "address_id": None, "organization_id": None, "error": outcome.error}
+        return {
+            "source": outcome.source,
+            "record_id": outcome.record_id,
+            "citizen_id": None,
+            "address_id": None,
+            "organization_id": None,
+            "error": outcome.error,
+        }
     return {
         "source": outcome.source,
         "record_id": outcome.record_id,
@@ -114,8 +122,10 @@ def run_resolve(
     settings = load_settings(**({"city_code": city} if city else {}))
     policy = load_policy(policy_path) if policy_path else None
     resolver = Resolver(settings.city_code, settings.citizen_id_key.get_secret_value().encode("utf-8"), policy)
-    outcomes = list(feed(resolver, expand_inputs(files)))
-    return resolver, outcomes, resolver.resolve()
+    with paused_gc():
+        outcomes = list(feed(resolver, expand_inputs(files)))
+        resolution = resolver.resolve()
+    return resolver, outcomes, resolution
 
 
 def register(app: typer.Typer) -> None:
@@ -125,10 +135,8 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="One JSON line per input row")],
         city: Annotated[str | None, typer.Option("--city", help="GB/T 2260 city code")] = None,
         masters: Annotated[Path | None, typer.Option("--masters", help="Also write master citizens")] = None,
-        conflicts: Annotated[Path | None, typer.Option("--conflicts", help="Also write data-quality conflicts")]
-        = None,
-        policy: Annotated[Path | None, typer.Option("--policy", help="Resolution policy file (policy.toml)")]
-        = None,
+        conflicts: Annotated[Path | None, typer.Option("--conflicts", help="Also write data-quality conflicts")] = None,
+        policy: Annotated[Path | None, typer.Option("--policy", help="Resolution policy file (policy.toml)")] = None,
     ) -> None:
         """Resolve department exports into master records, in-process (the batch driver of the engine)."""
         started = time.perf_counter()
@@ -208,12 +216,12 @@ def explanation(resolution: Resolution, citizen_id: str) -> dict[str, Any]:
         "citizen_id": citizen_id,
         "records": sorted(members),
         "links": [
-            {"a": e.a, "b": e.b, "reason": e.reason}
-            for e in clustering.accepted if e.a in members and e.b in members
+            {"a": e.a, "b": e.b, "reason": e.reason} for e in clustering.accepted if e.a in members and e.b in members
         ],
         "refused_links": [
             {"a": e.a, "b": e.b, "reason": e.reason + " — refused: would join two different resident IDs"}
-            for e in clustering.rejected if e.a in members or e.b in members
+            for e in clustering.rejected
+            if e.a in members or e.b in members
         ],
         "fields": {
             name: {"source": v.source, "record_id": v.record_id, "updated_at": v.updated_at.isoformat()}
@@ -227,8 +235,12 @@ def _conflict_row(conflict: Any) -> dict[str, Any]:
         value = v.value.isoformat() if hasattr(v.value, "isoformat") else v.value
         return {"source": v.source, "record_id": v.record_id, "value": value}
 
-    return {"citizen_id": conflict.citizen_id, "field": conflict.field,
-            "authoritative": side(conflict.authoritative), "contradicting": side(conflict.contradicting)}
+    return {
+        "citizen_id": conflict.citizen_id,
+        "field": conflict.field,
+        "authoritative": side(conflict.authoritative),
+        "contradicting": side(conflict.contradicting),
+    }
 
 
 def register_weights(app: typer.Typer) -> None:

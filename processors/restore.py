@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from hub.engine.mentions import OrgMention
 from hub.engine.resolver import Resolver
 from hub.engine.standardise.addresses import parse_address
+from hub.gc_pause import paused_gc
 from processors.readmodel import RedisKeys, scan_hash
 from processors.records import org_from_json, record_from_json
 
@@ -43,13 +44,18 @@ async def rebuild(redis: Redis, keys: RedisKeys, city_code: str, secret: bytes) 
     started = time.perf_counter()
     resolver = Resolver(city_code, secret)
     count = 0
-    async for _, data in scan_hash(redis, keys.records):
-        resolver.add(record_from_json(data))
-        count += 1
-    texts = [t.decode() if isinstance(t, bytes) else str(t) for t in await redis.smembers(keys.texts)]
-    orgs = [org_from_json(data) async for _, data in scan_hash(redis, keys.org_mentions)]
-    restore_extras(resolver, texts, orgs)
-    resolver.resolve()
-    log.info("engine restored from Redis: %d records, %d masters in %.1fs",
-             count, len(resolver.current.masters), time.perf_counter() - started)
+    with paused_gc():  # the restored engine is long-lived: frozen out of the collector's walks
+        async for _, data in scan_hash(redis, keys.records):
+            resolver.add(record_from_json(data))
+            count += 1
+        texts = [t.decode() if isinstance(t, bytes) else str(t) for t in await redis.smembers(keys.texts)]
+        orgs = [org_from_json(data) async for _, data in scan_hash(redis, keys.org_mentions)]
+        restore_extras(resolver, texts, orgs)
+        resolver.resolve()
+    log.info(
+        "engine restored from Redis: %d records, %d masters in %.1fs",
+        count,
+        len(resolver.current.masters),
+        time.perf_counter() - started,
+    )
     return resolver
