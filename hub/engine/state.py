@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from typing import TypeVar
 
 from connectors.records import DepartmentRecord
@@ -26,7 +27,37 @@ class Version:
 
     record: DepartmentRecord
     mentions: RecordMentions
-    order: tuple[datetime, str]  # (updated_at, content hash)
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.record.updated_at
+
+    @property
+    def order(self) -> tuple[datetime, str]:
+        """(update time, content hash): the total order of versions. The hash is computed on demand:
+        it only breaks ties of update time, which are rare, and costs more than reading the row."""
+        return (self.record.updated_at, content_hash(self.record))
+
+    def newer_than(self, other: Version) -> bool:
+        if self.record.updated_at != other.record.updated_at:
+            return self.record.updated_at > other.record.updated_at
+        return self.order > other.order
+
+
+def newest_first(versions: Iterable[Version]) -> list[Version]:
+    """Versions by descending `order`, hashing only when update times tie."""
+    ordered = sorted(versions, key=_updated_at, reverse=True)
+    if any(a.record.updated_at == b.record.updated_at for a, b in pairwise(ordered)):
+        ordered.sort(key=_order, reverse=True)
+    return ordered
+
+
+def _updated_at(version: Version) -> datetime:
+    return version.record.updated_at
+
+
+def _order(version: Version) -> tuple[datetime, str]:
+    return version.order
 
 
 @dataclass(slots=True)
@@ -81,7 +112,7 @@ class EngineState:
 
     def read(self, record: DepartmentRecord) -> Version:
         mentions = extract_mentions(record, self.city_code)
-        return Version(record, mentions, (record.updated_at, content_hash(record)))
+        return Version(record, mentions)
 
     def upsert(self, record: DepartmentRecord) -> Upsert:
         """Take one row; every version's address and organisation are kept, the person only if latest."""
@@ -93,7 +124,7 @@ class EngineState:
         if mentions.organization is not None:
             self.add_organization(mentions.organization)
         old = self.latest.get(ref)
-        if old is not None and old.order >= version.order:
+        if old is not None and not version.newer_than(old):
             return Upsert(ref, False, old, version)
         self.latest[ref] = version
         if old is not None:

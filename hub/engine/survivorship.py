@@ -16,7 +16,7 @@ from typing import Any
 
 from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
 from hub.engine.policy import AuthorityPolicy
-from hub.engine.state import Version
+from hub.engine.state import Version, newest_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +70,10 @@ class MasterCitizen:
 IDENTITY_FIELDS = ("name", "id_number", "birth_date", "gender")
 
 
-def _newest_first(versions: Sequence[Version]) -> list[Version]:
-    return sorted(versions, key=_order, reverse=True)
-
-
 def _by_authority(versions: Sequence[Version], sources: Sequence[str]) -> list[Version]:
     """Versions of the listed sources, in authority order, newest first within a source."""
     rank = _rank(tuple(sources))
-    chosen = sorted((v for v in versions if v.record.source in rank), key=_order, reverse=True)
+    chosen = newest_first(v for v in versions if v.record.source in rank)
     chosen.sort(key=lambda v: rank[v.record.source])  # stable: newest first stays within a source
     return chosen
 
@@ -86,10 +82,6 @@ def _by_authority(versions: Sequence[Version], sources: Sequence[str]) -> list[V
 def _rank(sources: tuple[str, ...]) -> dict[str, int]:
     """Position of each source in an authority list (the policy's lists are few and fixed)."""
     return {source: i for i, source in enumerate(sources)}
-
-
-def _order(version: Version) -> tuple[datetime, str]:
-    return version.order
 
 
 def _provenance(version: Version, value: Any) -> FieldValue:
@@ -157,7 +149,13 @@ def build_master(
         and v.mentions.person.phone.valid
     ]
     rank = _rank(tuple(authority.phone))
-    phone_versions.sort(key=lambda v: (v.order[0], -rank[v.record.source], v.order[1]), reverse=True)
+
+    def recency(v: Version) -> tuple[datetime, int]:
+        return v.record.updated_at, -rank[v.record.source]
+
+    phone_versions.sort(key=recency, reverse=True)
+    if len(phone_versions) > 1 and recency(phone_versions[0]) == recency(phone_versions[1]):
+        phone_versions.sort(key=lambda v: (*recency(v), v.order[1]), reverse=True)  # rare: hash the tie
     put("phone", _first(phone_versions, lambda v: v.mentions.person.phone.digits if v.mentions.person
                         and v.mentions.person.phone else None))
 
@@ -168,7 +166,7 @@ def build_master(
     residence_value = _first(_by_authority(versions, authority.residence), residence)
     if residence_value is None:
         fallback = [v for v in versions if v.record.source in set(authority.residence_fallback)]
-        residence_value = _first(_newest_first(fallback), residence)
+        residence_value = _first(newest_first(fallback), residence)
     put("address_id", residence_value)
     put("death_date", _first(_by_authority(versions, authority.death),
                              lambda v: getattr(v.record, "death_date", None)))
@@ -198,7 +196,7 @@ def _department_facts(
     fields: dict[str, FieldValue],
 ) -> None:
     """Facts a service window needs, each from the one department that owns it (newest record first)."""
-    for version in _newest_first(versions):
+    for version in newest_first(versions):
         owned = _OWNED_FACTS.get(type(version.record), ())
         for name in owned:
             value = getattr(version.record, name)
