@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hub.engine.standardise.addresses import (
@@ -474,6 +474,8 @@ def test_never_raises_on_any_text(text: str) -> None:
 
 @settings(max_examples=500)
 @given(st.text(ADDRESS_ALPHABET, max_size=30))
+@example("区区0")  # a doubled 市区 marker
+@example("A村00弄0")  # zeros of a lane house number
 def test_canonical_is_a_fixpoint_on_address_like_text(text: str) -> None:
     address = parse_address(text)
     if address is not None:

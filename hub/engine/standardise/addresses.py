@@ -72,7 +72,7 @@ _SHORTHAND2_RE = re.compile(r"(?P<b>\d+)-(?P<r>\d{3,5})(?:室|房)?$")
 _TRAILING_LETTERS_RE = re.compile(r"(?<=[^0-9A-Z])[A-Z]+$")
 _TRAILING_NOTE_RE = re.compile(r"(?<=[室房])[^\d\-#室房幢栋座单元号楼层]{1,8}$")
 _ESTATE_SUFFIX_RE = re.compile(r"(?:小区|花园|家园|新村|公寓|苑|园|府|庭|居|坊|城|大厦|广场|公馆|中心|大楼|楼|宿舍)$")
-_LEADING_ZEROS_RE = re.compile(r"^0+(?=[0-9A-Z])")
+_LEADING_ZEROS_RE = re.compile(r"(?<![0-9A-Z])0+(?=[0-9A-Z])")  # of every number: 00弄03 → 0弄3
 _COMMUNITY_CANON = {
     "社区居民委员会": "社区", "社区居委会": "社区", "居民委员会": "社区", "居委会": "社区",
     "村民委员会": "村", "村委会": "村",
@@ -188,8 +188,9 @@ class _Reader:
     def read(self) -> None:
         self._province()
         self._city()
-        if self.text.startswith("区", self.pos):
-            self.pos += 1  # 杭州市区: "the urban area", no district named
+        while self.text.startswith("区", self.pos):
+            self.pos += 1  # 杭州市区: "the urban area", no district named (a doubled 区 too, or the
+            # canonical text, which always starts with the city, would read differently)
         self._district()
         self._local()
         self._tail(self.text[self.pos :])
@@ -335,7 +336,7 @@ def _lane_house(out: dict[str, str | None]) -> None:
     """``123弄4号楼`` is house 4 of lane 123, written elsewhere as ``123弄4号``: one form, the house number."""
     lane, building = out["estate"], out["building"]
     if lane and building and not out["number"] and _LANE_RE.fullmatch(lane):
-        out["number"], out["estate"], out["building"] = lane + building, None, None
+        out["number"], out["estate"], out["building"] = _strip_zeros(lane + building), None, None
 
 
 def canonical_text(parts: dict[str, str | None]) -> str:
