@@ -101,22 +101,29 @@ class PlaceIndex:
         return {new} if old is None else {old, new}
 
     def resolve(self, keys: Iterable[str] | None = None) -> dict[str, str]:
-        """Place ids of every text in the given blocks (all blocks when None)."""
+        """Place ids of every text in the given blocks (all blocks when None).
+
+        A place never spans two blocks, so each block is clustered on its own; most blocks hold
+        one text, which is its own place.
+        """
         chosen = self.blocks.keys() if keys is None else keys
-        edges: list[Edge] = []
-        texts: list[str] = []
-        for key in chosen:
-            members = sorted(self.blocks.get(key, ()))
-            texts.extend(members)
-            edges.extend(self._block_edges(members))
-        exclusive = {t: (p.district, p.unit) for t in texts if (p := self.mentions[t]).district or p.unit}
-        clustering = cluster_component(texts, edges, exclusive, _no_conflict)
+        mentions, blocks = self.mentions, self.blocks
         assignment: dict[str, str] = {}
-        for members in clustering.clusters:
-            best = min((self.mentions[t] for t in members), key=_specificity)
-            place = address_id(best.canonical)
-            for text in members:
-                assignment[text] = place
+        for key in chosen:
+            block = blocks.get(key)
+            if not block:
+                continue
+            if len(block) == 1:
+                (text,) = block
+                assignment[text] = address_id(mentions[text].canonical)
+                continue
+            members = sorted(block)
+            exclusive = {t: (p.district, p.unit) for t in members if (p := mentions[t]).district or p.unit}
+            clustering = cluster_component(members, self._block_edges(members), exclusive, _no_conflict)
+            for cluster in clustering.clusters:
+                place = address_id(min((mentions[t] for t in cluster), key=_specificity).canonical)
+                for text in cluster:
+                    assignment[text] = place
         return assignment
 
     def _block_edges(self, members: list[str]) -> list[Edge]:

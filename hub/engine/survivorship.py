@@ -12,16 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
 from hub.engine.policy import AuthorityPolicy
 from hub.engine.state import Version, newest_first
 
 
-@dataclass(frozen=True, slots=True)
-class FieldValue:
-    """A surviving value and where it came from."""
+class FieldValue(NamedTuple):
+    """A surviving value and where it came from (a named tuple: a master makes a dozen of them)."""
 
     value: Any
     source: str
@@ -70,11 +69,15 @@ class MasterCitizen:
 IDENTITY_FIELDS = ("name", "id_number", "birth_date", "gender")
 
 
-def _by_authority(versions: Sequence[Version], sources: Sequence[str]) -> list[Version]:
-    """Versions of the listed sources, in authority order, newest first within a source."""
+def _by_authority(newest: Sequence[Version], sources: Sequence[str]) -> list[Version]:
+    """Versions of the listed sources, in authority order, newest first within a source.
+
+    `newest` is already newest first; the sort by rank is stable, so that order stays within a source.
+    """
     rank = _rank(tuple(sources))
-    chosen = newest_first(v for v in versions if v.record.source in rank)
-    chosen.sort(key=lambda v: rank[v.record.source])  # stable: newest first stays within a source
+    chosen = [v for v in newest if v.record.source in rank]
+    if len(chosen) > 1:
+        chosen.sort(key=lambda v: rank[v.record.source])
     return chosen
 
 
@@ -85,29 +88,56 @@ def _rank(sources: tuple[str, ...]) -> dict[str, int]:
 
 
 def _provenance(version: Version, value: Any) -> FieldValue:
-    return FieldValue(value, version.record.source, version.record.record_id, version.record.updated_at)
+    record = version.record
+    return FieldValue(value, record.source, record.record_id, record.updated_at)
 
 
-def _identity_values(version: Version) -> dict[str, Any]:
+class _Identity(NamedTuple):
+    """The identity values one version offers, in the order survivorship asks for them."""
+
+    name: str | None
+    valid_id: str | None
+    document: str | None
+    invalid_id: str | None
+    birth_date: date | None
+    gender: str | None
+
+
+_NO_IDENTITY = _Identity(None, None, None, None, None, None)
+
+
+def _identity_values(version: Version) -> _Identity:
     person = version.mentions.person
     if person is None:
-        return {}
+        return _NO_IDENTITY
     rid = person.resident_id
-    document = person.document.split(":", 1)[1] if person.document else None
-    return {
-        "name": person.name.display if person.name else None,
-        "valid_id": rid.value if rid is not None and rid.valid else None,
-        "document": document,
-        "invalid_id": rid.value if rid is not None and not rid.valid else None,
-        "birth_date": person.birth_date,
-        "gender": person.gender,
-    }
+    valid = rid is not None and rid.valid
+    return _Identity(
+        person.name.display if person.name else None,
+        rid.value if rid is not None and valid else None,
+        person.document.split(":", 1)[1] if person.document else None,
+        rid.value if rid is not None and not valid else None,
+        person.birth_date,
+        person.gender,
+    )
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value != [] and value != ""
 
 
 def _first(ordered: Sequence[Version], pick: Callable[[Version], Any]) -> FieldValue | None:
     for version in ordered:
         value = pick(version)
-        if value is not None and value != [] and value != "":
+        if _present(value):
+            return _provenance(version, value)
+    return None
+
+
+def _first_identity(identities: Sequence[tuple[Version, _Identity]], index: int) -> FieldValue | None:
+    for version, values in identities:
+        value = values[index]
+        if _present(value):
             return _provenance(version, value)
     return None
 
@@ -120,35 +150,54 @@ def build_master(
     organization_id_of: Callable[[str], str | None],
 ) -> tuple[MasterCitizen, list[Conflict]]:
     """Merge the latest versions of one cluster's records into its master record."""
-    identity_order = _by_authority(versions, authority.identity)
-    ids = {id(v): _identity_values(v) for v in identity_order}
-
-    def ident(v: Version, key: str) -> Any:
-        return ids[id(v)].get(key)
-
+    newest = newest_first(versions)
+    identities = [(v, _identity_values(v)) for v in _by_authority(newest, authority.identity)]
     fields: dict[str, FieldValue] = {}
 
     def put(name: str, value: FieldValue | None) -> None:
         if value is not None:
             fields[name] = value
 
-    put("name", _first(identity_order, lambda v: ident(v, "name")))
+    put("name", _first_identity(identities, _NAME))
     put(
         "id_number",
-        _first(identity_order, lambda v: ident(v, "valid_id"))
-        or _first(identity_order, lambda v: ident(v, "document"))
-        or _first(identity_order, lambda v: ident(v, "invalid_id")),
+        _first_identity(identities, _VALID_ID)
+        or _first_identity(identities, _DOCUMENT)
+        or _first_identity(identities, _INVALID_ID),
     )
-    put("birth_date", _first(identity_order, lambda v: ident(v, "birth_date")))
-    put("gender", _first(identity_order, lambda v: ident(v, "gender")))
+    put("birth_date", _first_identity(identities, _BIRTH_DATE))
+    put("gender", _first_identity(identities, _GENDER))
+    put("phone", _phone(versions, authority))
 
-    phone_sources = set(authority.phone)
-    phone_versions = [
-        v for v in versions
-        if v.record.source in phone_sources and v.mentions.person and v.mentions.person.phone
-        and v.mentions.person.phone.valid
-    ]
+    def residence(v: Version) -> str | None:
+        text = v.mentions.address_text
+        return address_id_of(text) if text else None
+
+    residence_value = _first(_by_authority(newest, authority.residence), residence)
+    if residence_value is None:
+        fallback = set(authority.residence_fallback)
+        residence_value = _first([v for v in newest if v.record.source in fallback], residence)
+    put("address_id", residence_value)
+    put("death_date", _first(_by_authority(newest, authority.death), lambda v: getattr(v.record, "death_date", None)))
+    _department_facts(newest, authority, organization_id_of, put, fields)
+
+    master = MasterCitizen(citizen_id, fields, tuple(sorted(_ref(v) for v in versions)))
+    return master, _conflicts(master, identities)
+
+
+_NAME, _VALID_ID, _DOCUMENT, _INVALID_ID, _BIRTH_DATE, _GENDER = range(6)
+
+
+def _phone(versions: Sequence[Version], authority: AuthorityPolicy) -> FieldValue | None:
+    """The most recent valid phone; on a tie of update times the more authoritative source, then the hash."""
     rank = _rank(tuple(authority.phone))
+    phone_versions = []
+    for v in versions:
+        person = v.mentions.person
+        if v.record.source in rank and person is not None and person.phone is not None and person.phone.valid:
+            phone_versions.append(v)
+    if not phone_versions:
+        return None
 
     def recency(v: Version) -> tuple[datetime, int]:
         return v.record.updated_at, -rank[v.record.source]
@@ -156,24 +205,9 @@ def build_master(
     phone_versions.sort(key=recency, reverse=True)
     if len(phone_versions) > 1 and recency(phone_versions[0]) == recency(phone_versions[1]):
         phone_versions.sort(key=lambda v: (*recency(v), v.order[1]), reverse=True)  # rare: hash the tie
-    put("phone", _first(phone_versions, lambda v: v.mentions.person.phone.digits if v.mentions.person
-                        and v.mentions.person.phone else None))
-
-    def residence(v: Version) -> str | None:
-        text = v.mentions.address_text
-        return address_id_of(text) if text else None
-
-    residence_value = _first(_by_authority(versions, authority.residence), residence)
-    if residence_value is None:
-        fallback = [v for v in versions if v.record.source in set(authority.residence_fallback)]
-        residence_value = _first(newest_first(fallback), residence)
-    put("address_id", residence_value)
-    put("death_date", _first(_by_authority(versions, authority.death),
-                             lambda v: getattr(v.record, "death_date", None)))
-    _department_facts(versions, authority, organization_id_of, put, fields)
-
-    master = MasterCitizen(citizen_id, fields, tuple(sorted(_ref(v) for v in versions)))
-    return master, _conflicts(master, identity_order, ident)
+    best = phone_versions[0]
+    assert best.mentions.person is not None and best.mentions.person.phone is not None
+    return _provenance(best, best.mentions.person.phone.digits)
 
 
 def _ref(version: Version) -> str:
@@ -189,23 +223,24 @@ _OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
 
 
 def _department_facts(
-    versions: Sequence[Version],
+    newest: Sequence[Version],
     authority: AuthorityPolicy,
     organization_id_of: Callable[[str], str | None],
     put: Callable[[str, FieldValue | None], None],
     fields: dict[str, FieldValue],
 ) -> None:
     """Facts a service window needs, each from the one department that owns it (newest record first)."""
-    for version in newest_first(versions):
-        owned = _OWNED_FACTS.get(type(version.record), ())
-        for name in owned:
-            value = getattr(version.record, name)
+    for version in newest:
+        record = version.record
+        for name in _OWNED_FACTS.get(type(record), ()):
+            if name in fields:
+                continue
+            value = getattr(record, name)
             value = getattr(value, "value", value)
-            if value is not None and value != [] and value != "" and name not in fields:
+            if value is not None and value != [] and value != "":
                 fields[name] = _provenance(version, value)
-    employment = _by_authority(
-        [v for v in versions if isinstance(v.record, HrssRecord | TaxRecord)], authority.employment
-    )
+    employed = [v for v in newest if isinstance(v.record, HrssRecord | TaxRecord)]
+    employment = _by_authority(employed, authority.employment)
 
     def employer(v: Version) -> str | None:
         org = v.mentions.organization
@@ -214,17 +249,17 @@ def _department_facts(
     put("employer_id", _first(employment, employer))
 
 
-def _conflicts(
-    master: MasterCitizen, identity_order: Sequence[Version], ident: Callable[[Version, str], Any]
-) -> list[Conflict]:
+_CHECKED = (("name", _NAME), ("birth_date", _BIRTH_DATE), ("gender", _GENDER), ("id_number", _VALID_ID))
+
+
+def _conflicts(master: MasterCitizen, identities: Sequence[tuple[Version, _Identity]]) -> list[Conflict]:
     found: list[Conflict] = []
-    checks = {"name": "name", "birth_date": "birth_date", "gender": "gender", "id_number": "valid_id"}
-    for field_name, key in checks.items():
+    for field_name, index in _CHECKED:
         surviving = master.fields.get(field_name)
         if surviving is None:
             continue
-        for version in identity_order:
-            value = ident(version, key)
+        for version, values in identities:
+            value = values[index]
             if value is not None and value != surviving.value:
                 found.append(Conflict(master.citizen_id, field_name, surviving, _provenance(version, value)))
     return found
