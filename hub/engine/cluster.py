@@ -8,7 +8,7 @@ a pure function of the set of nodes and edges.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -52,11 +52,13 @@ def single_value(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
 
 def cluster_component(
     nodes: Iterable[str],
-    edges: Iterable[Edge],
+    edges: Collection[Edge],
     exclusive: Mapping[str, Hashable],
     can_join: Callable[[frozenset[Hashable], frozenset[Hashable]], bool] = single_value,
 ) -> Clustering:
     """Cluster `nodes` by `edges`; an edge is refused when `can_join` rejects the two clusters' values."""
+    if not edges:  # most components are one record, or records without a single link
+        return Clustering(clusters=[[n] for n in sorted(set(nodes))], accepted=[], rejected=[])
     parent: dict[str, str] = {n: n for n in nodes}
     owned: dict[str, frozenset[Hashable]] = {
         n: frozenset([exclusive[n]]) if n in exclusive else frozenset() for n in parent

@@ -18,7 +18,7 @@ def _short(digest: bytes) -> str:
 
 def citizen_id(secret: bytes, resident_id: str | None, smallest_ref: str) -> str:
     if resident_id is not None:
-        return "C-" + _short(hmac.new(secret, resident_id.encode("ascii"), hashlib.sha256).digest())
+        return "C-" + _short(hmac.digest(secret, resident_id.encode("ascii"), "sha256"))
     return "C-r" + _short(hashlib.sha256(smallest_ref.encode("utf-8")).digest())[1:]
 
 

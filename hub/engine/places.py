@@ -203,6 +203,6 @@ def _no_conflict(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
 
 
 def _specificity(address: ParsedAddress) -> tuple[int, str]:
-    filled = sum(1 for part in ("district", "road", "number", "estate", "building", "unit", "room")
-                 if getattr(address, part))
-    return (-filled, address.canonical)
+    a = address
+    filled = sum(map(bool, (a.district, a.road, a.number, a.estate, a.building, a.unit, a.room)))
+    return (-filled, a.canonical)
