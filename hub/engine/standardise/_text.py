@@ -91,6 +91,11 @@ def _has_phrase(text: str, phrases: dict[str, tuple[str, ...]]) -> bool:
     return False
 
 
+def is_simplified(text: str) -> bool:
+    """True when ``to_simplified`` surely leaves ``text`` as it is (no traditional character in it)."""
+    return text.isascii() or _tables()[0].isdisjoint(text)
+
+
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese (OpenCC t2s), a no-op for text that needs none."""
     if text.isascii():

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from rapidfuzz.fuzz import ratio
 
-from hub.engine.standardise._text import fold, settle
+from hub.engine.standardise._text import fold, is_simplified, nfkc, settle
 from hub.engine.standardise.divisions import (
     Division,
     DivisionTable,
@@ -42,6 +42,19 @@ _NUMERAL_RE = re.compile(
     rf"|(?:(?<=单元)|(?<=[幢栋座]))[{NUMERAL_CHARS}]+(?=室|房|$|[A-Z]+$)"
 )
 _ORDINAL_RE = re.compile(r"第(?=\d)")
+_NUMERAL_SET = frozenset(NUMERAL_CHARS)
+
+
+def _ideographs_except(chars: str) -> str:
+    """Character-class ranges of the CJK unified ideographs U+4E00-U+9FFF without ``chars``."""
+    bounds = [0x4E00, *(x for code in sorted(map(ord, chars)) for x in (code - 1, code + 1)), 0x9FFF]
+    return "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in zip(bounds[::2], bounds[1::2], strict=True))
+
+
+# Text of only these characters is left as it is by every step of _prepare_general but the numerals:
+# CJK unified ideographs are NFKC-stable and caseless (less 至/到/第, which the steps rewrite), ASCII
+# digits and capitals, # and -. Numerals become ASCII digits, so the text stays NFKC-normalised.
+_PLAIN_RE = re.compile(rf"[0-9A-Z#\-{_ideographs_except('至到第')}]*")
 
 # --- left-to-right components (anchored with .match at the current position) ---------------
 _NAME = r"(?:(?!街道|社区|路|号)[^\d\-#])"
@@ -155,10 +168,22 @@ def _current_district(address: ParsedAddress) -> str | None:
 
 
 def _prepare(raw: str) -> str:
+    """Folded, cleaned text; most texts are already plain, and only their numerals need reading."""
+    text = nfkc(raw)
+    if _PLAIN_RE.fullmatch(text) and is_simplified(text):
+        return text if _NUMERAL_SET.isdisjoint(text) else _NUMERAL_RE.sub(_numeral_digits, text)
+    return _prepare_general(raw)
+
+
+def _prepare_general(raw: str) -> str:
     text = _DROP_RE.sub("", fold(raw))
     text = _DASH_RE.sub("-", text).upper()
-    text = _NUMERAL_RE.sub(lambda m: chinese_to_digits(m.group()), text)
+    text = _NUMERAL_RE.sub(_numeral_digits, text)
     return settle(_ORDINAL_RE.sub("", text))
+
+
+def _numeral_digits(m: re.Match[str]) -> str:
+    return chinese_to_digits(m.group())
 
 
 def _strip_zeros(value: str | None) -> str | None:
