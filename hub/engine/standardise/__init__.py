@@ -4,3 +4,9 @@ One module per kind of value (ids, names, phones, dates, addresses, organisation
 does I/O at call time (reference tables load once, lazily), nothing logs values, and every
 function accepts any ``str`` without raising.
 """
+
+#: Entries each standardiser's cache keeps. A value recurs in every department that holds the
+#: person, and the files arrive one department after another, so a repeat comes hundreds of
+#: thousands of values later: a smaller cache evicts it first. Cached results are small frozen
+#: objects the engine keeps anyway.
+CACHE_SIZE = 1 << 20

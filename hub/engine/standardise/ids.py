@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz.distance import OSA
 from stdnum.cn import ric
 
+from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import nfkc, settle
 
 Gender = Literal["male", "female"]
@@ -56,6 +58,7 @@ def clean_id_text(raw: str) -> str:
     return settle(_NOISE_RE.sub("", nfkc(raw)).upper())
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def normalise_resident_id(raw: str | None) -> ResidentId | None:
     """Clean, upgrade (15 → 18) and validate a resident ID; None when nothing is left."""
     if raw is None:

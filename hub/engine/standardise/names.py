@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from pypinyin import lazy_pinyin
 
+from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import collapse_spaces, nfkc, settle, strip_spaces, to_simplified
 
 MIDDLE_DOT = "·"
@@ -55,7 +56,7 @@ class PersonName:
     given: str
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=CACHE_SIZE)
 def _pinyin(text: str) -> str:
     """pypinyin costs ~10 µs; given names and surnames repeat far more than full names."""
     return _NON_PINYIN_RE.sub("", "".join(lazy_pinyin(text)).lower())
@@ -75,7 +76,7 @@ def _split(display: str, key: str) -> tuple[str, str]:
     return key[:1], key[1:]
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=CACHE_SIZE)
 def normalise_name(raw: str | None) -> PersonName | None:
     """Standardise a person's name; None when nothing readable is left."""
     if raw is None:

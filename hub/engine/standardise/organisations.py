@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from stdnum.cn import uscc
 
+from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import fold
 from hub.engine.standardise.divisions import Level, divisions
 
@@ -38,7 +39,7 @@ class CreditCode:
     region: str | None  # GB/T 2260 code of the registering authority (chars 3-8)
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=CACHE_SIZE)
 def normalise_credit_code(raw: str | None) -> CreditCode | None:
     """Clean a credit code (noise out, half-width, upper-case) and check it; None when empty."""
     if raw is None:
@@ -50,7 +51,7 @@ def normalise_credit_code(raw: str | None) -> CreditCode | None:
     return CreditCode(value=value, valid=uscc.is_valid(value), region=region)
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=CACHE_SIZE)
 def normalise_org_name(raw: str | None) -> str | None:
     """Display form: simplified, no spaces, brackets unified to full-width （）."""
     if raw is None:
@@ -79,7 +80,7 @@ def _shorten_regions(key: str) -> str:
     return "".join(out) + key[pos:] if pos < len(key) else key
 
 
-@lru_cache(maxsize=1 << 15)
+@lru_cache(maxsize=CACHE_SIZE)
 def org_name_key(name: str | None) -> str | None:
     """Matching key: display form without brackets, punctuation, region suffix or legal form."""
     display = normalise_org_name(name)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import nfkc
 
 PhoneKind = Literal["mobile", "landline", "unknown"]
@@ -83,7 +84,7 @@ def _one(part: str, area: str) -> Phone | None:
     return phone
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=CACHE_SIZE)
 def normalise_phone(raw: str | None, area_code: str = "0571") -> Phone | None:
     """Standardise a phone field; ``area_code`` is the hub city's, for bare local numbers."""
     if raw is None:
