@@ -203,12 +203,34 @@ def _pick(hits: tuple[Division, ...], *, city: str | None, province: str | None,
 
 
 class _Reader:
-    """One pass over a prepared address text; fills a dict of components."""
+    """One pass over a prepared address text; its attributes are the components read so far."""
+
+    __slots__ = (
+        "text", "pos", "hub", "table", *COMPONENTS, "extra", "province_code", "city_code", "district_code",
+    )  # fmt: skip
+
+    province: str | None
+    city: str | None
+    district: str | None
+    street: str | None
+    community: str | None
+    road: str | None
+    number: str | None
+    estate: str | None
+    building: str | None
+    unit: str | None
+    floor: str | None
+    room: str | None
+    extra: str | None
+    province_code: str | None
+    city_code: str | None
+    district_code: str | None
 
     def __init__(self, text: str, hub_city: str, table: DivisionTable) -> None:
         self.text, self.pos, self.hub, self.table = text, 0, hub_city, table
-        self.out: dict[str, str | None] = dict.fromkeys((*COMPONENTS, "extra"))
-        self.codes: dict[str, str | None] = {"province": None, "city": None, "district": None}
+        self.province = self.city = self.district = self.street = self.community = self.road = None
+        self.number = self.estate = self.building = self.unit = self.floor = self.room = self.extra = None
+        self.province_code = self.city_code = self.district_code = None
 
     def read(self) -> None:
         self._province()
@@ -237,11 +259,11 @@ class _Reader:
         end = len(name)
         if name != division.name and not self._follows(end, division.code[:2]):
             return  # a bare 浙江 not followed by one of its cities is not a province
-        self.out["province"], self.codes["province"], self.pos = division.name, division.code, end
+        self.province, self.province_code, self.pos = division.name, division.code, end
 
     def _city(self) -> None:
         hit = self.table.match(self.text, self.pos, "city")
-        province = self.codes["province"]
+        province = self.province_code
         if hit is not None:
             name, found = hit
             scoped = [d for d in found if not province or d.code[:2] == province[:2]]
@@ -253,29 +275,29 @@ class _Reader:
                     or self._follows(end, division.code[:4])
                     or _ZONE_RE.match(self.text, end)
                 ):
-                    self.out["city"], self.codes["city"], self.pos = division.name, division.code, end
+                    self.city, self.city_code, self.pos = division.name, division.code, end
                     return
         if province and province[:2] in ("11", "12", "31", "50"):
-            self.out["city"], self.codes["city"] = self.out["province"], province[:2] + "0100"
+            self.city, self.city_code = self.province, province[:2] + "0100"
 
     def _district(self) -> None:
         hit = self.table.match(self.text, self.pos, "county")
         if hit is not None:
             name, found = hit
-            explicit = self.codes["city"] or self.codes["province"]
-            division = _pick(found, city=self.codes["city"], province=self.codes["province"], hub=self.hub)
+            explicit = self.city_code or self.province_code
+            division = _pick(found, city=self.city_code, province=self.province_code, hub=self.hub)
             in_hub = division is not None and city_code(division.code) == self.hub
             # with a city or province named, only its own districts; else the hub's, or any
             # unambiguous 3+ character name (2-character ones like 东区 are too often estate parts)
             if (division is not None and (explicit or in_hub or len(name) > 2)) or (
                 division is None and not explicit and len(name) > 2
             ):
-                self.out["district"], self.pos = name, self.pos + len(name)
-                self.codes["district"] = division.code if division is not None else None
+                self.district, self.pos = name, self.pos + len(name)
+                self.district_code = division.code if division is not None else None
                 return
         m = _ZONE_RE.match(self.text, self.pos)
         if m:
-            self.out["district"], self.pos = m.group(), m.end()
+            self.district, self.pos = m.group(), m.end()
 
     # street, community, road, group, number: by their marker characters, in writing order
     def _local(self) -> None:
@@ -283,46 +305,116 @@ class _Reader:
         while self.pos < len(text):
             pos = self.pos
             if level < 1 and (m := _STREET_RE.match(text, pos)):
-                self.out["street"], level = m.group(), 1
+                self.street, level = m.group(), 1
             elif level < 2 and (m := _COMMUNITY_RE.match(text, pos)) and not _is_estate_village(m.group()):
-                self.out["community"], level = m.group(1) + _COMMUNITY_CANON.get(m.group(2), m.group(2)), 2
+                self.community, level = m.group(1) + _COMMUNITY_CANON.get(m.group(2), m.group(2)), 2
             elif level <= 3 and (m := _ROAD_RE.match(text, pos)):
-                self.out["road"] = (self.out["road"] or "") + m.group() if level == 3 else m.group()
+                self.road = (self.road or "") + m.group() if level == 3 else m.group()
                 level = 3
-            elif 2 <= level < 4 and self.out["community"] and (m := _GROUP_RE.match(text, pos)):
-                self.out["road"], level = (self.out["road"] or "") + m.group(), 4
+            elif 2 <= level < 4 and self.community and (m := _GROUP_RE.match(text, pos)):
+                self.road, level = (self.road or "") + m.group(), 4
             elif level < 5 and (m := _NUMBER_RE.match(text, pos)):
-                self.out["number"], level = _strip_zeros(m.group(1) or (m.group(2) + "弄")), 5
+                self.number, level = _strip_zeros(m.group(1) or (m.group(2) + "弄")), 5
             elif level == 3 and (m := _BARE_NUMBER_RE.match(text, pos)):
-                self.out["number"], level = _strip_zeros(m.group(1)), 5
+                self.number, level = _strip_zeros(m.group(1)), 5
             else:
                 return
             self.pos = m.end()
 
     def _tail(self, tail: str) -> None:
         while note := _TRAILING_LETTERS_RE.search(tail) or _TRAILING_NOTE_RE.search(tail):
-            self.out["extra"], tail = note.group() + (self.out["extra"] or ""), tail[: note.start()]
+            self.extra, tail = note.group() + (self.extra or ""), tail[: note.start()]
         m = _SHORTHAND3_RE.search(tail) or _SHORTHAND2_RE.search(tail) or _TAIL_RE.search(tail)
         assert m is not None  # _TAIL_RE matches the empty string at the end
         parts = m.groupdict()
         rest = tail[: m.start()]
         b, u, f, r = parts.get("b"), parts.get("u"), parts.get("f"), parts.get("r")
         if r and not parts.get("rm", "室") and not any(ch.isdigit() for ch in r):
-            self.out["extra"], r = r + (self.out["extra"] or ""), None  # stray letters, not a room
+            self.extra, r = r + (self.extra or ""), None  # stray letters, not a room
         if r and parts.get("rm") in (None, "号") and not (b or u or f):
             # a lone trailing number: a building inside an estate, else a house number along the
             # road or in the village; bare digits with nothing around them are no address
-            if rest or (self.out["number"] and parts.get("rm") is None):
+            if rest or (self.number and parts.get("rm") is None):
                 if parts.get("rm") or len(r) < 3:
                     b, r = r, None  # 东部软件园12 / XX小区12号: a building; 东部软件园1502: a room
-            elif not self.out["number"] and (parts.get("rm") or self.out["road"] or self.out["community"]):
-                self.out["number"], r = _strip_zeros(r), None
+            elif not self.number and (parts.get("rm") or self.road or self.community):
+                self.number, r = _strip_zeros(r), None
             elif parts.get("rm") is None:
-                self.out["extra"], r = r + (self.out["extra"] or ""), None
-        for name, value in (("building", b), ("unit", u), ("floor", f), ("room", r)):
-            self.out[name] = _strip_zeros(value)
+                self.extra, r = r + (self.extra or ""), None
+        self.building, self.unit, self.floor, self.room = (
+            _strip_zeros(b),
+            _strip_zeros(u),
+            _strip_zeros(f),
+            _strip_zeros(r),
+        )
         if rest:
-            self.out["estate"] = rest
+            self.estate = rest
+
+    # after reading
+    def structured(self) -> bool:
+        """Some component was read; a lone estate only when it ends like one (小区, 苑, 大厦 ...)."""
+        if (
+            self.province or self.city or self.district or self.street or self.community or self.road
+            or self.number or self.building or self.unit or self.floor or self.room
+        ):  # fmt: skip
+            return True
+        return self.estate is not None and _ESTATE_SUFFIX_RE.search(self.estate) is not None
+
+    def lane_house(self) -> None:
+        """``123弄4号楼`` is house 4 of lane 123, written elsewhere as ``123弄4号``: one form, the house number."""
+        lane, building = self.estate, self.building
+        if lane and building and not self.number and _LANE_RE.fullmatch(lane):
+            self.number, self.estate, self.building = _strip_zeros(lane + building), None, None
+
+    def fill(self) -> tuple[str, ...]:
+        """Province/city/district from the reference table where the text leaves them out."""
+        table = self.table
+        district = False
+        if self.district_code and not self.city_code:
+            self.city_code = city_code(self.district_code)
+        if not (self.city_code or self.province_code or self.district) and (
+            self.street or self.community or self.road or self.number or self.estate
+            or self.building or self.unit or self.floor or self.room
+        ):  # fmt: skip
+            self.city_code = self.hub  # nothing else named: the hub's own city
+        if self.city_code and not self.district and self.street:
+            found = table.street_district(self.city_code, self.street)
+            if found:
+                self.district_code, self.district, district = found, table.name_of(found), True
+        anchor = self.city_code or self.district_code
+        if anchor and not self.province_code:
+            self.province_code = province_code(anchor)
+        province = city = False
+        if self.province_code and not self.province:
+            self.province, province = table.name_of(self.province_code), True
+        if self.city_code and not self.city:
+            self.city, city = table.name_of(self.city_code), True
+        return _INFERRED[province, city, district]
+
+    def result(self) -> ParsedAddress:
+        inferred = self.fill()
+        parts = (
+            self.province, self.city, self.district, self.street, self.community, self.road, self.number,
+            self.estate, self.building, self.unit, self.floor, self.room,
+        )  # fmt: skip
+        return ParsedAddress(
+            *parts,
+            self.extra,
+            self.province_code,
+            self.city_code,
+            self.district_code,
+            inferred,
+            _canonical(*parts),
+        )
+
+
+#: Inferred components by (province, city, district) inferred, in writing order.
+_INFERRED = {
+    (p, c, d): tuple(name for name, on in (("province", p), ("city", c), ("district", d)) if on)
+    for p in (False, True)
+    for c in (False, True)
+    for d in (False, True)
+}
 
 
 def _is_estate_village(text: str) -> bool:
@@ -330,53 +422,34 @@ def _is_estate_village(text: str) -> bool:
     return text.endswith("新村") and not text.endswith("新村村")
 
 
-def _fill(out: dict[str, str | None], codes: dict[str, str | None], hub: str, table: DivisionTable) -> tuple[str, ...]:
-    """Province/city/district from the reference table where the text leaves them out."""
-    inferred: list[str] = []
-    if codes["district"] and not codes["city"]:
-        codes["city"] = city_code(codes["district"])
-    named_place = codes["city"] or codes["province"] or out["district"]
-    if not named_place and any(out[name] for name in COMPONENTS[3:]):
-        codes["city"] = hub  # nothing else named: the hub's own city
-    if codes["city"] and not out["district"]:
-        found = table.street_district(codes["city"], out["street"])
-        if found:
-            codes["district"], out["district"] = found, table.name_of(found)
-            inferred.append("district")
-    anchor = codes["city"] or codes["district"]
-    if anchor and not codes["province"]:
-        codes["province"] = province_code(anchor)
-    for level in ("province", "city"):
-        code = codes[level]
-        if code and not out[level]:
-            out[level] = table.name_of(code)
-            inferred.append(level)
-    return tuple(name for name in COMPONENTS if name in inferred)
-
-
 _LANE_RE = re.compile(r"\d+弄")
-
-
-def _lane_house(out: dict[str, str | None]) -> None:
-    """``123弄4号楼`` is house 4 of lane 123, written elsewhere as ``123弄4号``: one form, the house number."""
-    lane, building = out["estate"], out["building"]
-    if lane and building and not out["number"] and _LANE_RE.fullmatch(lane):
-        out["number"], out["estate"], out["building"] = _strip_zeros(lane + building), None, None
 
 
 def canonical_text(parts: dict[str, str | None]) -> str:
     """Deterministic text of the components, in writing order with unified markers."""
-    out = [parts["province"] or ""]
-    if parts["city"] != parts["province"]:
-        out.append(parts["city"] or "")
-    out += [parts["district"] or "", parts["street"] or "", parts["community"] or "", parts["road"] or ""]
-    number = parts["number"]
+    return _canonical(*(parts[name] for name in COMPONENTS))
+
+
+def _canonical(
+    province: str | None, city: str | None, district: str | None, street: str | None, community: str | None,
+    road: str | None, number: str | None, estate: str | None, building: str | None, unit: str | None,
+    floor: str | None, room: str | None,
+) -> str:  # fmt: skip
+    out = [province or ""]
+    if city != province:
+        out.append(city or "")
+    out += [district or "", street or "", community or "", road or ""]
     if number:
         out.append(number if number.endswith("弄") else number + "号")
-    out.append(parts["estate"] or "")
-    for name, marker in (("building", "幢"), ("unit", "单元"), ("floor", "层"), ("room", "室")):
-        if parts[name]:
-            out.append(parts[name] + marker)  # type: ignore[operator]
+    out.append(estate or "")
+    if building:
+        out.append(building + "幢")
+    if unit:
+        out.append(unit + "单元")
+    if floor:
+        out.append(floor + "层")
+    if room:
+        out.append(room + "室")
     return "".join(out)
 
 
@@ -388,25 +461,12 @@ def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress |
     text = _prepare(raw)
     if not text:
         return None
-    table = divisions()
-    reader = _Reader(text, city_code, table)
+    reader = _Reader(text, city_code, divisions())
     reader.read()
-    out, codes = reader.out, reader.codes
-    structured = any(out[name] for name in COMPONENTS if name != "estate") or (
-        out["estate"] is not None and _ESTATE_SUFFIX_RE.search(out["estate"]) is not None
-    )
-    if not structured:
+    if not reader.structured():
         return ParsedAddress(extra=text, canonical=text)
-    _lane_house(out)
-    inferred = _fill(out, codes, city_code, table)
-    return ParsedAddress(
-        **out,
-        province_code=codes["province"],
-        city_code=codes["city"],
-        district_code=codes["district"],
-        inferred=inferred,
-        canonical=canonical_text(out),
-    )
+    reader.lane_house()
+    return reader.result()
 
 
 # --- comparison ---------------------------------------------------------------------------------
