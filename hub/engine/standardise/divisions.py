@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, get_args
 
 from hub.engine.standardise._text import to_simplified
 
@@ -39,6 +39,10 @@ class Division:
     current: bool  # name still in use (not abolished or renamed)
 
 
+#: Names → their divisions, and first character → name lengths (longest first).
+_Names = tuple[dict[str, tuple[Division, ...]], dict[str, tuple[int, ...]]]
+
+
 def province_code(code: str) -> str:
     return code[:2] + "0000"
 
@@ -61,6 +65,7 @@ class DivisionTable:
     lengths: dict[str, tuple[int, ...]]  # first character → name lengths, longest first
     successors: dict[str, str]
     streets: dict[str, dict[str, str]]  # city code → street base name → county code
+    levels: dict[Level, _Names]  # by_name and lengths restricted to one level, for match
 
     def name_of(self, code: str | None) -> str | None:
         division = self.by_code.get(code or "")
@@ -75,15 +80,15 @@ class DivisionTable:
 
     def match(self, text: str, pos: int, level: Level) -> tuple[str, tuple[Division, ...]] | None:
         """Longest division name of ``level`` starting at ``text[pos]``."""
-        lengths = self.lengths.get(text[pos : pos + 1])
-        if lengths is None:
-            return None  # no division name starts with this character
-        for length in lengths:
-            found = self.by_name.get(text[pos : pos + length])
+        by_name, lengths = self.levels[level]
+        candidates = lengths.get(text[pos : pos + 1])
+        if candidates is None:
+            return None  # no name of this level starts with this character
+        for length in candidates:
+            name = text[pos : pos + length]
+            found = by_name.get(name)
             if found:
-                hits = tuple(d for d in found if d.level == level)
-                if hits:
-                    return text[pos : pos + length], hits
+                return name, found
         return None
 
     def street_district(self, city: str | None, street: str | None) -> str | None:
@@ -151,6 +156,15 @@ def _lengths(names: dict[str, tuple[Division, ...]]) -> dict[str, tuple[int, ...
     return {first: tuple(sorted(lengths, reverse=True)) for first, lengths in by_first.items()}
 
 
+def _levels(names: dict[str, tuple[Division, ...]]) -> dict[Level, _Names]:
+    """Per level: the names with their divisions of that level, and their lengths by first character."""
+    out: dict[Level, _Names] = {}
+    for level in get_args(Level):
+        scoped = {name: hits for name, found in names.items() if (hits := tuple(d for d in found if d.level == level))}
+        out[level] = (scoped, _lengths(scoped))
+    return out
+
+
 def _rank(division: Division) -> tuple[bool, str]:
     return (not division.current, division.code)
 
@@ -194,4 +208,5 @@ def divisions() -> DivisionTable:
         lengths=_lengths(ranked),
         successors=dict(extra["successors"]),
         streets=streets,
+        levels=_levels(ranked),
     )
