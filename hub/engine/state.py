@@ -76,15 +76,30 @@ class EngineState:
 
     city_code: str
     latest: dict[str, Version] = field(default_factory=dict)
-    person_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    person_blocks: dict[str, list[str]] = field(default_factory=dict)  # lists: most blocks hold 1-4 refs
     person_block_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     places: PlaceIndex = field(default_factory=PlaceIndex)
     organizations: dict[str, OrgMention] = field(default_factory=dict)  # org key -> mention
-    # reverse indexes the incremental driver needs: which latest records cite a text / an organisation
-    refs_by_address: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    refs_by_organization: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # which latest records cite a text / an organisation: only the incremental driver asks, so they
+    # are built on first use (never by `hub resolve`) and maintained from then on
+    _cited: _Citations | None = None
     touched_place_blocks: set[str] = field(default_factory=set)  # drained by the incremental driver
     organization_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @property
+    def refs_by_address(self) -> dict[str, set[str]]:
+        return self._citations().by_address
+
+    @property
+    def refs_by_organization(self) -> dict[str, set[str]]:
+        return self._citations().by_organization
+
+    def _citations(self) -> _Citations:
+        if self._cited is None:
+            self._cited = _Citations()
+            for ref, version in self.latest.items():
+                self._cited.cite(ref, version)
+        return self._cited
 
     @property
     def addresses(self) -> dict[str, ParsedAddress]:
@@ -127,40 +142,63 @@ class EngineState:
         if old is not None and not version.newer_than(old):
             return Upsert(ref, False, old, version)
         self.latest[ref] = version
-        if old is not None:
-            if old.mentions.address_text is not None:
-                self.refs_by_address[old.mentions.address_text].discard(ref)
-            if old.mentions.organization is not None:
-                self.refs_by_organization[old.mentions.organization.key].discard(ref)
-        if mentions.address_text is not None:
-            self.refs_by_address[mentions.address_text].add(ref)
-        if mentions.organization is not None:
-            self.refs_by_organization[mentions.organization.key].add(ref)
+        if self._cited is not None:
+            if old is not None:
+                self._cited.uncite(ref, old)
+            self._cited.cite(ref, version)
         self._reindex_person(ref, version)
         return Upsert(ref, True, old, version)
 
     def _reindex_person(self, ref: str, version: Version) -> None:
+        blocks = self.person_blocks
         for key in self.person_block_keys.pop(ref, ()):
-            block = self.person_blocks.get(key)
-            if block is not None:
-                block.discard(ref)
+            block = blocks.get(key)
+            if block is not None and ref in block:
+                block.remove(ref)
                 if not block:
-                    del self.person_blocks[key]
+                    del blocks[key]
         person = version.mentions.person
         if person is None:
             return
         keys = person_keys(person)
         self.person_block_keys[ref] = keys
         for key in keys:
-            self.person_blocks[key].add(ref)
+            block = blocks.get(key)
+            if block is None:
+                blocks[key] = [ref]
+            else:
+                block.append(ref)
 
     def person_candidates(self, ref: str) -> set[str]:
         """Refs sharing at least one block with `ref` (excluding itself)."""
         found: set[str] = set()
+        blocks = self.person_blocks
         for key in self.person_block_keys.get(ref, ()):
-            found |= self.person_blocks[key]
+            found.update(blocks[key])
         found.discard(ref)
         return found
+
+
+@dataclass(slots=True)
+class _Citations:
+    """Reverse indexes: the latest records citing each address text and each organisation mention."""
+
+    by_address: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    by_organization: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def cite(self, ref: str, version: Version) -> None:
+        mentions = version.mentions
+        if mentions.address_text is not None:
+            self.by_address[mentions.address_text].add(ref)
+        if mentions.organization is not None:
+            self.by_organization[mentions.organization.key].add(ref)
+
+    def uncite(self, ref: str, version: Version) -> None:
+        mentions = version.mentions
+        if mentions.address_text is not None:
+            self.by_address[mentions.address_text].discard(ref)
+        if mentions.organization is not None:
+            self.by_organization[mentions.organization.key].discard(ref)
 
 
 T = TypeVar("T")
