@@ -11,9 +11,8 @@ import json
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TextIO
 
 import orjson
 import typer
@@ -30,9 +29,8 @@ class InputError(HubError):
     """An input path is missing or is not a department export."""
 
 
-@dataclass(frozen=True, slots=True)
-class RowOutcome:
-    """What the output line of one input row needs once the city is resolved."""
+class RowOutcome(NamedTuple):
+    """What the output line of one input row needs once the city is resolved (one per row: a named tuple)."""
 
     source: str
     record_id: str | None
