@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Edge:
-    """A link between two refs; `a < b`. Sorting puts the strongest edge first."""
+class Edge(NamedTuple):
+    """A link between two refs; `a < b`. Sorting puts the strongest edge first (a named tuple: tuples
+    sort in C, and a city makes hundreds of thousands of edges)."""
 
     neg_score: float
     a: str
@@ -39,10 +40,6 @@ class Clustering:
     clusters: list[list[str]]  # each sorted; clusters sorted by first member
     accepted: list[Edge]
     rejected: list[Edge]  # skipped because the constraint refused to join the two clusters
-
-
-def _edge_key(edge: Edge) -> tuple[float, str, str, str]:
-    return (edge.neg_score, edge.a, edge.b, edge.reason)
 
 
 def single_value(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
@@ -74,7 +71,7 @@ def cluster_component(
 
     accepted: list[Edge] = []
     rejected: list[Edge] = []
-    for edge in sorted(edges, key=_edge_key):  # the dataclass order, compared in C
+    for edge in sorted(edges):
         ra, rb = find(edge.a), find(edge.b)
         if ra == rb:
             continue
