@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from hub.engine.standardise._text import char_class, fold, settled_ideographs
 from hub.engine.standardise.addresses import _prepare, _prepare_general
 
 # Plain characters (the shortcuts' domain) mixed with everything the general path rewrites:
@@ -30,3 +33,17 @@ def test_prepare_shortcut_equals_general_path(text: str) -> None:
 @given(st.text())
 def test_prepare_shortcut_equals_general_path_on_any_text(text: str) -> None:
     assert _prepare(text) == _prepare_general(text)
+
+
+@given(st.sets(st.characters(), min_size=1), st.lists(st.characters()))
+def test_char_class_matches_exactly_its_characters(chars: set[str], others: list[str]) -> None:
+    pattern = re.compile(f"[{char_class(chars)}]")
+    for ch in [*chars, *others]:
+        assert (pattern.fullmatch(ch) is not None) == (ch in chars)
+
+
+def test_settled_ideographs_are_kept_by_fold() -> None:
+    settled = settled_ideographs()
+    assert len(settled) > 15_000
+    assert all(fold(ch) == ch for ch in settled)
+    assert "錢" not in settled and "钱" in settled

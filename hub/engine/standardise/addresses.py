@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from rapidfuzz.fuzz import ratio
 
-from hub.engine.standardise._text import fold, is_simplified, nfkc, settle
+from hub.engine.standardise._text import char_class, fold, nfkc, settle, settled_ideographs
 from hub.engine.standardise.divisions import (
     Division,
     DivisionTable,
@@ -42,19 +42,20 @@ _NUMERAL_RE = re.compile(
     rf"|(?:(?<=单元)|(?<=[幢栋座]))[{NUMERAL_CHARS}]+(?=室|房|$|[A-Z]+$)"
 )
 _ORDINAL_RE = re.compile(r"第(?=\d)")
-_NUMERAL_SET = frozenset(NUMERAL_CHARS)
 
 
-def _ideographs_except(chars: str) -> str:
-    """Character-class ranges of the CJK unified ideographs U+4E00-U+9FFF without ``chars``."""
-    bounds = [0x4E00, *(x for code in sorted(map(ord, chars)) for x in (code - 1, code + 1)), 0x9FFF]
-    return "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in zip(bounds[::2], bounds[1::2], strict=True))
+_NUMERAL_CHAR_RE = re.compile(f"[{NUMERAL_CHARS}]")
 
 
-# Text of only these characters is left as it is by every step of _prepare_general but the numerals:
-# CJK unified ideographs are NFKC-stable and caseless (less 至/到/第, which the steps rewrite), ASCII
-# digits and capitals, # and -. Numerals become ASCII digits, so the text stays NFKC-normalised.
-_PLAIN_RE = re.compile(rf"[0-9A-Z#\-{_ideographs_except('至到第')}]*")
+@cache
+def _plain_re() -> re.Pattern[str]:
+    """Texts where _prepare_general only reads numerals (numerals become ASCII digits, all else stays).
+
+    Their characters: ideographs that fold keeps (less 至/到/第, which the clean-up rewrites),
+    ASCII digits and capitals, # and -.
+    """
+    return re.compile(rf"[0-9A-Z#\-{char_class(settled_ideographs() - set('至到第'))}]*")
+
 
 # --- left-to-right components (anchored with .match at the current position) ---------------
 _NAME = r"(?:(?!街道|社区|路|号)[^\d\-#])"
@@ -170,8 +171,8 @@ def _current_district(address: ParsedAddress) -> str | None:
 def _prepare(raw: str) -> str:
     """Folded, cleaned text; most texts are already plain, and only their numerals need reading."""
     text = nfkc(raw)
-    if _PLAIN_RE.fullmatch(text) and is_simplified(text):
-        return text if _NUMERAL_SET.isdisjoint(text) else _NUMERAL_RE.sub(_numeral_digits, text)
+    if _plain_re().fullmatch(text):
+        return _NUMERAL_RE.sub(_numeral_digits, text) if _NUMERAL_CHAR_RE.search(text) else text
     return _prepare_general(raw)
 
 
