@@ -85,6 +85,7 @@ _SHORTHAND3_RE = re.compile(rf"(?P<b>{_ID})-(?P<u>\d+)-(?P<r>{_ID})(?:室|房|�
 _SHORTHAND2_RE = re.compile(r"(?P<b>\d+)-(?P<r>\d{3,5})(?:室|房)?$")
 _TRAILING_LETTERS_RE = re.compile(r"(?<=[^0-9A-Z])[A-Z]+$")
 _TRAILING_NOTE_RE = re.compile(r"(?<=[室房])[^\d\-#室房幢栋座单元号楼层]{1,8}$")
+_ROOM_END = frozenset("0123456789-#室房幢栋座单元号楼层")  # a tail ending in one has no trailing note or letters
 _ESTATE_SUFFIX_RE = re.compile(r"(?:小区|花园|家园|新村|公寓|苑|园|府|庭|居|坊|城|大厦|广场|公馆|中心|大楼|楼|宿舍)$")
 _LEADING_ZEROS_RE = re.compile(r"(?<![0-9A-Z])0+(?=[0-9A-Z])")  # of every number: 00弄03 → 0弄3
 _COMMUNITY_CANON = {
@@ -188,7 +189,9 @@ def _numeral_digits(m: re.Match[str]) -> str:
 
 
 def _strip_zeros(value: str | None) -> str | None:
-    return _LEADING_ZEROS_RE.sub("", value) if value else value
+    if not value or (value[0] != "0" and value.isascii() and value.isdigit()):
+        return value  # the usual plain number: every 0 in it follows a digit
+    return _LEADING_ZEROS_RE.sub("", value)
 
 
 def _pick(hits: tuple[Division, ...], *, city: str | None, province: str | None, hub: str) -> Division | None:
@@ -323,9 +326,13 @@ class _Reader:
             self.pos = m.end()
 
     def _tail(self, tail: str) -> None:
-        while note := _TRAILING_LETTERS_RE.search(tail) or _TRAILING_NOTE_RE.search(tail):
+        while (
+            tail
+            and tail[-1] not in _ROOM_END
+            and (note := _TRAILING_LETTERS_RE.search(tail) or _TRAILING_NOTE_RE.search(tail))
+        ):
             self.extra, tail = note.group() + (self.extra or ""), tail[: note.start()]
-        m = _SHORTHAND3_RE.search(tail) or _SHORTHAND2_RE.search(tail) or _TAIL_RE.search(tail)
+        m = ("-" in tail and (_SHORTHAND3_RE.search(tail) or _SHORTHAND2_RE.search(tail))) or _TAIL_RE.search(tail)
         assert m is not None  # _TAIL_RE matches the empty string at the end
         parts = m.groupdict()
         rest = tail[: m.start()]
