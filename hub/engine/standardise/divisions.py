@@ -39,7 +39,7 @@ class Division:
     current: bool  # name still in use (not abolished or renamed)
 
 
-#: Names → their divisions, and first character → name lengths (longest first).
+#: Names → their divisions, and first two characters → name lengths (longest first).
 _Names = tuple[dict[str, tuple[Division, ...]], dict[str, tuple[int, ...]]]
 
 
@@ -65,7 +65,7 @@ class DivisionTable:
     lengths: dict[str, tuple[int, ...]]  # first character → name lengths, longest first
     successors: dict[str, str]
     streets: dict[str, dict[str, str]]  # city code → street base name → county code
-    levels: dict[Level, _Names]  # by_name and lengths restricted to one level, for match
+    levels: dict[Level, _Names]  # by_name restricted to one level, lengths by two characters, for match
 
     def name_of(self, code: str | None) -> str | None:
         division = self.by_code.get(code or "")
@@ -81,9 +81,9 @@ class DivisionTable:
     def match(self, text: str, pos: int, level: Level) -> tuple[str, tuple[Division, ...]] | None:
         """Longest division name of ``level`` starting at ``text[pos]``."""
         by_name, lengths = self.levels[level]
-        candidates = lengths.get(text[pos : pos + 1])
+        candidates = lengths.get(text[pos : pos + 2])  # every name has two characters or more
         if candidates is None:
-            return None  # no name of this level starts with this character
+            return None  # no name of this level starts with these characters
         for length in candidates:
             name = text[pos : pos + length]
             found = by_name.get(name)
@@ -149,19 +149,25 @@ def _short_name(name: str, level: Level) -> str | None:
     return short if short != name and len(short) >= 2 else None
 
 
-def _lengths(names: dict[str, tuple[Division, ...]]) -> dict[str, tuple[int, ...]]:
+def _lengths(names: dict[str, tuple[Division, ...]], prefix: int = 1) -> dict[str, tuple[int, ...]]:
     by_first: dict[str, set[int]] = defaultdict(set)
     for name in names:
-        by_first[name[0]].add(len(name))
+        by_first[name[:prefix]].add(len(name))
     return {first: tuple(sorted(lengths, reverse=True)) for first, lengths in by_first.items()}
 
 
 def _levels(names: dict[str, tuple[Division, ...]]) -> dict[Level, _Names]:
-    """Per level: the names with their divisions of that level, and their lengths by first character."""
+    """Per level: the names with their divisions of that level, and their lengths by first two characters.
+
+    Two characters narrow the candidates to one or two lengths (one only tells 西 of 西湖区 from
+    西乌珠穆沁旗 by trying each); no division name is shorter (short names keep two or more).
+    """
+    if any(len(name) < 2 for name in names):
+        raise ValueError("a division name of one character")
     out: dict[Level, _Names] = {}
     for level in get_args(Level):
         scoped = {name: hits for name, found in names.items() if (hits := tuple(d for d in found if d.level == level))}
-        out[level] = (scoped, _lengths(scoped))
+        out[level] = (scoped, _lengths(scoped, prefix=2))
     return out
 
 
