@@ -21,7 +21,6 @@ from rapidfuzz.fuzz import ratio
 from hub.engine.standardise._text import char_class, fold, nfkc, settle, settled_ideographs
 from hub.engine.standardise.divisions import (
     Division,
-    DivisionTable,
     city_code,
     divisions,
     province_code,
@@ -206,6 +205,12 @@ def _pick(hits: tuple[Division, ...], *, city: str | None, province: str | None,
     return current[0] if len({d.code for d in current}) == 1 else None
 
 
+@lru_cache(maxsize=1 << 12)
+def _pick_county(name: str, city: str | None, province: str | None, hub: str) -> Division | None:
+    """_pick for the counties of a name: the same few names and contexts recur in every address."""
+    return _pick(divisions().levels["county"][0][name], city=city, province=province, hub=hub)
+
+
 class _Reader:
     """One pass over a prepared address text; its attributes are the components read so far."""
 
@@ -230,8 +235,8 @@ class _Reader:
     city_code: str | None
     district_code: str | None
 
-    def __init__(self, text: str, hub_city: str, table: DivisionTable) -> None:
-        self.text, self.pos, self.hub, self.table = text, 0, hub_city, table
+    def __init__(self, text: str, hub_city: str) -> None:
+        self.text, self.pos, self.hub, self.table = text, 0, hub_city, divisions()
         self.province = self.city = self.district = self.street = self.community = self.road = None
         self.number = self.estate = self.building = self.unit = self.floor = self.room = self.extra = None
         self.province_code = self.city_code = self.district_code = None
@@ -287,9 +292,9 @@ class _Reader:
     def _district(self) -> None:
         hit = self.table.match(self.text, self.pos, "county")
         if hit is not None:
-            name, found = hit
+            name = hit[0]
             explicit = self.city_code or self.province_code
-            division = _pick(found, city=self.city_code, province=self.province_code, hub=self.hub)
+            division = _pick_county(name, self.city_code, self.province_code, self.hub)
             in_hub = division is not None and city_code(division.code) == self.hub
             # with a city or province named, only its own districts; else the hub's, or any
             # unambiguous 3+ character name (2-character ones like 东区 are too often estate parts)
@@ -469,7 +474,7 @@ def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress |
     text = _prepare(raw)
     if not text:
         return None
-    reader = _Reader(text, city_code, divisions())
+    reader = _Reader(text, city_code)
     reader.read()
     if not reader.structured():
         return ParsedAddress(extra=text, canonical=text)
