@@ -3,16 +3,18 @@ machinery with a generic (non-Chinese) field mapping, next to Splink (DuckDB) on
 
 What is shared with the hub's engine, and what is not:
 - shared: the Fellegi-Sunter comparison-level vocabulary (`MatchWeights`: id / name / birth /
-  address levels), the EM estimator `hub.engine.weights.estimate` (weights learnt here from
-  Febrl's own candidate pairs, started from the hub's policy weights), the blocking-key →
-  candidate-pair approach, and the constrained clustering `hub.engine.cluster.cluster_component`
-  (linkage: a cluster holds at most one record of each file, as the hub keeps one valid ID per
-  citizen).
+  address levels), the EM estimator `hub.engine.weights.estimate` with u fixed from random pairs
+  (`u_from_random_pairs`, as Splink does; m and the match share learnt from Febrl's own candidate
+  pairs, started from the hub's policy weights), the blocking-key → candidate-pair approach, and
+  the constrained clustering `hub.engine.cluster.cluster_component` (linkage: a cluster holds at
+  most one record of each file, as the hub keeps one valid ID per citizen).
 - not shared: the hub's standardisers and `compare_persons` are specific to Chinese records
   (resident-ID checksums, pinyin, Chinese address parsing); Febrl records are compared by
   `levels` below (string similarity on Latin names and addresses, no checksum: the social
-  security number is never decisive). The link threshold is the posterior match probability
-  0.95 under the EM's estimated share of matches among candidate pairs.
+  security number is never decisive). Two level names are reused with a Febrl meaning:
+  `name_pinyin` is "only one of the two names agrees", `address_*` grade the net agreement of
+  four address parts. No term-frequency adjustments. The link threshold is the posterior match
+  probability 0.95 under the EM's estimated share of matches among candidate pairs.
 
     .venv/bin/python -m bench.febrl
 """
@@ -20,6 +22,7 @@ What is shared with the hub's engine, and what is not:
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -30,12 +33,13 @@ from rapidfuzz.distance import OSA, JaroWinkler
 from bench.splink_baseline import require_bench
 from hub.engine.cluster import Edge, cluster_component
 from hub.engine.policy import load_policy
-from hub.engine.weights import Vector, estimate
+from hub.engine.weights import Vector, estimate, u_from_random_pairs
 from hub.quality import ClusterScores, cluster_scores
 
 __all__ = ["FebrlRecord", "levels", "main", "run_febrl"]
 
 LINK_PROBABILITY = 0.95
+RANDOM_PAIRS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +80,13 @@ def load(frame: Any, dataset: str) -> list[FebrlRecord]:
 
 
 def keys(r: FebrlRecord) -> list[str]:
-    """Blocking keys: SSN, surname+dob, given name+postcode, given name+surname, dob+postcode, and the
-    single fields Splink's Febrl examples block on (given name, surname, dob, postcode)."""
-    found = []
-    for tag, parts in (("s", (r.ssid,)), ("sd", (r.surname, r.dob)), ("gp", (r.given, r.postcode)),
-                       ("gs", (r.given, r.surname)), ("dp", (r.dob, r.postcode)), ("g", (r.given,)),
-                       ("n", (r.surname,)), ("d", (r.dob,)), ("p", (r.postcode,))):
-        if all(parts):
-            found.append(tag + ":" + "|".join(cast(tuple[str, ...], parts)))
+    """Blocking keys: the single fields Splink's Febrl examples block on (SSN, dob, postcode), each
+    name whichever slot it is in (so given/surname swaps meet), and number + street (so a pair
+    with every personal field corrupted still meets at its address)."""
+    found = [f"{tag}:{value}" for tag, value in (("s", r.ssid), ("d", r.dob), ("p", r.postcode)) if value]
+    found += sorted({f"n:{name}" for name in (r.given, r.surname) if name})
+    if r.street_number and r.address_1:
+        found.append(f"a:{r.street_number}|{r.address_1}")
     return found
 
 
@@ -103,53 +106,83 @@ def candidate_pairs(records: list[FebrlRecord], linkage: bool) -> set[tuple[int,
 
 
 def _similar(a: str | None, b: str | None, threshold: float = 0.88) -> bool | None:
+    """Jaro-Winkler agreement, spaces ignored (Febrl's typos insert and drop them); None if either is missing."""
     if a is None or b is None:
         return None
+    a, b = a.replace(" ", ""), b.replace(" ", "")
     return a == b or JaroWinkler.similarity(a, b) >= threshold
 
 
 def _name_level(a: FebrlRecord, b: FebrlRecord) -> str | None:
-    if not (a.given or a.surname) or not (b.given or b.surname):
-        return None
-    if a.given == b.given and a.surname == b.surname:
-        return "name_exact"
-    if a.given and a.surname and a.given == b.surname and a.surname == b.given:
-        return "name_pinyin"  # the same two names, given and surname swapped
+    """exact: both names equal; close: both similar (Jaro-Winkler), in order or given/surname swapped;
+    pinyin (reused as 'partly the same'): one name agrees, the other missing or different — its own
+    level, as a shared surname alone is common among the non-matches that name blocking brings
+    together and, counted as close, pulls EM to a degenerate solution; different: none agrees."""
     given, surname = _similar(a.given, b.given), _similar(a.surname, b.surname)
-    if given is not False and surname is not False:
+    if given is None and surname is None:
+        return None
+    if given and surname:
+        return "name_exact" if a.given == b.given and a.surname == b.surname else "name_close"
+    if _similar(a.given, b.surname) and _similar(a.surname, b.given):
         return "name_close"
-    return "name_different"
+    return "name_pinyin" if given or surname else "name_different"
 
 
 def _birth_level(a: str | None, b: str | None) -> str | None:
+    """close: one typo (substitution, insertion, deletion or adjacent transposition), or day and month
+    transposed; a wholly different year, month or day is different."""
     if a is None or b is None:
         return None
     if a == b:
         return "birth_exact"
-    if len(a) == len(b) == 8:
-        parts_a, parts_b = (a[:4], a[4:6], a[6:]), (b[:4], b[4:6], b[6:])
-        differing = sum(x != y for x, y in zip(parts_a, parts_b, strict=True))
-        if differing == 1 or (parts_a[0] == parts_b[0] and parts_a[1] == parts_b[2] and parts_a[2] == parts_b[1]):
-            return "birth_close"
-    if OSA.distance(a, b) <= 1:
+    if OSA.distance(a, b) <= 1 or (len(a) == len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6]):
         return "birth_close"
     return "birth_different"
 
 
-def _address_level(a: FebrlRecord, b: FebrlRecord) -> str | None:
-    street = _similar(a.address_1, b.address_1)
-    number = a.street_number == b.street_number if a.street_number and b.street_number else None
-    if street and number is not False:
-        return "address_room_equal"  # same street (and number when both have one)
-    if (a.postcode and a.postcode == b.postcode) or (a.suburb and a.suburb == b.suburb):
-        return "address_building_equal"  # same locality (postcode or suburb)
-    if street is None and (a.postcode is None or b.postcode is None):
+def _equal(a: str | None, b: str | None) -> bool | None:
+    return None if a is None or b is None else a == b
+
+
+def _evidence(agrees: bool | None) -> int | None:
+    """+1 for agreement, -1 for disagreement, None when either value is missing."""
+    return None if agrees is None else (1 if agrees else -1)
+
+
+def _postcode_evidence(a: str | None, b: str | None) -> int | None:
+    """Postcodes: +1 equal, 0 one typo apart (Splink's Damerau-Levenshtein 1 band), -1 otherwise."""
+    if a is None or b is None:
         return None
+    return 1 if a == b else 0 if OSA.distance(a, b) <= 1 else -1
+
+
+def _address_level(a: FebrlRecord, b: FebrlRecord) -> str | None:
+    """Grade the net evidence of the four address parts (number, street, suburb, postcode; each +1
+    agree, -1 differ, missing 0): 3-4 room, 2 building, 0-1 with at least two parts agreeing detail
+    (e.g. the street alone, or the locality alone: Febrl corrupts them independently), different
+    otherwise; None when no part is comparable. One coarse agree/differ flag would hide how much
+    of the address a pair shares, and a disagreement would not count against it."""
+    parts = [e for e in (
+        _evidence(_equal(a.street_number, b.street_number)),
+        _evidence(_similar(a.address_1, b.address_1)),
+        _evidence(_similar(a.suburb, b.suburb)),
+        _postcode_evidence(a.postcode, b.postcode),
+    ) if e is not None]
+    if not parts:
+        return None
+    net = sum(parts)
+    if net >= 3:
+        return "address_room_equal"
+    if net == 2:
+        return "address_building_equal"
+    if net >= 0 and parts.count(1) >= 2:
+        return "address_detail_equal"
     return "address_different"
 
 
 def levels(a: FebrlRecord, b: FebrlRecord) -> Vector:
-    """The pair's comparison levels in the hub's vocabulary (missing values give no level)."""
+    """The pair's comparison levels in the hub's vocabulary (missing values give no level); an SSN one
+    typo apart counts as agreeing, Febrl's duplicates mistype it."""
     found: list[str] = []
     if a.ssid and b.ssid:
         found.append("id_close" if OSA.distance(a.ssid, b.ssid) <= 1 else "id_different")
@@ -157,6 +190,23 @@ def levels(a: FebrlRecord, b: FebrlRecord) -> Vector:
         if level is not None:
             found.append(level)
     return tuple(found)
+
+
+def random_pairs(records: list[FebrlRecord], linkage: bool, count: int = RANDOM_PAIRS,
+                 seed: int = 1) -> list[tuple[FebrlRecord, FebrlRecord]]:
+    """Random record pairs (linkage: one from each file), drawn from the records in ref order so the
+    draw does not depend on input order. Almost all are non-matches: their levels estimate u."""
+    ordered = sorted(records, key=lambda r: r.ref)
+    rnd = random.Random(seed)
+    if linkage:
+        first = [r for r in ordered if r.dataset == ordered[0].dataset]
+        second = [r for r in ordered if r.dataset != ordered[0].dataset]
+        return [(rnd.choice(first), rnd.choice(second)) for _ in range(count)]
+    pairs = []
+    for _ in range(count):
+        i, j = rnd.randrange(len(ordered)), rnd.randrange(len(ordered) - 1)
+        pairs.append((ordered[i], ordered[j + (j >= i)]))
+    return pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +221,8 @@ def resolve_febrl(records: list[FebrlRecord], linkage: bool) -> FebrlResult:
     started = time.perf_counter()
     pairs = sorted(candidate_pairs(records, linkage))
     vectors = [levels(records[i], records[j]) for i, j in pairs]
-    weights, share = estimate(vectors, load_policy().match.weights)
+    u = u_from_random_pairs([levels(x, y) for x, y in random_pairs(records, linkage)])
+    weights, share = estimate(vectors, load_policy().match.weights, fixed_u=u)
     threshold = math.log2(LINK_PROBABILITY / (1 - LINK_PROBABILITY)) - math.log2(share / (1 - share))
     edges = []
     for (i, j), vector in zip(pairs, vectors, strict=True):
