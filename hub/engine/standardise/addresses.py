@@ -18,6 +18,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz.fuzz import ratio
 
+from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import char_class, fold, nfkc, settle, settled_ideographs
 from hub.engine.standardise.divisions import (
     Division,
@@ -522,7 +523,7 @@ def _canonical(
     return "".join(out)
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress | None:
     """Parse a free-text address; ``city_code`` is the hub's city (fills an omitted province/city)."""
     heads = _HEADS.get(city_code) or _HEADS.setdefault(city_code, _Heads())
