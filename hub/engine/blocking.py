@@ -77,11 +77,13 @@ def person_keys(mention: PersonMention) -> tuple[str, ...]:
         if mention.phone is not None and mention.phone.valid:
             keys.append(f"np:{name.surname}|{mention.phone.digits}")
         for address in (mention.address, mention.other_address):
+            if address is not None and address.building and address.room:
+                # covers name+address too: the same place key means the same building and room
+                keys.append(f"nr:{name.key}|{address.building}|{address.room}")
+                continue
             place = place_key(address)
             if place:
                 keys.append(f"na:{name.key}|{place}")
-            if address is not None and address.building and address.room:
-                keys.append(f"nr:{name.key}|{address.building}|{address.room}")
         if rid is not None and not rid.valid:
             keys.append(f"ni:{name.key}|{rid.value[6:14]}")
     return tuple(dict.fromkeys(keys))
