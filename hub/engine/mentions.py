@@ -7,8 +7,8 @@ same row always yields the same mention in batch and streaming.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from connectors.records import (
     CivilAffairsRecord,
@@ -53,8 +53,7 @@ def content_hash(record: DepartmentRecord) -> str:
     return hashlib.sha1(record.model_dump_json().encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class PersonMention:
+class PersonMention(NamedTuple):
     """A person as one department record describes them, standardised for matching."""
 
     ref: str
@@ -76,8 +75,7 @@ class PersonMention:
         return rid.value if rid is not None and rid.valid else None
 
 
-@dataclass(frozen=True, slots=True)
-class OrgMention:
+class OrgMention(NamedTuple):
     """An organisation named by a record: the business itself, or a person's employer."""
 
     credit_code: str | None  # normalised; may be checksum-invalid
@@ -90,8 +88,7 @@ class OrgMention:
         return f"{self.credit_code or ''}|{self.name_key or ''}"
 
 
-@dataclass(frozen=True, slots=True)
-class RecordMentions:
+class RecordMentions(NamedTuple):
     """Everything the engine reads from one record version."""
 
     person: PersonMention | None

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from connectors.records import DepartmentRecord
 from hub.engine.blocking import person_keys
@@ -21,9 +21,8 @@ from hub.engine.places import PlaceIndex
 from hub.engine.standardise.addresses import ParsedAddress
 
 
-@dataclass(frozen=True, slots=True)
-class Version:
-    """One version of a source record, with what the engine read from it."""
+class Version(NamedTuple):
+    """One version of a source record, with what the engine read from it (one per row: a named tuple)."""
 
     record: DepartmentRecord
     mentions: RecordMentions
@@ -60,8 +59,7 @@ def _order(version: Version) -> tuple[datetime, str]:
     return version.order
 
 
-@dataclass(slots=True)
-class Upsert:
+class Upsert(NamedTuple):
     """What one incoming row changed: whether it became the latest version, and what it touched."""
 
     ref: str
