@@ -59,6 +59,27 @@ def test_id_repairs_find_the_intended_id() -> None:
     assert id_repairs("123") == []
 
 
+def _checksum_ok(value: str) -> bool:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return value[17] == "10X98765432"[sum(int(c) * w for c, w in zip(value[:17], weights, strict=True)) % 11]
+
+
+def _repairs_by_trial(value: str) -> list[str]:
+    """Every substitution of one of the 17 digits, or of the check character, and every adjacent swap."""
+    found = {value[:17] + check for check in "0123456789X" if check != value[17]}
+    found |= {value[:i] + d + value[i + 1 :] for i in range(17) for d in "0123456789" if d != value[i]}
+    found |= {value[:i] + value[i + 1] + value[i] + value[i + 2 :] for i in range(16) if value[i] != value[i + 1]}
+    return sorted(v for v in found if _checksum_ok(v))
+
+
+@settings(max_examples=300)
+@given(st.text("0123456789", min_size=17, max_size=17), st.sampled_from("0123456789X"))
+def test_id_repairs_are_exactly_the_valid_ids_one_typo_away(body: str, check: str) -> None:
+    value = body + check
+    if not _checksum_ok(value):
+        assert id_repairs(value) == _repairs_by_trial(value)
+
+
 def test_citizen_id_is_keyed_and_stable() -> None:
     a = citizen_id(b"k1", "11010519491231002X", "x/1")
     assert a == citizen_id(b"k1", "11010519491231002X", "y/2")

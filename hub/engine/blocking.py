@@ -25,28 +25,39 @@ def id_repairs(value: str) -> list[str]:
 
     An ID typed with one wrong digit shares a block with the ID it was meant to be, without an
     index of deletion neighbourhoods: the candidates are few (about 1 in 11 variants passes).
+    The check is a sum modulo 11, so for each position at most one digit can repair it; it is
+    solved for directly rather than tried digit by digit.
     """
     if len(value) != 18 or not value[:17].isdigit():
         return []
+    last = value[17]
     digits = [int(c) for c in value[:17]]
     base = sum(d * w for d, w in zip(digits, _WEIGHTS, strict=True))
-    last = value[17]
     found: set[str] = set()
     fixed = _check_char(base)
     if fixed != last:
         found.add(value[:17] + fixed)
+    wanted = _CHECK.find(last)
+    if wanted < 0:
+        return sorted(found)  # no check character: only the recomputed one repairs it
+    # _check_char(total) == last  <=>  total % 11 == wanted; a digit change at `pos` adds (new - old) * weight
+    gap = (wanted - base) % 11
     for pos in range(17):
         old = digits[pos]
-        for new in range(10):
-            if new != old and _check_char(base + (new - old) * _WEIGHTS[pos]) == last:
-                found.add(value[:pos] + str(new) + value[pos + 1 : 17] + last)
+        new = (old + gap * _INVERSE[_WEIGHTS[pos]]) % 11
+        if new != old and new <= 9:
+            found.add(value[:pos] + str(new) + value[pos + 1 : 17] + last)
     for pos in range(16):
         a, b = digits[pos], digits[pos + 1]
         if a != b:
             delta = (b - a) * _WEIGHTS[pos] + (a - b) * _WEIGHTS[pos + 1]
-            if _check_char(base + delta) == last:
+            if (base + delta) % 11 == wanted:
                 found.add(value[:pos] + str(b) + str(a) + value[pos + 2 : 17] + last)
     return sorted(found)
+
+
+#: Multiplicative inverses modulo 11 of the check weights (all in 1..10, so all invertible).
+_INVERSE = {w: pow(w, -1, 11) for w in set(_WEIGHTS)}
 
 
 def place_key(address: ParsedAddress | None) -> str | None:
