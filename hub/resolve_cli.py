@@ -148,7 +148,11 @@ def register(app: typer.Typer) -> None:
         if conflicts is not None:
             with conflicts.open("w", encoding="utf-8") as handle:
                 _write_jsonl(handle, (_conflict_row(c) for c in resolution.conflicts))
-        write_explanations(resolution)
+        try:
+            write_explanations(resolution)
+        except OSError as exc:  # the rows and masters are written; only `hub explain` without --files suffers
+            typer.echo(f"warning: explain index not written ({exc.strerror or exc}): "
+                       "`hub explain` will need --files", err=True)
         elapsed = time.perf_counter() - started
         bad = sum(1 for o in outcomes if o.error)
         typer.echo(

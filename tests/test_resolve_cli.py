@@ -103,3 +103,19 @@ def test_unknown_input_is_one_clear_error(tmp_path: Path) -> None:
     done = hub("resolve", str(stray), "--out", str(tmp_path / "o.jsonl"))
     assert done.returncode == 1
     assert done.stderr.startswith("error:") and "Traceback" not in done.stderr
+
+
+def test_an_unwritable_explain_index_only_warns(resolved: tuple[Path, list[dict], list[dict]], tmp_path: Path) -> None:
+    """The rows and masters are the command's job; the explain index is a convenience on top."""
+    city, rows, _ = resolved
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-c", "from hub.cli import main; main()", "resolve", str(city), "--city", "330100",
+         "--out", str(out)],
+        capture_output=True, text=True, check=False, env={**os.environ, "HUB_STATE_DIR": str(blocker / "state")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "explain index not written" in done.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(rows)
