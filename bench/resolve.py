@@ -2,8 +2,9 @@
 
 1. `hub generate` writes a city of `--persons` people (or `--dir` names existing exports).
 2. `hub resolve` runs as a separate process, exactly as a user runs it (out, masters, explain
-   index), pinned to one core; wall time, CPU time and peak RSS are read from the child.
-3. The same exports are resolved again in-process with each stage timed on its own: reading
+   index), pinned to one core; wall time, CPU time and peak RSS are read from the child. It runs
+   twice: with the mypyc-compiled engine (`hub/native.py`) and with `HUB_NATIVE=0`.
+3. The same exports are resolved again in-process (pure Python) with each stage timed on its own: reading
    (parse and validate rows), standardisation (mentions), indexing, person/place/organisation
    resolution and survivorship, and writing the output lines.
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,21 +33,22 @@ def _hub() -> str:
     return str(Path(sys.executable).with_name("hub"))
 
 
-def run_command(exports: Path, city: str, work: Path) -> tuple[int, float, float, float]:
-    """`hub resolve` in a child on one core: (rows, wall s, cpu s, peak RSS MB)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    env = {**os.environ, "HUB_STATE_DIR": str(work / "state")}
+def run_command(exports: Path, city: str, work: Path, native: bool) -> tuple[int, float, float, float]:
+    """`hub resolve` in a child on one core: (rows, wall s, cpu s, peak RSS MB) of that child alone."""
+    env = {**os.environ, "HUB_STATE_DIR": str(work / "state"), "HUB_NATIVE": "1" if native else "0"}
     cmd = [_hub(), "resolve", str(exports), "--city", city, "--out", str(work / "out.jsonl"),
            "--masters", str(work / "masters.jsonl")]
-    if hasattr(os, "sched_setaffinity"):
-        cmd = ["taskset", "-c", "0", *cmd] if _has_taskset() else cmd
+    if _has_taskset():
+        cmd = ["taskset", "-c", "0", *cmd]
     started = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise subprocess.CalledProcessError(child.returncode, cmd)
     rows = sum(1 for _ in (work / "out.jsonl").open("rb"))
-    return rows, wall, cpu, after.ru_maxrss / 1024
+    return rows, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def _has_taskset() -> bool:
@@ -129,13 +130,24 @@ def main(argv: list[str] | None = None) -> int:
 
             exports = work / "city"
             generate(args.persons, args.seed, exports, city=args.city)
-        rows, wall, cpu, rss = run_command(exports, args.city, work)
-        print(f"hub resolve, one core: {rows:,} rows in {wall:.1f} s wall ({cpu:.1f} s CPU)")
-        print(f"  {rows / wall:,.0f} rows/s = {rows / wall / TARGET_ROWS_PER_S:.2f} x the 20,000 rows/s target")
-        print(f"  peak RSS {rss:,.0f} MB = {rss * 1024 / rows:.1f} KB per row")
+        from hub.native import active_dir
+
+        walls: dict[str, float] = {}
+        for label, native in (("compiled engine", True), ("pure Python", False)):
+            if native and active_dir() is None:
+                print("compiled engine: not built for these sources (python -m hub.native build)")
+                continue
+            rows, wall, cpu, rss = run_command(exports, args.city, work, native)
+            walls[label] = wall
+            print(f"hub resolve, one core, {label}: {rows:,} rows in {wall:.1f} s wall ({cpu:.1f} s CPU)")
+            print(f"  {rows / wall:,.0f} rows/s = {rows / wall / TARGET_ROWS_PER_S:.2f} x the 20,000 rows/s target")
+            print(f"  peak RSS {rss:,.0f} MB = {rss * 1024 / rows:.1f} KB per row")
+        if len(walls) == 2:
+            print(f"compiled / pure Python time: {walls['compiled engine'] / walls['pure Python']:.3f}")
+        os.environ["HUB_NATIVE"] = "0"  # wrappers see calls between modules only when they are interpreted
         stage_rows, clock = run_stages(exports, args.city)
         total = sum(clock.spent.values())
-        print(f"\nin-process stages ({stage_rows:,} rows, {total:.1f} s):")
+        print(f"\nin-process stages, pure Python ({stage_rows:,} rows, {total:.1f} s):")
         for name, seconds in sorted(clock.spent.items(), key=lambda item: -item[1]):
             print(f"  {name:16}{seconds:7.2f} s {seconds / total:6.1%} {seconds / stage_rows * 1e6:7.1f} us/row")
     return 0

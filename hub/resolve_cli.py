@@ -138,6 +138,8 @@ def register(app: typer.Typer) -> None:
         policy: Annotated[Path | None, typer.Option("--policy", help="Resolution policy file (policy.toml)")] = None,
     ) -> None:
         """Resolve department exports into master records, in-process (the batch driver of the engine)."""
+        from hub import native
+
         started = time.perf_counter()
         _, outcomes, resolution = run_resolve(files, city, policy)
         with out.open("w", encoding="utf-8") as handle:
@@ -159,7 +161,8 @@ def register(app: typer.Typer) -> None:
             f"resolved {written} rows ({bad} bad) into {len(resolution.masters)} citizens, "
             f"{len(set(resolution.place_of_text.values()))} addresses, "
             f"{len(set(resolution.organization_of_key.values()))} organisations "
-            f"in {elapsed:.1f}s ({written / max(elapsed, 1e-9):,.0f} rows/s)",
+            f"in {elapsed:.1f}s ({written / max(elapsed, 1e-9):,.0f} rows/s, "
+            f"{'compiled' if native.is_active() else 'interpreted'} engine)",
             err=True,
         )
 

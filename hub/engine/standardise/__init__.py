@@ -5,6 +5,10 @@ does I/O at call time (reference tables load once, lazily), nothing logs values,
 function accepts any ``str`` without raising.
 """
 
+from hub.native import extend_package_path
+
+extend_package_path(__path__, "hub/engine/standardise")  # the mypyc build of these modules, when it matches them
+
 #: Entries each standardiser's cache keeps. A value recurs in every department that holds the
 #: person, and the files arrive one department after another, so a repeat comes hundreds of
 #: thousands of values later: a smaller cache evicts it first. Cached results are small frozen
