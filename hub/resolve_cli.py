@@ -138,10 +138,10 @@ def register(app: typer.Typer) -> None:
         policy: Annotated[Path | None, typer.Option("--policy", help="Resolution policy file (policy.toml)")] = None,
     ) -> None:
         """Resolve department exports into master records, in-process (the batch driver of the engine)."""
-        from hub import native
+        from hub import cli, native
 
         started = time.perf_counter()
-        _, outcomes, resolution = run_resolve(files, city, policy)
+        resolver, outcomes, resolution = run_resolve(files, city, policy)
         with out.open("w", encoding="utf-8") as handle:
             written = _write_jsonl(handle, (output_line(o, resolution) for o in outcomes))
         if masters is not None:
@@ -165,6 +165,7 @@ def register(app: typer.Typer) -> None:
             f"{'compiled' if native.is_active() else 'interpreted'} engine)",
             err=True,
         )
+        cli.end_without_freeing(resolver, outcomes, resolution)
 
     @app.command("explain")
     def explain(
