@@ -120,7 +120,8 @@ def _compile_into(target: Path, root: Path) -> None:
         done = subprocess.run([str(mypyc), *map(str, compiled_sources(root))], cwd=work,
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
-            raise NativeBuildError(f"mypyc failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+            output = (done.stdout + done.stderr).strip()  # mypy reports type errors on stdout
+            raise NativeBuildError(f"mypyc failed (exit {done.returncode}): {output[-2000:]}")
         staged = Path(tempfile.mkdtemp(prefix="staged-", dir=_ensure(target.parent)))
         for built in work.rglob("*.so"):
             if "build" in built.relative_to(work).parts:
