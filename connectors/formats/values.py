@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel
@@ -186,6 +186,9 @@ def slashed_datetime(row: Mapping[str, str], column: str) -> datetime | None:
     raise _bad_date(column, value, "YYYY/MM/DD HH:MM")
 
 
+_CST_OFFSET = timedelta(hours=8)
+
+
 def iso_datetime(row: Mapping[str, str], column: str) -> datetime | None:
     """ISO 8601 date and time, with offset; one without offset means China Standard Time."""
     value = row.get(column)
@@ -197,5 +200,8 @@ def iso_datetime(row: Mapping[str, str], column: str) -> datetime | None:
         except ValueError:
             pass
         else:
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=CST)
+            if parsed.tzinfo is None or parsed.utcoffset() == _CST_OFFSET:
+                # one shared tzinfo: comparing datetimes that share it skips utcoffset() calls
+                return parsed.replace(tzinfo=CST)
+            return parsed
     raise _bad_date(column, value, "ISO 8601 like 2024-05-01T09:30:00+08:00")
