@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import Enum
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -236,7 +237,8 @@ def _department_facts(
             if name in fields:
                 continue
             value = getattr(record, name)
-            value = getattr(value, "value", value)
+            if isinstance(value, Enum):  # not getattr(value, "value", ...): its miss raises, slowly
+                value = value.value
             if value is not None and value != [] and value != "":
                 fields[name] = _provenance(version, value)
     employed = [v for v in newest if isinstance(v.record, HrssRecord | TaxRecord)]
