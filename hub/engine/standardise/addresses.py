@@ -22,7 +22,6 @@ from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import char_class, fold, nfkc, settle, settled_ideographs
 from hub.engine.standardise.divisions import (
     Division,
-    Level,
     city_code,
     divisions,
     province_code,
@@ -73,7 +72,6 @@ _GROUP_RE = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
 _NUMBER_RE = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
 _BARE_NUMBER_RE = re.compile(r"(\d+(?:-\d+)?)$")
 _ZONE_RE = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
-_ZONE_REACH = 8 + len("经济技术开发区")  # the furthest _ZONE_RE reads from where it starts
 
 # --- right-to-left tail: estate? building? unit? floor? room? --------------------------------
 _ID = r"[0-9A-Z]+"
@@ -214,45 +212,11 @@ def _pick_county(name: str, city: str | None, province: str | None, hub: str) ->
     return _pick(divisions().levels["county"][0][name], city=city, province=province, hub=hub)
 
 
-#: A read administrative head: (end, province, city, district, province code, city code, district code).
-_Head = tuple[int, str | None, str | None, str | None, str | None, str | None, str | None]
-
-
-class _Heads:
-    """Administrative heads (浙江省杭州市西湖区) read before, for one hub city.
-
-    Only heads whose reading looked at no character after them are kept, so any text starting
-    with one reads the same there; no two such heads start the same text. About a hundred
-    recur in a city's addresses, and reading one costs a quarter of a parse.
-    """
-
-    def __init__(self, limit: int = 1 << 14) -> None:
-        self.by_start: dict[str, dict[int, dict[str, _Head]]] = {}  # first two characters → length → head
-        self.size, self.limit = 0, limit
-
-    def find(self, text: str) -> _Head | None:
-        by_length = self.by_start.get(text[:2])
-        if by_length is not None:
-            for length, heads in by_length.items():
-                head = heads.get(text[:length])
-                if head is not None:
-                    return head
-        return None
-
-    def add(self, text: str, head: _Head) -> None:
-        if self.size < self.limit:  # a bound against endless distinct heads, not expected
-            self.by_start.setdefault(text[:2], {}).setdefault(len(text), {})[text] = head
-            self.size += 1
-
-
-_HEADS: dict[str, _Heads] = {}
-
-
 class _Reader:
     """One pass over a prepared address text; its attributes are the components read so far."""
 
     __slots__ = (
-        "text", "pos", "hub", "table", "reach", *COMPONENTS, "extra", "province_code", "city_code", "district_code",
+        "text", "pos", "hub", "table", *COMPONENTS, "extra", "province_code", "city_code", "district_code",
     )  # fmt: skip
 
     province: str | None
@@ -273,56 +237,31 @@ class _Reader:
     district_code: str | None
 
     def __init__(self, text: str, hub_city: str) -> None:
-        self.text, self.pos, self.hub, self.table, self.reach = text, 0, hub_city, divisions(), 0
+        self.text, self.pos, self.hub, self.table = text, 0, hub_city, divisions()
         self.province = self.city = self.district = self.street = self.community = self.road = None
         self.number = self.estate = self.building = self.unit = self.floor = self.room = self.extra = None
         self.province_code = self.city_code = self.district_code = None
 
-    def read(self, heads: _Heads | None) -> None:
-        """All components; province, city and district from ``heads`` when the text starts with a known one."""
-        head = heads.find(self.text) if heads is not None else None
-        if head is None:
-            self._head()
-            if heads is not None and self.reach <= self.pos:
-                heads.add(self.text[: self.pos], self._head_state())
-        else:
-            (self.pos, self.province, self.city, self.district, *codes) = head
-            self.province_code, self.city_code, self.district_code = codes
-        self._local()
-        self._tail(self.text[self.pos :])
-
-    # administrative levels come from the reference table; ``reach`` is how far they were read
-    def _head(self) -> None:
+    def read(self) -> None:
         self._province()
         self._city()
         while self.text.startswith("区", self.pos):
             self.pos += 1  # 杭州市区: "the urban area", no district named (a doubled 区 too, or the
             # canonical text, which always starts with the city, would read differently)
-        self.reach = max(self.reach, self.pos + 1)
         self._district()
+        self._local()
+        self._tail(self.text[self.pos :])
 
-    def _head_state(self) -> _Head:
-        return (
-            self.pos, self.province, self.city, self.district, self.province_code, self.city_code, self.district_code,
-        )  # fmt: skip
-
-    def _match(self, pos: int, level: Level) -> tuple[str, tuple[Division, ...]] | None:
-        self.reach = max(self.reach, self.table.reach(self.text, pos, level))
-        return self.table.match(self.text, pos, level)
-
-    def _zone(self, pos: int) -> re.Match[str] | None:
-        self.reach = max(self.reach, pos + _ZONE_REACH)
-        return _ZONE_RE.match(self.text, pos)
-
+    # administrative levels come from the reference table
     def _follows(self, pos: int, prefix: str) -> bool:
         for level in ("city", "county"):
-            hit = self._match(pos, level)
+            hit = self.table.match(self.text, pos, level)
             if hit and any(d.code.startswith(prefix) for d in hit[1]):
                 return True
         return False
 
     def _province(self) -> None:
-        hit = self._match(0, "province")
+        hit = self.table.match(self.text, 0, "province")
         if hit is None:
             return
         name, found = hit
@@ -333,21 +272,26 @@ class _Reader:
         self.province, self.province_code, self.pos = division.name, division.code, end
 
     def _city(self) -> None:
-        hit = self._match(self.pos, "city")
+        hit = self.table.match(self.text, self.pos, "city")
         province = self.province_code
         if hit is not None:
             name, found = hit
             scoped = [d for d in found if not province or d.code[:2] == province[:2]]
             if scoped:
                 division, end = scoped[0], self.pos + len(name)
-                if name == division.name or province or self._follows(end, division.code[:4]) or self._zone(end):
+                if (
+                    name == division.name
+                    or province
+                    or self._follows(end, division.code[:4])
+                    or _ZONE_RE.match(self.text, end)
+                ):
                     self.city, self.city_code, self.pos = division.name, division.code, end
                     return
         if province and province[:2] in ("11", "12", "31", "50"):
             self.city, self.city_code = self.province, province[:2] + "0100"
 
     def _district(self) -> None:
-        hit = self._match(self.pos, "county")
+        hit = self.table.match(self.text, self.pos, "county")
         if hit is not None:
             name = hit[0]
             explicit = self.city_code or self.province_code
@@ -361,7 +305,7 @@ class _Reader:
                 self.district, self.pos = name, self.pos + len(name)
                 self.district_code = division.code if division is not None else None
                 return
-        m = self._zone(self.pos)
+        m = _ZONE_RE.match(self.text, self.pos)
         if m:
             self.district, self.pos = m.group(), m.end()
 
@@ -526,19 +470,13 @@ def _canonical(
 @lru_cache(maxsize=CACHE_SIZE)
 def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress | None:
     """Parse a free-text address; ``city_code`` is the hub's city (fills an omitted province/city)."""
-    heads = _HEADS.get(city_code) or _HEADS.setdefault(city_code, _Heads())
-    return _parse(raw, city_code, heads)
-
-
-def _parse(raw: str | None, city_code: str, heads: _Heads | None) -> ParsedAddress | None:
-    """parse_address, uncached; without ``heads`` every administrative head is read afresh."""
     if raw is None:
         return None
     text = _prepare(raw)
     if not text:
         return None
     reader = _Reader(text, city_code)
-    reader.read(heads)
+    reader.read()
     if not reader.structured():
         return ParsedAddress(extra=text, canonical=text)
     reader.lane_house()

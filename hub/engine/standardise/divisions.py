@@ -91,11 +91,6 @@ class DivisionTable:
                 return name, found
         return None
 
-    def reach(self, text: str, pos: int, level: Level) -> int:
-        """Where ``match`` stops reading ``text``: after its longest candidate, else the two characters it indexes."""
-        candidates = self.levels[level][1].get(text[pos : pos + 2])
-        return pos + (candidates[0] if candidates else 2)
-
     def street_district(self, city: str | None, street: str | None) -> str | None:
         if not city or not street:
             return None
