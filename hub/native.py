@@ -22,6 +22,7 @@ import sys
 import sysconfig
 import tempfile
 from collections.abc import MutableSequence
+from functools import cache
 from pathlib import Path
 
 from hub.settings import REPO_ROOT, cache_dir
@@ -61,7 +62,13 @@ def source_digest(root: Path = REPO_ROOT) -> str:
 
 
 def build_dir(root: Path = REPO_ROOT) -> Path:
-    return cache_dir() / "native" / source_digest(root)
+    return cache_dir() / "native" / (_installed_digest() if root == REPO_ROOT else source_digest(root))
+
+
+@cache
+def _installed_digest() -> str:
+    """The digest of this installation's sources, read once a process (both engine packages ask)."""
+    return source_digest(REPO_ROOT)
 
 
 def active_dir() -> Path | None:

@@ -79,21 +79,14 @@ def feed(resolver: Resolver, files: list[Path]) -> Iterator[RowOutcome]:
             upsert = resolver.add(record)
             mentions = upsert.new.mentions
             org = mentions.organization
-            yield RowOutcome(
-                record.source, record.record_id, mentions.address_text, org.key if org else None, None, upsert.ref
-            )
+            yield RowOutcome(record.source, record.record_id, mentions.address_text,
+                             org.key if org else None, None, upsert.ref)
 
 
 def output_line(outcome: RowOutcome, resolution: Resolution) -> dict[str, Any]:
     if outcome.error is not None or outcome.ref is None:
-        return {
-            "source": outcome.source,
-            "record_id": outcome.record_id,
-            "citizen_id": None,
-            "address_id": None,
-            "organization_id": None,
-            "error": outcome.error,
-        }
+        return {"source": outcome.source, "record_id": outcome.record_id, "citizen_id": None,
+                "address_id": None, "organization_id": None, "error": outcome.error}
     return {
         "source": outcome.source,
         "record_id": outcome.record_id,
@@ -134,8 +127,10 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", help="One JSON line per input row")],
         city: Annotated[str | None, typer.Option("--city", help="GB/T 2260 city code")] = None,
         masters: Annotated[Path | None, typer.Option("--masters", help="Also write master citizens")] = None,
-        conflicts: Annotated[Path | None, typer.Option("--conflicts", help="Also write data-quality conflicts")] = None,
-        policy: Annotated[Path | None, typer.Option("--policy", help="Resolution policy file (policy.toml)")] = None,
+        conflicts: Annotated[Path | None, typer.Option("--conflicts", help="Also write data-quality conflicts")]
+        = None,
+        policy: Annotated[Path | None, typer.Option("--policy", help="Resolution policy file (policy.toml)")]
+        = None,
     ) -> None:
         """Resolve department exports into master records, in-process (the batch driver of the engine)."""
         from hub import cli, native
@@ -227,12 +222,12 @@ def explanation(resolution: Resolution, citizen_id: str) -> dict[str, Any]:
         "citizen_id": citizen_id,
         "records": sorted(members),
         "links": [
-            {"a": e.a, "b": e.b, "reason": e.reason} for e in clustering.accepted if e.a in members and e.b in members
+            {"a": e.a, "b": e.b, "reason": e.reason}
+            for e in clustering.accepted if e.a in members and e.b in members
         ],
         "refused_links": [
             {"a": e.a, "b": e.b, "reason": e.reason + " — refused: would join two different resident IDs"}
-            for e in clustering.rejected
-            if e.a in members or e.b in members
+            for e in clustering.rejected if e.a in members or e.b in members
         ],
         "fields": {
             name: {"source": v.source, "record_id": v.record_id, "updated_at": v.updated_at}
@@ -252,12 +247,8 @@ def _conflict_row(conflict: Any) -> dict[str, Any]:
         value = v.value.isoformat() if hasattr(v.value, "isoformat") else v.value
         return {"source": v.source, "record_id": v.record_id, "value": value}
 
-    return {
-        "citizen_id": conflict.citizen_id,
-        "field": conflict.field,
-        "authoritative": side(conflict.authoritative),
-        "contradicting": side(conflict.contradicting),
-    }
+    return {"citizen_id": conflict.citizen_id, "field": conflict.field,
+            "authoritative": side(conflict.authoritative), "contradicting": side(conflict.contradicting)}
 
 
 def register_weights(app: typer.Typer) -> None:

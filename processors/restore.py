@@ -52,10 +52,6 @@ async def rebuild(redis: Redis, keys: RedisKeys, city_code: str, secret: bytes) 
         orgs = [org_from_json(data) async for _, data in scan_hash(redis, keys.org_mentions)]
         restore_extras(resolver, texts, orgs)
         resolver.resolve()
-    log.info(
-        "engine restored from Redis: %d records, %d masters in %.1fs",
-        count,
-        len(resolver.current.masters),
-        time.perf_counter() - started,
-    )
+    log.info("engine restored from Redis: %d records, %d masters in %.1fs",
+             count, len(resolver.current.masters), time.perf_counter() - started)
     return resolver

@@ -28,10 +28,6 @@ class Version(NamedTuple):
     mentions: RecordMentions
 
     @property
-    def updated_at(self) -> datetime:
-        return self.record.updated_at
-
-    @property
     def order(self) -> tuple[datetime, str]:
         """(update time, content hash): the total order of versions. The hash is computed on demand:
         it only breaks ties of update time, which are rare, and costs more than reading the row."""
