@@ -46,9 +46,10 @@ def find_component(state: EngineState, seeds: Iterable[str], policy: MatchPolicy
     reached.update(stack)
     while stack:
         ref = stack.pop()
-        mention = latest[ref].mentions.person
+        version = latest[ref]
+        mention = version.mentions.person
         assert mention is not None
-        for other in state.person_candidates(ref):
+        for other in state.person_candidates(ref, version):
             if other in processed:
                 continue  # that pair was compared when `other` was processed (candidates are symmetric)
             other_mention = latest[other].mentions.person

@@ -22,10 +22,14 @@ from hub.engine.standardise.addresses import ParsedAddress
 
 
 class Version(NamedTuple):
-    """One version of a source record, with what the engine read from it (one per row: a named tuple)."""
+    """One version of a source record, with what the engine read from it (one per row: a named tuple).
+
+    `blocks` are the person blocking keys of its mention, kept with it so that re-indexing and
+    candidate lookups need no second map from ref to keys."""
 
     record: DepartmentRecord
     mentions: RecordMentions
+    blocks: tuple[str, ...] = ()
 
     @property
     def order(self) -> tuple[datetime, str]:
@@ -71,7 +75,6 @@ class EngineState:
     city_code: str
     latest: dict[str, Version] = field(default_factory=dict)
     person_blocks: dict[str, list[str]] = field(default_factory=dict)  # lists: most blocks hold 1-4 refs
-    person_block_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     places: PlaceIndex = field(default_factory=PlaceIndex)
     organizations: dict[str, OrgMention] = field(default_factory=dict)  # org key -> mention
     # which latest records cite a text / an organisation: only the incremental driver asks, so they
@@ -121,7 +124,8 @@ class EngineState:
 
     def read(self, record: DepartmentRecord) -> Version:
         mentions = extract_mentions(record, self.city_code)
-        return Version(record, mentions)
+        person = mentions.person
+        return Version(record, mentions, person_keys(person) if person is not None else ())
 
     def upsert(self, record: DepartmentRecord) -> Upsert:
         """Take one row; every version's address and organisation are kept, the person only if latest."""
@@ -140,35 +144,34 @@ class EngineState:
             if old is not None:
                 self._cited.uncite(ref, old)
             self._cited.cite(ref, version)
-        self._reindex_person(ref, version)
+        self._reindex_person(ref, old, version)
         return Upsert(ref, True, old, version)
 
-    def _reindex_person(self, ref: str, version: Version) -> None:
+    def _reindex_person(self, ref: str, old: Version | None, new: Version) -> None:
         blocks = self.person_blocks
-        for key in self.person_block_keys.pop(ref, ()):
-            block = blocks.get(key)
-            if block is not None and ref in block:
-                block.remove(ref)
-                if not block:
-                    del blocks[key]
-        person = version.mentions.person
-        if person is None:
-            return
-        keys = person_keys(person)
-        self.person_block_keys[ref] = keys
-        for key in keys:
+        if old is not None:
+            for key in old.blocks:
+                block = blocks.get(key)
+                if block is not None and ref in block:
+                    block.remove(ref)
+                    if not block:
+                        del blocks[key]
+        for key in new.blocks:
             block = blocks.get(key)
             if block is None:
                 blocks[key] = [ref]
             else:
                 block.append(ref)
 
-    def person_candidates(self, ref: str) -> set[str]:
-        """Refs sharing at least one block with `ref` (excluding itself)."""
+    def person_candidates(self, ref: str, version: Version | None = None) -> set[str]:
+        """Refs sharing at least one block with `ref` (excluding itself); `version` is its latest, if at hand."""
         found: set[str] = set()
         blocks = self.person_blocks
-        for key in self.person_block_keys.get(ref, ()):
-            found.update(blocks[key])
+        if version is None:
+            version = self.latest.get(ref)
+        if version is not None:
+            for key in version.blocks:
+                found.update(blocks[key])
         found.discard(ref)
         return found
 
