@@ -223,3 +223,15 @@ def test_a_field_over_the_csv_field_limit_makes_its_row_bad(tmp_path: Path) -> N
     parsed = read_all(write(tmp_path, "health", csv_bytes("health", rows)))
     assert [(row.key, row.error is None) for row in parsed] == [("K1", True), ("K2", False), ("K3", True)]
     assert "field larger than field limit" in str(parsed[1].error)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_records_of_one_file_share_one_fields_set_and_stay_copyable(tmp_path: Path, source: Source) -> None:
+    rows = read_all(write(tmp_path, source, file_bytes(source, _rows_with_keys(source, ["K1", "K2", "K3"]))))
+    first, second, third = (row.record for row in rows)
+    assert first is not None and second is not None and third is not None
+    assert second.__pydantic_fields_set__ is third.__pydantic_fields_set__
+    assert second.model_fields_set == first.model_fields_set
+    copied = second.model_copy(update={"record_id": "K9"})
+    assert copied.record_id == "K9" and third.record_id == "K3"
+    assert "record_id" in third.model_fields_set and third.model_dump(exclude_unset=True)["record_id"] == "K3"

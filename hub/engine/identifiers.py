@@ -7,13 +7,26 @@ of their smallest member ref. Addresses and organisations hash their most specif
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 
+#: Base32 (RFC 4648, lower case) of every 10-bit value: two characters each.
+_PAIRS = [a + b for a in "abcdefghijklmnopqrstuvwxyz234567" for b in "abcdefghijklmnopqrstuvwxyz234567"]
+
 
 def _short(digest: bytes) -> str:
-    return base64.b32encode(digest[:10]).decode("ascii").lower()
+    """Base32 of the first 80 bits, lower case: ``base64.b32encode(digest[:10]).lower()``.
+
+    `base64.b32encode` is written in Python and took 2.4 us, a third of a place id's cost for each
+    of the city's hundreds of thousands of address texts; this reads the bits as two 40-bit ints.
+    """
+    high = int.from_bytes(digest[:5], "big")
+    low = int.from_bytes(digest[5:10], "big")
+    pairs = _PAIRS
+    return (
+        pairs[high >> 30] + pairs[(high >> 20) & 1023] + pairs[(high >> 10) & 1023] + pairs[high & 1023]
+        + pairs[low >> 30] + pairs[(low >> 20) & 1023] + pairs[(low >> 10) & 1023] + pairs[low & 1023]
+    )
 
 
 def citizen_id(secret: bytes, resident_id: str | None, smallest_ref: str) -> str:

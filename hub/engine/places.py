@@ -69,12 +69,11 @@ class PlaceIndex:
             return f"T:{_fallback(address)}"
         return f"{site}|{address.building or ''}|{address.room or ''}"
 
-    def add(self, text: str, address: ParsedAddress) -> set[str]:
-        """Index a new text; return the link keys of every block whose places may have changed."""
+    def add(self, text: str, address: ParsedAddress, touched: set[str]) -> None:
+        """Index a new text; add to `touched` the link keys of every block whose places may have changed."""
         if text in self.mentions:
-            return set()
+            return
         self.mentions[text] = address
-        touched: set[str] = set()
         rn = _road_number(address)
         if rn is not None and address.estate:
             estates = self.estates_of[rn]
@@ -83,22 +82,22 @@ class PlaceIndex:
             after = next(iter(estates)) if len(estates) == 1 else None
             if before != after:  # the tie appeared, or became ambiguous: re-key the bare road-number texts
                 for other in self.bare_texts_of.get(rn, ()):
-                    touched |= self._place(other)
+                    self._place(other, touched)
         elif rn is not None:
             self.bare_texts_of[rn].add(text)
-        touched |= self._place(text)
-        return touched
+        self._place(text, touched)
 
-    def _place(self, text: str) -> set[str]:
+    def _place(self, text: str, touched: set[str]) -> None:
         old = self.key_of.get(text)
         new = self.link_key(self.mentions[text])
+        touched.add(new)
         if old == new:
-            return {new}
+            return
         if old is not None:
             self.blocks[old].discard(text)
+            touched.add(old)
         self.blocks[new].add(text)
         self.key_of[text] = new
-        return {new} if old is None else {old, new}
 
     def resolve(self, keys: Iterable[str] | None = None) -> dict[str, str]:
         """Place ids of every text in the given blocks (all blocks when None).
@@ -189,8 +188,9 @@ def _signatures_agree(a: tuple[str | None, ...], b: tuple[str | None, ...], ambi
 def resolve_places(mentions: Mapping[str, ParsedAddress]) -> dict[str, str]:
     """Map every address text to its place id (batch)."""
     index = PlaceIndex()
+    touched: set[str] = set()
     for text in sorted(mentions):
-        index.add(text, mentions[text])
+        index.add(text, mentions[text], touched)
     return index.resolve()
 
 

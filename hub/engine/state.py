@@ -107,7 +107,7 @@ class EngineState:
         """Remember an address text (from any version); True when it is new."""
         if text in self.places.mentions:
             return False
-        self.touched_place_blocks |= self.places.add(text, parsed)
+        self.places.add(text, parsed, self.touched_place_blocks)
         return True
 
     def add_organization(self, org: OrgMention) -> bool:
