@@ -24,12 +24,14 @@ from hub.engine.standardise.addresses import ParsedAddress
 class Version(NamedTuple):
     """One version of a source record, with what the engine read from it (one per row: a named tuple).
 
-    `blocks` are the person blocking keys of its mention, kept with it so that re-indexing and
-    candidate lookups need no second map from ref to keys."""
+    `blocks` are the person blocks (lists of refs in `EngineState.person_blocks`) the latest version
+    is filed in; empty for any other version. Holding the lists themselves spares a candidate
+    lookup one dict probe per key, at a city's scale a cache miss each.
+    """
 
     record: DepartmentRecord
     mentions: RecordMentions
-    blocks: tuple[str, ...] = ()
+    blocks: tuple[list[str], ...] = ()
 
     @property
     def order(self) -> tuple[datetime, str]:
@@ -74,7 +76,8 @@ class EngineState:
 
     city_code: str
     latest: dict[str, Version] = field(default_factory=dict)
-    person_blocks: dict[str, list[str]] = field(default_factory=dict)  # lists: most blocks hold 1-4 refs
+    # blocking key -> refs (most hold 1-4); an emptied list stays, as versions may still hold it
+    person_blocks: dict[str, list[str]] = field(default_factory=dict)
     places: PlaceIndex = field(default_factory=PlaceIndex)
     organizations: dict[str, OrgMention] = field(default_factory=dict)  # org key -> mention
     # which latest records cite a text / an organisation: only the incremental driver asks, so they
@@ -123,9 +126,7 @@ class EngineState:
         return _closure(keys, self.organizations, organization_keys, self.organization_blocks)
 
     def read(self, record: DepartmentRecord) -> Version:
-        mentions = extract_mentions(record, self.city_code)
-        person = mentions.person
-        return Version(record, mentions, person_keys(person) if person is not None else ())
+        return Version(record, extract_mentions(record, self.city_code))
 
     def upsert(self, record: DepartmentRecord) -> Upsert:
         """Take one row; every version's address and organisation are kept, the person only if latest."""
@@ -139,39 +140,38 @@ class EngineState:
         old = self.latest.get(ref)
         if old is not None and not version.newer_than(old):
             return Upsert(ref, False, old, version)
+        if old is not None:
+            for block in old.blocks:
+                block.remove(ref)
+        person = mentions.person
+        if person is not None:
+            version = Version(record, mentions, self._file_person(ref, person_keys(person)))
         self.latest[ref] = version
         if self._cited is not None:
             if old is not None:
                 self._cited.uncite(ref, old)
             self._cited.cite(ref, version)
-        self._reindex_person(ref, old, version)
         return Upsert(ref, True, old, version)
 
-    def _reindex_person(self, ref: str, old: Version | None, new: Version) -> None:
+    def _file_person(self, ref: str, keys: tuple[str, ...]) -> tuple[list[str], ...]:
         blocks = self.person_blocks
-        if old is not None:
-            for key in old.blocks:
-                block = blocks.get(key)
-                if block is not None and ref in block:
-                    block.remove(ref)
-                    if not block:
-                        del blocks[key]
-        for key in new.blocks:
+        filed: list[list[str]] = []
+        for key in keys:
             block = blocks.get(key)
             if block is None:
-                blocks[key] = [ref]
-            else:
-                block.append(ref)
+                block = blocks[key] = []
+            block.append(ref)
+            filed.append(block)
+        return tuple(filed)
 
     def person_candidates(self, ref: str, version: Version | None = None) -> set[str]:
         """Refs sharing at least one block with `ref` (excluding itself); `version` is its latest, if at hand."""
         found: set[str] = set()
-        blocks = self.person_blocks
         if version is None:
             version = self.latest.get(ref)
         if version is not None:
-            for key in version.blocks:
-                found.update(blocks[key])
+            for block in version.blocks:
+                found.update(block)
         found.discard(ref)
         return found
 
