@@ -38,7 +38,7 @@ def end_without_freeing(*heap: object) -> None:
 def main() -> None:
     from hub import commands
 
-    commands.register(app)
+    commands.register(app, sys.argv[1] if len(sys.argv) > 1 else None)
     try:
         app()
     except HubError as exc:

@@ -1,26 +1,36 @@
-"""Where every sub-command group is attached to the `hub` CLI (one line per area)."""
+"""Where every sub-command group is attached to the `hub` CLI (one line per area).
+
+Each area is imported only when needed: a command names its area, so `hub resolve` does not
+import Kafka, FastAPI or Redis clients (half a second of start-up at every call). Help, or a
+name no area claims, registers them all, so a command missing from this table still works.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import typer
 
+#: "module:function" that registers an area -> the top-level commands and groups it adds.
+AREAS: dict[str, tuple[str, ...]] = {
+    "hub.settings_cli:register": ("config",),
+    "hub.infra.cli:register": ("infra",),
+    "hub.schemas_cli:register": ("schemas",),
+    "hub.topics_cli:register": ("topics",),
+    "hub.demo_cli:register": ("demo",),
+    "hub.resolve_cli:register": ("resolve", "explain"),
+    "processors.cli:register": ("process", "export"),
+    "hub.resolve_cli:register_weights": ("weights",),
+    "connectors.cli:register": ("connect",),
+    "connectors.serve:register": ("serve",),
+    "connectors.generator.cli:register": ("generate",),
+    "hub.quality:register": ("score",),
+}
 
-def register(app: typer.Typer) -> None:
-    """Attach each area's commands. Add one line per area; keep the imports local."""
-    from hub import settings_cli
-    from hub.demo_cli import register as register_demo
-    from hub.schemas_cli import register as register_schemas
-    from hub.topics_cli import register as register_topics
 
-    settings_cli.register(app)
-    __import__("hub.infra.cli", fromlist=["register"]).register(app)
-    register_schemas(app)
-    register_topics(app)
-    register_demo(app)
-    __import__("hub.resolve_cli", fromlist=["register"]).register(app)
-    __import__("processors.cli", fromlist=["register"]).register(app)
-    __import__("hub.resolve_cli", fromlist=["register_weights"]).register_weights(app)
-    __import__("connectors.cli", fromlist=["register"]).register(app)
-    __import__("connectors.serve", fromlist=["register"]).register(app)
-    __import__("connectors.generator.cli", fromlist=["register"]).register(app)
-    __import__("hub.quality", fromlist=["register"]).register(app)
+def register(app: typer.Typer, command: str | None = None) -> None:
+    """Attach the area that adds `command`, or every area when none (or no known area) adds it."""
+    chosen = [area for area, names in AREAS.items() if command in names]
+    for area in chosen or AREAS:
+        module, function = area.split(":")
+        getattr(import_module(module), function)(app)
