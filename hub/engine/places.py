@@ -117,28 +117,28 @@ class PlaceIndex:
                 assignment[text] = address_id(mentions[text].canonical)
                 continue
             members = sorted(block)
+            groups = self._signature_groups(members)
+            if len(groups) == 1:  # every mention agrees on every component: one place, nothing to cluster
+                place = address_id(min((mentions[t] for t in members), key=_specificity).canonical)
+                for text in members:
+                    assignment[text] = place
+                continue
             exclusive = {t: (p.district, p.unit) for t in members if (p := mentions[t]).district or p.unit}
-            clustering = cluster_component(members, self._block_edges(members), exclusive, _no_conflict)
+            clustering = cluster_component(members, _group_edges(groups), exclusive, _no_conflict)
             for cluster in clustering.clusters:
                 place = address_id(min((mentions[t] for t in cluster), key=_specificity).canonical)
                 for text in cluster:
                     assignment[text] = place
         return assignment
 
-    def _block_edges(self, members: list[str]) -> list[Edge]:
-        """Edges joining the mentions of one block that are the same place.
+    def _signature_groups(self, members: list[str]) -> dict[tuple[str | None, ...], list[str]]:
+        """The mentions of one block by signature: the components that may still differ within it.
 
-        Within a block the site, building and room already match, so whether two mentions agree
-        depends only on their signature (the components that may still differ). Mentions with one
-        signature are chained; two signatures are joined once if they agree. After the ambiguity
-        rule no component of this graph can hold a conflict, so the places are its connected
-        components, whichever edges represent it.
+        Within a block the site, building and room already match. A mention without its district
+        but with a road number takes the district the block's mentions at that road number agree
+        on (same-name estates in two districts sit at different roads).
         """
-        if len(members) < 2:
-            return []
         mentions = self.mentions
-        # a mention without its district but with a road number takes the district the block's
-        # mentions at that road number agree on (same-name estates in two districts sit at different roads)
         districts_at: dict[tuple[str, str], set[str]] = defaultdict(set)
         for text in members:
             a = mentions[text]
@@ -153,19 +153,29 @@ class PlaceIndex:
                 if len(known) == 1:
                     signature = (*signature[:2], next(iter(known)), *signature[3:])
             groups[signature].append(text)
-        edges = [Edge(-1.0, g[i], g[i + 1], "same place") for g in groups.values() for i in range(len(g) - 1)]
-        if len(groups) < 2:
-            return edges
-        lacking: dict[int, bool] = {}  # signature position -> members lacking it are ambiguous
-        for position, part in enumerate(_SIGNATURE):
-            if part in _OPTIONAL:
-                lacking[position] = len({sig[position] for sig in groups} - {None}) > 1
-        signatures = sorted(groups, key=lambda sig: groups[sig][0])
-        for i, sa in enumerate(signatures):
-            for sb in signatures[i + 1 :]:
-                if _signatures_agree(sa, sb, lacking):
-                    edges.append(Edge(-1.0, groups[sa][0], groups[sb][0], "same place"))
+        return groups
+
+
+def _group_edges(groups: dict[tuple[str | None, ...], list[str]]) -> list[Edge]:
+    """Edges joining the mentions of one block that are the same place.
+
+    Mentions with one signature are chained; two signatures are joined once if they agree. After
+    the ambiguity rule no component of this graph can hold a conflict, so the places are its
+    connected components, whichever edges represent it.
+    """
+    edges = [Edge(-1.0, g[i], g[i + 1], "same place") for g in groups.values() for i in range(len(g) - 1)]
+    if len(groups) < 2:
         return edges
+    lacking: dict[int, bool] = {}  # signature position -> members lacking it are ambiguous
+    for position, part in enumerate(_SIGNATURE):
+        if part in _OPTIONAL:
+            lacking[position] = len({sig[position] for sig in groups} - {None}) > 1
+    signatures = sorted(groups, key=lambda sig: groups[sig][0])
+    for i, sa in enumerate(signatures):
+        for sb in signatures[i + 1 :]:
+            if _signatures_agree(sa, sb, lacking):
+                edges.append(Edge(-1.0, groups[sa][0], groups[sb][0], "same place"))
+    return edges
 
 
 _SIGNATURE = ("province", "city", "district", "street", "community", "unit")
