@@ -9,7 +9,6 @@ a pure function of the set of nodes and edges.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
-from dataclasses import dataclass
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -33,9 +32,9 @@ class Edge(NamedTuple):
         return Edge(-score, lo, hi, reason)
 
 
-@dataclass(frozen=True, slots=True)
-class Clustering:
-    """Clusters of one component, and the edges that made them (for `hub explain`)."""
+class Clustering(NamedTuple):
+    """Clusters of one component, and the edges that made them (for `hub explain`); one per
+    component, so a named tuple: a frozen dataclass's generated __init__ stays interpreted."""
 
     clusters: list[list[str]]  # each sorted; clusters sorted by first member
     accepted: list[Edge]

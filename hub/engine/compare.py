@@ -7,7 +7,7 @@ else has been seen, so the link graph (and hence the clusters) cannot depend on 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -19,9 +19,9 @@ DECISIVE = math.inf
 NEVER = -math.inf
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """The score of a pair and the levels that made it: the link's reason, shown by `hub explain`."""
+class Comparison(NamedTuple):
+    """The score of a pair and the levels that made it: the link's reason, shown by `hub explain`
+    (a named tuple: a city compares millions of pairs)."""
 
     score: float
     levels: tuple[str, ...]

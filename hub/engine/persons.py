@@ -8,8 +8,7 @@ components a change touches gives the same clusters as resolving everything from
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from rapidfuzz.distance import OSA
 
@@ -20,17 +19,15 @@ from hub.engine.policy import MatchPolicy
 from hub.engine.state import EngineState
 
 
-@dataclass(frozen=True, slots=True)
-class PersonCluster:
-    """One resolved citizen: its id, member refs and the clustering that produced it."""
+class PersonCluster(NamedTuple):
+    """One resolved citizen: its id and member refs (named tuples: one per citizen, built fast)."""
 
     citizen_id: str
     refs: tuple[str, ...]
     resident_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class ComponentResult:
+class ComponentResult(NamedTuple):
     refs: frozenset[str]
     clusters: tuple[PersonCluster, ...]
     clustering: Clustering
@@ -44,6 +41,7 @@ def find_component(state: EngineState, seeds: Iterable[str], policy: MatchPolicy
     edges: list[Edge] = []
     stack = sorted(s for s in set(seeds) if s in latest and latest[s].mentions.person is not None)
     reached.update(stack)
+    threshold = policy.threshold
     while stack:
         ref = stack.pop()
         version = latest[ref]
@@ -56,9 +54,11 @@ def find_component(state: EngineState, seeds: Iterable[str], policy: MatchPolicy
             if other_mention is None:
                 continue
             comparison = compare_persons(mention, other_mention, policy)
-            if comparison.score < policy.threshold:
+            score = comparison.score
+            if score < threshold:
                 continue
-            edges.append(Edge.make(ref, other, comparison.score, comparison.reason))
+            lo, hi = (ref, other) if ref < other else (other, ref)
+            edges.append(Edge(-score, lo, hi, comparison.reason))
             if other not in reached:
                 reached.add(other)
                 stack.append(other)
