@@ -96,7 +96,7 @@ _STREET_BASE_RE = re.compile(r"(?:街道办事处|街道|镇|乡)$")
 _COMMUNITY_BASE_RE = re.compile(r"(?:社区|村)$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ParsedAddress:
     """An address split into standard components (all optional) with its canonical text."""
 
@@ -118,6 +118,35 @@ class ParsedAddress:
     district_code: str | None = None  # GB/T 2260 when known
     inferred: tuple[str, ...] = ()  # components filled from reference data, not written
     canonical: str = ""
+
+    def __init__(
+        self, province: str | None = None, city: str | None = None, district: str | None = None,
+        street: str | None = None, community: str | None = None, road: str | None = None,
+        number: str | None = None, estate: str | None = None, building: str | None = None,
+        unit: str | None = None, floor: str | None = None, room: str | None = None, extra: str | None = None,
+        province_code: str | None = None, city_code: str | None = None, district_code: str | None = None,
+        inferred: tuple[str, ...] = (), canonical: str = "",
+    ) -> None:  # fmt: skip
+        """The dataclass-made __init__ stays interpreted Python under mypyc (about 1.5 us a parse);
+        mypyc compiles these object.__setattr__ calls of a frozen class to plain slot writes."""
+        object.__setattr__(self, "province", province)
+        object.__setattr__(self, "city", city)
+        object.__setattr__(self, "district", district)
+        object.__setattr__(self, "street", street)
+        object.__setattr__(self, "community", community)
+        object.__setattr__(self, "road", road)
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "estate", estate)
+        object.__setattr__(self, "building", building)
+        object.__setattr__(self, "unit", unit)
+        object.__setattr__(self, "floor", floor)
+        object.__setattr__(self, "room", room)
+        object.__setattr__(self, "extra", extra)
+        object.__setattr__(self, "province_code", province_code)
+        object.__setattr__(self, "city_code", city_code)
+        object.__setattr__(self, "district_code", district_code)
+        object.__setattr__(self, "inferred", inferred)
+        object.__setattr__(self, "canonical", canonical)
 
     def components(self) -> dict[str, str | None]:
         """The standard components only (no codes, provenance or canonical text)."""
