@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from functools import cache, lru_cache
+from typing import Final
 
 from rapidfuzz.fuzz import ratio
 
@@ -29,22 +30,22 @@ from hub.engine.standardise.divisions import (
 from hub.engine.standardise.numerals import NUMERAL_CHARS, chinese_to_digits
 
 #: Components in writing order; ``extra`` is text that could not be placed.
-COMPONENTS = (
+COMPONENTS: Final = (
     "province", "city", "district", "street", "community", "road", "number",
     "estate", "building", "unit", "floor", "room",
 )  # fmt: skip
 
 # --- text preparation -------------------------------------------------------------------------
-_DROP_RE = re.compile(r"[()\[\]{}【】〔〕《》<>「」『』\"'“”‘’`,，。、;；:：!！?？*·•]+")
-_DASH_RE = re.compile(r"[‐‑‒–—―−~～_]+|(?<=\d)[至到](?=\d)")
-_NUMERAL_RE = re.compile(
+_DROP_RE: Final = re.compile(r"[()\[\]{}【】〔〕《》<>「」『』\"'“”‘’`,，。、;；:：!！?？*·•]+")
+_DASH_RE: Final = re.compile(r"[‐‑‒–—―−~～_]+|(?<=\d)[至到](?=\d)")
+_NUMERAL_RE: Final = re.compile(
     rf"[{NUMERAL_CHARS}]+(?=号|幢|栋|座|单元|室|房|层|楼|组|弄|期|区|排|户|队)"
     rf"|(?:(?<=单元)|(?<=[幢栋座]))[{NUMERAL_CHARS}]+(?=室|房|$|[A-Z]+$)"
 )
-_ORDINAL_RE = re.compile(r"第(?=\d)")
+_ORDINAL_RE: Final = re.compile(r"第(?=\d)")
 
 
-_NUMERAL_CHAR_RE = re.compile(f"[{NUMERAL_CHARS}]")
+_NUMERAL_CHAR_RE: Final = re.compile(f"[{NUMERAL_CHARS}]")
 
 
 @cache
@@ -58,42 +59,53 @@ def _plain_re() -> re.Pattern[str]:
 
 
 # --- left-to-right components (anchored with .match at the current position) ---------------
-_NAME = r"(?:(?!街道|社区|路|号)[^\d\-#])"
-_STREET_RE = re.compile(rf"{_NAME}{{1,8}}?(?:街道办事处|街道|镇|乡)(?![路街巷道弄]|大道|大街)")
-_COMMUNITY_RE = re.compile(
+_NAME: Final = r"(?:(?!街道|社区|路|号)[^\d\-#])"
+_STREET_RE: Final = re.compile(rf"{_NAME}{{1,8}}?(?:街道办事处|街道|镇|乡)(?![路街巷道弄]|大道|大街)")
+_COMMUNITY_RE: Final = re.compile(
     rf"({_NAME}{{1,10}}?)(社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会|社区|村)"
     r"(?![路街巷道弄里苑园府庭居坊城]|小区|花园|家园|公寓)"  # 银村里, 李村苑: estates, not villages
 )
-_ROAD_RE = re.compile(
+_ROAD_RE: Final = re.compile(
     r"(?:(?!街道|社区)[^\d\-#号]){1,12}?(?:大道|大街|胡同|路|街|巷|弄|道)(?!道|[里苑园府庭居坊城]|小区|花园|家园|公寓|大厦|广场|公馆|新村)"
     r"|[^\d\-#号]{0,6}?\d+号(?:大街|路)"
 )
-_GROUP_RE = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
-_NUMBER_RE = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
-_BARE_NUMBER_RE = re.compile(r"(\d+(?:-\d+)?)$")
-_ZONE_RE = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
+_GROUP_RE: Final = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
+# _NUMBER_RE starts with a digit (what \d matches is what str.isdecimal accepts)
+_NUMBER_RE: Final = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
+_BARE_NUMBER_RE: Final = re.compile(r"(\d+(?:-\d+)?)$")
+#: Markers each regex above needs, one starting within so many characters of where it matches:
+#: a few str.find calls rule most regex calls out (most texts have no 镇 or 村 ahead).
+_STREET_MARKS: Final = (10, ("街道", "镇", "乡"))  # after a name of up to 8
+_COMMUNITY_MARKS: Final = (12, ("村", "社区", "居"))  # after a name of up to 10
+_ROAD_MARKS: Final = (14, ("路", "街", "道", "巷", "弄", "胡同"))  # after up to 12 (大道, 大街 end in 道, 街)
+_NUMBERED_ROAD_MARKS: Final = ("号路", "号大街")  # 3号路: after any number of digits
+_ZONE_RE: Final = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
 
 # --- right-to-left tail: estate? building? unit? floor? room? --------------------------------
-_ID = r"[0-9A-Z]+"
-_TAIL_RE = re.compile(
+_ID: Final = r"[0-9A-Z]+"
+_TAIL_RE: Final = re.compile(
     rf"(?:(?P<b>{_ID})(?:号楼|幢|栋|座|#楼?|号(?={_ID}(?:单元|室|号房|房|层|楼|$))|楼(?={_ID}单元)))?"
     rf"(?:(?P<u>{_ID})单元)?"
     r"(?:(?P<f>-?\d+)(?:层|楼))?"
     rf"(?:(?P<r>{_ID})(?P<rm>室|号房|房|号)?)?$"
 )
-_SHORTHAND3_RE = re.compile(rf"(?P<b>{_ID})-(?P<u>\d+)-(?P<r>{_ID})(?:室|房|号)?$")
-_SHORTHAND2_RE = re.compile(r"(?P<b>\d+)-(?P<r>\d{3,5})(?:室|房)?$")
-_TRAILING_LETTERS_RE = re.compile(r"(?<=[^0-9A-Z])[A-Z]+$")
-_TRAILING_NOTE_RE = re.compile(r"(?<=[室房])[^\d\-#室房幢栋座单元号楼层]{1,8}$")
-_ROOM_END = frozenset("0123456789-#室房幢栋座单元号楼层")  # a tail ending in one has no trailing note or letters
-_ESTATE_SUFFIX_RE = re.compile(r"(?:小区|花园|家园|新村|公寓|苑|园|府|庭|居|坊|城|大厦|广场|公馆|中心|大楼|楼|宿舍)$")
-_LEADING_ZEROS_RE = re.compile(r"(?<![0-9A-Z])0+(?=[0-9A-Z])")  # of every number: 00弄03 → 0弄3
-_COMMUNITY_CANON = {
+_SHORTHAND3_RE: Final = re.compile(rf"(?P<b>{_ID})-(?P<u>\d+)-(?P<r>{_ID})(?:室|房|号)?$")
+_SHORTHAND2_RE: Final = re.compile(r"(?P<b>\d+)-(?P<r>\d{3,5})(?:室|房)?$")
+_TRAILING_LETTERS_RE: Final = re.compile(r"(?<=[^0-9A-Z])[A-Z]+$")
+_TRAILING_NOTE_RE: Final = re.compile(r"(?<=[室房])[^\d\-#室房幢栋座单元号楼层]{1,8}$")
+#: Every character the three tail regexes consume, but for non-ASCII digits (\d)
+_TAIL_CHARS: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ#-号楼幢栋座单元层室房"
+_ROOM_END: Final = frozenset("0123456789-#室房幢栋座单元号楼层")  # a tail ending in one has no trailing note or letters
+_ESTATE_SUFFIX_RE: Final = re.compile(
+    r"(?:小区|花园|家园|新村|公寓|苑|园|府|庭|居|坊|城|大厦|广场|公馆|中心|大楼|楼|宿舍)$"
+)
+_LEADING_ZEROS_RE: Final = re.compile(r"(?<![0-9A-Z])0+(?=[0-9A-Z])")  # of every number: 00弄03 → 0弄3
+_COMMUNITY_CANON: Final = {
     "社区居民委员会": "社区", "社区居委会": "社区", "居民委员会": "社区", "居委会": "社区",
     "村民委员会": "村", "村委会": "村",
 }  # fmt: skip
-_STREET_BASE_RE = re.compile(r"(?:街道办事处|街道|镇|乡)$")
-_COMMUNITY_BASE_RE = re.compile(r"(?:社区|村)$")
+_STREET_BASE_RE: Final = re.compile(r"(?:街道办事处|街道|镇|乡)$")
+_COMMUNITY_BASE_RE: Final = re.compile(r"(?:社区|村)$")
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -343,16 +355,21 @@ class _Reader:
         text, level = self.text, 0
         while self.pos < len(text):
             pos = self.pos
-            if level < 1 and (m := _STREET_RE.match(text, pos)):
+            if level < 1 and _marked(text, pos, _STREET_MARKS) and (m := _STREET_RE.match(text, pos)):
                 self.street, level = m.group(), 1
-            elif level < 2 and (m := _COMMUNITY_RE.match(text, pos)) and not _is_estate_village(m.group()):
+            elif (
+                level < 2
+                and _marked(text, pos, _COMMUNITY_MARKS)
+                and (m := _COMMUNITY_RE.match(text, pos))
+                and not _is_estate_village(m.group())
+            ):
                 self.community, level = m.group(1) + _COMMUNITY_CANON.get(m.group(2), m.group(2)), 2
-            elif level <= 3 and (m := _ROAD_RE.match(text, pos)):
+            elif level <= 3 and _road_ahead(text, pos) and (m := _ROAD_RE.match(text, pos)):
                 self.road = (self.road or "") + m.group() if level == 3 else m.group()
                 level = 3
             elif 2 <= level < 4 and self.community and (m := _GROUP_RE.match(text, pos)):
                 self.road, level = (self.road or "") + m.group(), 4
-            elif level < 5 and (m := _NUMBER_RE.match(text, pos)):
+            elif level < 5 and text[pos].isdecimal() and (m := _NUMBER_RE.match(text, pos)):
                 self.number, level = _strip_zeros(m.group(1) or (m.group(2) + "弄")), 5
             elif level == 3 and (m := _BARE_NUMBER_RE.match(text, pos)):
                 self.number, level = _strip_zeros(m.group(1)), 5
@@ -367,7 +384,10 @@ class _Reader:
             and (note := _TRAILING_LETTERS_RE.search(tail) or _TRAILING_NOTE_RE.search(tail))
         ):
             self.extra, tail = note.group() + (self.extra or ""), tail[: note.start()]
-        m = ("-" in tail and (_SHORTHAND3_RE.search(tail) or _SHORTHAND2_RE.search(tail))) or _TAIL_RE.search(tail)
+        start = _tail_start(tail)
+        m = (
+            "-" in tail and (_SHORTHAND3_RE.search(tail, start) or _SHORTHAND2_RE.search(tail, start))
+        ) or _TAIL_RE.search(tail, start)
         assert m is not None  # _TAIL_RE matches the empty string at the end
         parts = m.groupdict()
         rest = tail[: m.start()]
@@ -435,24 +455,21 @@ class _Reader:
         return _INFERRED[province, city, district]
 
     def result(self) -> ParsedAddress:
+        """The parse; every argument is spelled out, since mypyc calls only those natively (not ``*parts``)."""
         inferred = self.fill()
-        parts = (
+        canonical = _canonical(
             self.province, self.city, self.district, self.street, self.community, self.road, self.number,
             self.estate, self.building, self.unit, self.floor, self.room,
         )  # fmt: skip
         return ParsedAddress(
-            *parts,
-            self.extra,
-            self.province_code,
-            self.city_code,
-            self.district_code,
-            inferred,
-            _canonical(*parts),
-        )
+            self.province, self.city, self.district, self.street, self.community, self.road, self.number,
+            self.estate, self.building, self.unit, self.floor, self.room, self.extra,
+            self.province_code, self.city_code, self.district_code, inferred, canonical,
+        )  # fmt: skip
 
 
 #: Inferred components by (province, city, district) inferred, in writing order.
-_INFERRED = {
+_INFERRED: Final = {
     (p, c, d): tuple(name for name, on in (("province", p), ("city", c), ("district", d)) if on)
     for p in (False, True)
     for c in (False, True)
@@ -460,12 +477,30 @@ _INFERRED = {
 }
 
 
+def _tail_start(tail: str) -> int:
+    """Where the tail regexes' search may start: they match to the end, so only in the run of their
+    characters that ends the tail (one search, not one attempt at every character of an estate name)."""
+    start = len(tail.rstrip(_TAIL_CHARS))
+    return 0 if start and tail[start - 1].isdecimal() else start  # \d goes beyond ASCII: search it all
+
+
+def _marked(text: str, pos: int, marks: tuple[int, tuple[str, ...]]) -> bool:
+    """Whether one of the markers occurs within reach of ``pos``; the regex needing one cannot match if not."""
+    reach, found = marks
+    end = pos + reach
+    return any(text.find(mark, pos, end) >= 0 for mark in found)
+
+
+def _road_ahead(text: str, pos: int) -> bool:
+    return _marked(text, pos, _ROAD_MARKS) or any(text.find(mark, pos) >= 0 for mark in _NUMBERED_ROAD_MARKS)
+
+
 def _is_estate_village(text: str) -> bool:
     """朝晖新村 is a housing estate, not a village (新村村 is a village)."""
     return text.endswith("新村") and not text.endswith("新村村")
 
 
-_LANE_RE = re.compile(r"\d+弄")
+_LANE_RE: Final = re.compile(r"\d+弄")
 
 
 def canonical_text(parts: dict[str, str | None]) -> str:
@@ -514,8 +549,8 @@ def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress |
 
 # --- comparison ---------------------------------------------------------------------------------
 
-_TEXT_PARTS = ("street", "community", "road", "estate")
-_WEIGHTS = {
+_TEXT_PARTS: Final = ("street", "community", "road", "estate")
+_WEIGHTS: Final = {
     "district": 1.0, "street": 0.5, "community": 0.5, "road": 2.0, "number": 2.0, "estate": 1.5,
     "building": 1.5, "unit": 1.0, "floor": 0.5, "room": 1.5,
 }  # fmt: skip
@@ -584,4 +619,4 @@ def address_similarity(a: ParsedAddress | None, b: ParsedAddress | None) -> floa
 
 
 #: Field names, for callers that iterate (e.g. survivorship of address components).
-FIELD_NAMES = tuple(f.name for f in fields(ParsedAddress))
+FIELD_NAMES: Final = tuple(f.name for f in fields(ParsedAddress))
