@@ -214,7 +214,11 @@ def _prepare(raw: str) -> str:
     """Folded, cleaned text; most texts are already plain, and only their numerals need reading."""
     text = nfkc(raw)
     if _plain_re().fullmatch(text):
-        return _NUMERAL_RE.sub(_numeral_digits, text) if _NUMERAL_CHAR_RE.search(text) else text
+        numeral = _NUMERAL_CHAR_RE.search(text)
+        if numeral is None:
+            return text
+        cut = max(numeral.start() - 2, 0)  # no numeral before; _NUMERAL_RE looks two characters back
+        return text[:cut] + _NUMERAL_RE.sub(_numeral_digits, text[cut:])
     return _prepare_general(raw)
 
 
@@ -385,24 +389,26 @@ class _Reader:
         ):
             self.extra, tail = note.group() + (self.extra or ""), tail[: note.start()]
         start = _tail_start(tail)
-        m = (
-            "-" in tail and (_SHORTHAND3_RE.search(tail, start) or _SHORTHAND2_RE.search(tail, start))
-        ) or _TAIL_RE.search(tail, start)
-        assert m is not None  # _TAIL_RE matches the empty string at the end
-        parts = m.groupdict()
-        rest = tail[: m.start()]
-        b, u, f, r = parts.get("b"), parts.get("u"), parts.get("f"), parts.get("r")
-        if r and not parts.get("rm", "室") and not any(ch.isdigit() for ch in r):
-            self.extra, r = r + (self.extra or ""), None  # stray letters, not a room
-        if r and parts.get("rm") in (None, "号") and not (b or u or f):
+        short = "-" in tail and (_SHORTHAND3_RE.search(tail, start) or _SHORTHAND2_RE.search(tail, start))
+        if short:  # 1-2-301, 1-301: building, unit, room
+            parts = short.groupdict()
+            b, u, f, r, rm, rest = parts.get("b"), parts.get("u"), None, parts.get("r"), None, tail[: short.start()]
+        else:
+            m = _TAIL_RE.search(tail, start)
+            assert m is not None  # _TAIL_RE matches the empty string at the end
+            b, u, f, r, rm = m.group("b", "u", "f", "r", "rm")
+            rest = tail[: m.start()]
+            if r and not rm and not any(ch.isdigit() for ch in r):
+                self.extra, r = r + (self.extra or ""), None  # stray letters, not a room
+        if r and rm in (None, "号") and not (b or u or f):
             # a lone trailing number: a building inside an estate, else a house number along the
             # road or in the village; bare digits with nothing around them are no address
-            if rest or (self.number and parts.get("rm") is None):
-                if parts.get("rm") or len(r) < 3:
+            if rest or (self.number and rm is None):
+                if rm or len(r) < 3:
                     b, r = r, None  # 东部软件园12 / XX小区12号: a building; 东部软件园1502: a room
-            elif not self.number and (parts.get("rm") or self.road or self.community):
+            elif not self.number and (rm or self.road or self.community):
                 self.number, r = _strip_zeros(r), None
-            elif parts.get("rm") is None:
+            elif rm is None:
                 self.extra, r = r + (self.extra or ""), None
         self.building, self.unit, self.floor, self.room = (
             _strip_zeros(b),
