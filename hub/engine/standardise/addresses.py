@@ -73,12 +73,13 @@ _GROUP_RE: Final = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
 # _NUMBER_RE starts with a digit (what \d matches is what str.isdecimal accepts)
 _NUMBER_RE: Final = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
 _BARE_NUMBER_RE: Final = re.compile(r"(\d+(?:-\d+)?)$")
-#: Markers each regex above needs, one starting within so many characters of where it matches:
-#: a few str.find calls rule most regex calls out (most texts have no 镇 or 村 ahead).
-_STREET_MARKS: Final = (10, ("街道", "镇", "乡"))  # after a name of up to 8
-_COMMUNITY_MARKS: Final = (12, ("村", "社区", "居"))  # after a name of up to 10
-_ROAD_MARKS: Final = (14, ("路", "街", "道", "巷", "弄", "胡同"))  # after up to 12 (大道, 大街 end in 道, 街)
-_NUMBERED_ROAD_MARKS: Final = ("号路", "号大街")  # 3号路: after any number of digits
+#: A marker each regex above needs, and its reach from where the regex would match (the longest name
+#: before it, plus the marker searched): one cheap search rules most regex calls out (most texts have
+#: no 镇 or 村 ahead).
+_STREET_MARKS: Final = (re.compile("街道|镇|乡"), 8 + 2)
+_COMMUNITY_MARKS: Final = (re.compile("村|社区|居"), 10 + 2)
+_ROAD_MARKS: Final = (re.compile("[路街道巷弄]|胡同"), 12 + 2)  # 大道, 大街 end in 道, 街
+_NUMBERED_ROAD_RE: Final = re.compile("号路|号大街")  # 3号路: after any number of digits
 _ZONE_RE: Final = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
 
 # --- right-to-left tail: estate? building? unit? floor? room? --------------------------------
@@ -490,15 +491,14 @@ def _tail_start(tail: str) -> int:
     return 0 if start and tail[start - 1].isdecimal() else start  # \d goes beyond ASCII: search it all
 
 
-def _marked(text: str, pos: int, marks: tuple[int, tuple[str, ...]]) -> bool:
-    """Whether one of the markers occurs within reach of ``pos``; the regex needing one cannot match if not."""
-    reach, found = marks
-    end = pos + reach
-    return any(text.find(mark, pos, end) >= 0 for mark in found)
+def _marked(text: str, pos: int, marks: tuple[re.Pattern[str], int]) -> bool:
+    """Whether a marker occurs within reach of ``pos``; the regex needing one cannot match if not."""
+    marker, reach = marks
+    return marker.search(text, pos, pos + reach) is not None
 
 
 def _road_ahead(text: str, pos: int) -> bool:
-    return _marked(text, pos, _ROAD_MARKS) or any(text.find(mark, pos) >= 0 for mark in _NUMBERED_ROAD_MARKS)
+    return _marked(text, pos, _ROAD_MARKS) or _NUMBERED_ROAD_RE.search(text, pos) is not None
 
 
 def _is_estate_village(text: str) -> bool:
