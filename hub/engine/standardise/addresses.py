@@ -73,12 +73,12 @@ _GROUP_RE: Final = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
 # _NUMBER_RE starts with a digit (what \d matches is what str.isdecimal accepts)
 _NUMBER_RE: Final = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
 _BARE_NUMBER_RE: Final = re.compile(r"(\d+(?:-\d+)?)$")
-#: A marker each regex above needs, and its reach from where the regex would match (the longest name
-#: before it, plus the marker searched): one cheap search rules most regex calls out (most texts have
-#: no 镇 or 村 ahead).
-_STREET_MARKS: Final = (re.compile("街道|镇|乡"), 8 + 2)
-_COMMUNITY_MARKS: Final = (re.compile("村|社区|居"), 10 + 2)
-_ROAD_MARKS: Final = (re.compile("[路街道巷弄]|胡同"), 12 + 2)  # 大道, 大街 end in 道, 街
+#: The first character of a marker each regex above needs, and its reach from where the regex would
+#: match (its longest name, plus the marker's first two characters: 大道 ends in 道): one cheap search
+#: rules most regex calls out (most texts have no 镇 or 村 ahead).
+_STREET_MARKS: Final = (re.compile("[街镇乡]"), 8 + 2)
+_COMMUNITY_MARKS: Final = (re.compile("[村社居]"), 10 + 2)
+_ROAD_MARKS: Final = (re.compile("[路街道巷弄胡]"), 12 + 2)
 _NUMBERED_ROAD_RE: Final = re.compile("号路|号大街")  # 3号路: after any number of digits
 _ZONE_RE: Final = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
 
@@ -498,7 +498,10 @@ def _marked(text: str, pos: int, marks: tuple[re.Pattern[str], int]) -> bool:
 
 
 def _road_ahead(text: str, pos: int) -> bool:
-    return _marked(text, pos, _ROAD_MARKS) or _NUMBERED_ROAD_RE.search(text, pos) is not None
+    """_marked for roads, whose 3号路 form has a number of any length before its marker."""
+    marker, reach = _ROAD_MARKS
+    found = marker.search(text, pos)  # 号路 and 号大街 have one too
+    return found is not None and (found.start() < pos + reach or _NUMBERED_ROAD_RE.search(text, pos) is not None)
 
 
 def _is_estate_village(text: str) -> bool:
