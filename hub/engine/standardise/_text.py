@@ -13,12 +13,13 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
+from typing import Final
 
 from opencc import OpenCC
 
 #: All Unicode whitespace (incl. U+3000) plus the zero-width characters that ride along in
 #: copy-pasted text and are invisible at the counter.
-_SPACE_RE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
+_SPACE_RE: Final = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 def nfkc(text: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from functools import cache, lru_cache
+from typing import Final
 
 from rapidfuzz.fuzz import ratio
 
@@ -29,22 +30,22 @@ from hub.engine.standardise.divisions import (
 from hub.engine.standardise.numerals import NUMERAL_CHARS, chinese_to_digits
 
 #: Components in writing order; ``extra`` is text that could not be placed.
-COMPONENTS = (
+COMPONENTS: Final = (
     "province", "city", "district", "street", "community", "road", "number",
     "estate", "building", "unit", "floor", "room",
 )  # fmt: skip
 
 # --- text preparation -------------------------------------------------------------------------
-_DROP_RE = re.compile(r"[()\[\]{}【】〔〕《》<>「」『』\"'“”‘’`,，。、;；:：!！?？*·•]+")
-_DASH_RE = re.compile(r"[‐‑‒–—―−~～_]+|(?<=\d)[至到](?=\d)")
-_NUMERAL_RE = re.compile(
+_DROP_RE: Final = re.compile(r"[()\[\]{}【】〔〕《》<>「」『』\"'“”‘’`,，。、;；:：!！?？*·•]+")
+_DASH_RE: Final = re.compile(r"[‐‑‒–—―−~～_]+|(?<=\d)[至到](?=\d)")
+_NUMERAL_RE: Final = re.compile(
     rf"[{NUMERAL_CHARS}]+(?=号|幢|栋|座|单元|室|房|层|楼|组|弄|期|区|排|户|队)"
     rf"|(?:(?<=单元)|(?<=[幢栋座]))[{NUMERAL_CHARS}]+(?=室|房|$|[A-Z]+$)"
 )
-_ORDINAL_RE = re.compile(r"第(?=\d)")
+_ORDINAL_RE: Final = re.compile(r"第(?=\d)")
 
 
-_NUMERAL_CHAR_RE = re.compile(f"[{NUMERAL_CHARS}]")
+_NUMERAL_CHAR_RE: Final = re.compile(f"[{NUMERAL_CHARS}]")
 
 
 @cache
@@ -58,45 +59,57 @@ def _plain_re() -> re.Pattern[str]:
 
 
 # --- left-to-right components (anchored with .match at the current position) ---------------
-_NAME = r"(?:(?!街道|社区|路|号)[^\d\-#])"
-_STREET_RE = re.compile(rf"{_NAME}{{1,8}}?(?:街道办事处|街道|镇|乡)(?![路街巷道弄]|大道|大街)")
-_COMMUNITY_RE = re.compile(
+_NAME: Final = r"(?:(?!街道|社区|路|号)[^\d\-#])"
+_STREET_RE: Final = re.compile(rf"{_NAME}{{1,8}}?(?:街道办事处|街道|镇|乡)(?![路街巷道弄]|大道|大街)")
+_COMMUNITY_RE: Final = re.compile(
     rf"({_NAME}{{1,10}}?)(社区居民委员会|社区居委会|居民委员会|居委会|村民委员会|村委会|社区|村)"
     r"(?![路街巷道弄里苑园府庭居坊城]|小区|花园|家园|公寓)"  # 银村里, 李村苑: estates, not villages
 )
-_ROAD_RE = re.compile(
+_ROAD_RE: Final = re.compile(
     r"(?:(?!街道|社区)[^\d\-#号]){1,12}?(?:大道|大街|胡同|路|街|巷|弄|道)(?!道|[里苑园府庭居坊城]|小区|花园|家园|公寓|大厦|广场|公馆|新村)"
     r"|[^\d\-#号]{0,6}?\d+号(?:大街|路)"
 )
-_GROUP_RE = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
-_NUMBER_RE = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
-_BARE_NUMBER_RE = re.compile(r"(\d+(?:-\d+)?)$")
-_ZONE_RE = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
+_GROUP_RE: Final = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
+# _NUMBER_RE starts with a digit (what \d matches is what str.isdecimal accepts)
+_NUMBER_RE: Final = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
+_BARE_NUMBER_RE: Final = re.compile(r"(\d+(?:-\d+)?)$")
+#: The first character of a marker each regex above needs, and its reach from where the regex would
+#: match (its longest name, plus the marker's first two characters: 大道 ends in 道): one cheap search
+#: rules most regex calls out (most texts have no 镇 or 村 ahead).
+_STREET_MARKS: Final = (re.compile("[街镇乡]"), 8 + 2)
+_COMMUNITY_MARKS: Final = (re.compile("[村社居]"), 10 + 2)
+_ROAD_MARKS: Final = (re.compile("[路街道巷弄胡]"), 12 + 2)
+_NUMBERED_ROAD_RE: Final = re.compile("号路|号大街")  # 3号路: after any number of digits
+_ZONE_RE: Final = re.compile(r"[^\d\-#号路街镇乡村道巷区]{1,8}?(?:经济技术开发区|开发区|高新区|新区|度假区|风景名胜区)")
 
 # --- right-to-left tail: estate? building? unit? floor? room? --------------------------------
-_ID = r"[0-9A-Z]+"
-_TAIL_RE = re.compile(
+_ID: Final = r"[0-9A-Z]+"
+_TAIL_RE: Final = re.compile(
     rf"(?:(?P<b>{_ID})(?:号楼|幢|栋|座|#楼?|号(?={_ID}(?:单元|室|号房|房|层|楼|$))|楼(?={_ID}单元)))?"
     rf"(?:(?P<u>{_ID})单元)?"
     r"(?:(?P<f>-?\d+)(?:层|楼))?"
     rf"(?:(?P<r>{_ID})(?P<rm>室|号房|房|号)?)?$"
 )
-_SHORTHAND3_RE = re.compile(rf"(?P<b>{_ID})-(?P<u>\d+)-(?P<r>{_ID})(?:室|房|号)?$")
-_SHORTHAND2_RE = re.compile(r"(?P<b>\d+)-(?P<r>\d{3,5})(?:室|房)?$")
-_TRAILING_LETTERS_RE = re.compile(r"(?<=[^0-9A-Z])[A-Z]+$")
-_TRAILING_NOTE_RE = re.compile(r"(?<=[室房])[^\d\-#室房幢栋座单元号楼层]{1,8}$")
-_ROOM_END = frozenset("0123456789-#室房幢栋座单元号楼层")  # a tail ending in one has no trailing note or letters
-_ESTATE_SUFFIX_RE = re.compile(r"(?:小区|花园|家园|新村|公寓|苑|园|府|庭|居|坊|城|大厦|广场|公馆|中心|大楼|楼|宿舍)$")
-_LEADING_ZEROS_RE = re.compile(r"(?<![0-9A-Z])0+(?=[0-9A-Z])")  # of every number: 00弄03 → 0弄3
-_COMMUNITY_CANON = {
+_SHORTHAND3_RE: Final = re.compile(rf"(?P<b>{_ID})-(?P<u>\d+)-(?P<r>{_ID})(?:室|房|号)?$")
+_SHORTHAND2_RE: Final = re.compile(r"(?P<b>\d+)-(?P<r>\d{3,5})(?:室|房)?$")
+_TRAILING_LETTERS_RE: Final = re.compile(r"(?<=[^0-9A-Z])[A-Z]+$")
+_TRAILING_NOTE_RE: Final = re.compile(r"(?<=[室房])[^\d\-#室房幢栋座单元号楼层]{1,8}$")
+#: Every character the three tail regexes consume, but for non-ASCII digits (\d)
+_TAIL_CHARS: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ#-号楼幢栋座单元层室房"
+_ROOM_END: Final = frozenset("0123456789-#室房幢栋座单元号楼层")  # a tail ending in one has no trailing note or letters
+_ESTATE_SUFFIX_RE: Final = re.compile(
+    r"(?:小区|花园|家园|新村|公寓|苑|园|府|庭|居|坊|城|大厦|广场|公馆|中心|大楼|楼|宿舍)$"
+)
+_LEADING_ZEROS_RE: Final = re.compile(r"(?<![0-9A-Z])0+(?=[0-9A-Z])")  # of every number: 00弄03 → 0弄3
+_COMMUNITY_CANON: Final = {
     "社区居民委员会": "社区", "社区居委会": "社区", "居民委员会": "社区", "居委会": "社区",
     "村民委员会": "村", "村委会": "村",
 }  # fmt: skip
-_STREET_BASE_RE = re.compile(r"(?:街道办事处|街道|镇|乡)$")
-_COMMUNITY_BASE_RE = re.compile(r"(?:社区|村)$")
+_STREET_BASE_RE: Final = re.compile(r"(?:街道办事处|街道|镇|乡)$")
+_COMMUNITY_BASE_RE: Final = re.compile(r"(?:社区|村)$")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ParsedAddress:
     """An address split into standard components (all optional) with its canonical text."""
 
@@ -118,6 +131,35 @@ class ParsedAddress:
     district_code: str | None = None  # GB/T 2260 when known
     inferred: tuple[str, ...] = ()  # components filled from reference data, not written
     canonical: str = ""
+
+    def __init__(
+        self, province: str | None = None, city: str | None = None, district: str | None = None,
+        street: str | None = None, community: str | None = None, road: str | None = None,
+        number: str | None = None, estate: str | None = None, building: str | None = None,
+        unit: str | None = None, floor: str | None = None, room: str | None = None, extra: str | None = None,
+        province_code: str | None = None, city_code: str | None = None, district_code: str | None = None,
+        inferred: tuple[str, ...] = (), canonical: str = "",
+    ) -> None:  # fmt: skip
+        """The dataclass-made __init__ stays interpreted Python under mypyc (about 1.5 us a parse);
+        mypyc compiles these object.__setattr__ calls of a frozen class to plain slot writes."""
+        object.__setattr__(self, "province", province)
+        object.__setattr__(self, "city", city)
+        object.__setattr__(self, "district", district)
+        object.__setattr__(self, "street", street)
+        object.__setattr__(self, "community", community)
+        object.__setattr__(self, "road", road)
+        object.__setattr__(self, "number", number)
+        object.__setattr__(self, "estate", estate)
+        object.__setattr__(self, "building", building)
+        object.__setattr__(self, "unit", unit)
+        object.__setattr__(self, "floor", floor)
+        object.__setattr__(self, "room", room)
+        object.__setattr__(self, "extra", extra)
+        object.__setattr__(self, "province_code", province_code)
+        object.__setattr__(self, "city_code", city_code)
+        object.__setattr__(self, "district_code", district_code)
+        object.__setattr__(self, "inferred", inferred)
+        object.__setattr__(self, "canonical", canonical)
 
     def components(self) -> dict[str, str | None]:
         """The standard components only (no codes, provenance or canonical text)."""
@@ -173,7 +215,11 @@ def _prepare(raw: str) -> str:
     """Folded, cleaned text; most texts are already plain, and only their numerals need reading."""
     text = nfkc(raw)
     if _plain_re().fullmatch(text):
-        return _NUMERAL_RE.sub(_numeral_digits, text) if _NUMERAL_CHAR_RE.search(text) else text
+        numeral = _NUMERAL_CHAR_RE.search(text)
+        if numeral is None:
+            return text
+        cut = max(numeral.start() - 2, 0)  # no numeral before; _NUMERAL_RE looks two characters back
+        return text[:cut] + _NUMERAL_RE.sub(_numeral_digits, text[cut:])
     return _prepare_general(raw)
 
 
@@ -314,16 +360,21 @@ class _Reader:
         text, level = self.text, 0
         while self.pos < len(text):
             pos = self.pos
-            if level < 1 and (m := _STREET_RE.match(text, pos)):
+            if level < 1 and _marked(text, pos, _STREET_MARKS) and (m := _STREET_RE.match(text, pos)):
                 self.street, level = m.group(), 1
-            elif level < 2 and (m := _COMMUNITY_RE.match(text, pos)) and not _is_estate_village(m.group()):
+            elif (
+                level < 2
+                and _marked(text, pos, _COMMUNITY_MARKS)
+                and (m := _COMMUNITY_RE.match(text, pos))
+                and not _is_estate_village(m.group())
+            ):
                 self.community, level = m.group(1) + _COMMUNITY_CANON.get(m.group(2), m.group(2)), 2
-            elif level <= 3 and (m := _ROAD_RE.match(text, pos)):
+            elif level <= 3 and _road_ahead(text, pos) and (m := _ROAD_RE.match(text, pos)):
                 self.road = (self.road or "") + m.group() if level == 3 else m.group()
                 level = 3
             elif 2 <= level < 4 and self.community and (m := _GROUP_RE.match(text, pos)):
                 self.road, level = (self.road or "") + m.group(), 4
-            elif level < 5 and (m := _NUMBER_RE.match(text, pos)):
+            elif level < 5 and text[pos].isdecimal() and (m := _NUMBER_RE.match(text, pos)):
                 self.number, level = _strip_zeros(m.group(1) or (m.group(2) + "弄")), 5
             elif level == 3 and (m := _BARE_NUMBER_RE.match(text, pos)):
                 self.number, level = _strip_zeros(m.group(1)), 5
@@ -338,22 +389,27 @@ class _Reader:
             and (note := _TRAILING_LETTERS_RE.search(tail) or _TRAILING_NOTE_RE.search(tail))
         ):
             self.extra, tail = note.group() + (self.extra or ""), tail[: note.start()]
-        m = ("-" in tail and (_SHORTHAND3_RE.search(tail) or _SHORTHAND2_RE.search(tail))) or _TAIL_RE.search(tail)
-        assert m is not None  # _TAIL_RE matches the empty string at the end
-        parts = m.groupdict()
-        rest = tail[: m.start()]
-        b, u, f, r = parts.get("b"), parts.get("u"), parts.get("f"), parts.get("r")
-        if r and not parts.get("rm", "室") and not any(ch.isdigit() for ch in r):
-            self.extra, r = r + (self.extra or ""), None  # stray letters, not a room
-        if r and parts.get("rm") in (None, "号") and not (b or u or f):
+        start = _tail_start(tail)
+        short = "-" in tail and (_SHORTHAND3_RE.search(tail, start) or _SHORTHAND2_RE.search(tail, start))
+        if short:  # 1-2-301, 1-301: building, unit, room
+            parts = short.groupdict()
+            b, u, f, r, rm, rest = parts.get("b"), parts.get("u"), None, parts.get("r"), None, tail[: short.start()]
+        else:
+            m = _TAIL_RE.search(tail, start)
+            assert m is not None  # _TAIL_RE matches the empty string at the end
+            b, u, f, r, rm = m.group("b", "u", "f", "r", "rm")
+            rest = tail[: m.start()]
+            if r and not rm and not any(ch.isdigit() for ch in r):
+                self.extra, r = r + (self.extra or ""), None  # stray letters, not a room
+        if r and rm in (None, "号") and not (b or u or f):
             # a lone trailing number: a building inside an estate, else a house number along the
             # road or in the village; bare digits with nothing around them are no address
-            if rest or (self.number and parts.get("rm") is None):
-                if parts.get("rm") or len(r) < 3:
+            if rest or (self.number and rm is None):
+                if rm or len(r) < 3:
                     b, r = r, None  # 东部软件园12 / XX小区12号: a building; 东部软件园1502: a room
-            elif not self.number and (parts.get("rm") or self.road or self.community):
+            elif not self.number and (rm or self.road or self.community):
                 self.number, r = _strip_zeros(r), None
-            elif parts.get("rm") is None:
+            elif rm is None:
                 self.extra, r = r + (self.extra or ""), None
         self.building, self.unit, self.floor, self.room = (
             _strip_zeros(b),
@@ -406,24 +462,21 @@ class _Reader:
         return _INFERRED[province, city, district]
 
     def result(self) -> ParsedAddress:
+        """The parse; every argument is spelled out, since mypyc calls only those natively (not ``*parts``)."""
         inferred = self.fill()
-        parts = (
+        canonical = _canonical(
             self.province, self.city, self.district, self.street, self.community, self.road, self.number,
             self.estate, self.building, self.unit, self.floor, self.room,
         )  # fmt: skip
         return ParsedAddress(
-            *parts,
-            self.extra,
-            self.province_code,
-            self.city_code,
-            self.district_code,
-            inferred,
-            _canonical(*parts),
-        )
+            self.province, self.city, self.district, self.street, self.community, self.road, self.number,
+            self.estate, self.building, self.unit, self.floor, self.room, self.extra,
+            self.province_code, self.city_code, self.district_code, inferred, canonical,
+        )  # fmt: skip
 
 
 #: Inferred components by (province, city, district) inferred, in writing order.
-_INFERRED = {
+_INFERRED: Final = {
     (p, c, d): tuple(name for name, on in (("province", p), ("city", c), ("district", d)) if on)
     for p in (False, True)
     for c in (False, True)
@@ -431,12 +484,32 @@ _INFERRED = {
 }
 
 
+def _tail_start(tail: str) -> int:
+    """Where the tail regexes' search may start: they match to the end, so only in the run of their
+    characters that ends the tail (one search, not one attempt at every character of an estate name)."""
+    start = len(tail.rstrip(_TAIL_CHARS))
+    return 0 if start and tail[start - 1].isdecimal() else start  # \d goes beyond ASCII: search it all
+
+
+def _marked(text: str, pos: int, marks: tuple[re.Pattern[str], int]) -> bool:
+    """Whether a marker occurs within reach of ``pos``; the regex needing one cannot match if not."""
+    marker, reach = marks
+    return marker.search(text, pos, pos + reach) is not None
+
+
+def _road_ahead(text: str, pos: int) -> bool:
+    """_marked for roads, whose 3号路 form has a number of any length before its marker."""
+    marker, reach = _ROAD_MARKS
+    found = marker.search(text, pos)  # 号路 and 号大街 have one too
+    return found is not None and (found.start() < pos + reach or _NUMBERED_ROAD_RE.search(text, pos) is not None)
+
+
 def _is_estate_village(text: str) -> bool:
     """朝晖新村 is a housing estate, not a village (新村村 is a village)."""
     return text.endswith("新村") and not text.endswith("新村村")
 
 
-_LANE_RE = re.compile(r"\d+弄")
+_LANE_RE: Final = re.compile(r"\d+弄")
 
 
 def canonical_text(parts: dict[str, str | None]) -> str:
@@ -485,8 +558,8 @@ def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress |
 
 # --- comparison ---------------------------------------------------------------------------------
 
-_TEXT_PARTS = ("street", "community", "road", "estate")
-_WEIGHTS = {
+_TEXT_PARTS: Final = ("street", "community", "road", "estate")
+_WEIGHTS: Final = {
     "district": 1.0, "street": 0.5, "community": 0.5, "road": 2.0, "number": 2.0, "estate": 1.5,
     "building": 1.5, "unit": 1.0, "floor": 0.5, "room": 1.5,
 }  # fmt: skip
@@ -555,4 +628,4 @@ def address_similarity(a: ParsedAddress | None, b: ParsedAddress | None) -> floa
 
 
 #: Field names, for callers that iterate (e.g. survivorship of address components).
-FIELD_NAMES = tuple(f.name for f in fields(ParsedAddress))
+FIELD_NAMES: Final = tuple(f.name for f in fields(ParsedAddress))

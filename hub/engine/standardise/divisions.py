@@ -14,19 +14,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Literal, get_args
+from typing import Final, Literal, get_args
 
 from hub.engine.standardise._text import to_simplified
 
 Level = Literal["province", "city", "county"]
 
-MUNICIPALITIES = frozenset({"11", "12", "31", "50"})
-_LINE_RE = re.compile(r'^(\s*)(\d+)\s+(?:province|county)="([^"]*)"')
-_RANGE_RE = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
-_PLACEHOLDERS = frozenset({"市辖区", "县", "市区", "郊区", "矿区", "林区"})
-_PROVINCE_SUFFIX_RE = re.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
-_CITY_SUFFIX_RE = re.compile(r"(?:市|地区|盟)$")
-_STREET_SUFFIX_RE = re.compile(r"(?:街道办事处|街道|镇|乡)$")
+MUNICIPALITIES: Final = frozenset({"11", "12", "31", "50"})
+_LINE_RE: Final = re.compile(r'^(\s*)(\d+)\s+(?:province|county)="([^"]*)"')
+_RANGE_RE: Final = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
+_PLACEHOLDERS: Final = frozenset({"市辖区", "县", "市区", "郊区", "矿区", "林区"})
+_PROVINCE_SUFFIX_RE: Final = re.compile(r"(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+_CITY_SUFFIX_RE: Final = re.compile(r"(?:市|地区|盟)$")
+_STREET_SUFFIX_RE: Final = re.compile(r"(?:街道办事处|街道|镇|乡)$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,16 @@ Two spellings occur: positional (十二 = 12, 一百零五 = 105) and digit-by-d
 
 from __future__ import annotations
 
-_DIGITS = {
+from typing import Final
+
+_DIGITS: Final = {
     "〇": 0, "零": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
     "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 }  # fmt: skip
-_UNITS = {"十": 10, "百": 100, "千": 1000}
+_UNITS: Final = {"十": 10, "百": 100, "千": 1000}
 
 #: Characters a numeral run may consist of (for building regexes).
-NUMERAL_CHARS = "".join(_DIGITS) + "".join(_UNITS)
+NUMERAL_CHARS: Final = "".join(_DIGITS) + "".join(_UNITS)
 
 
 def chinese_to_int(text: str) -> int | None:
