@@ -6,14 +6,14 @@ so every comparison level that can make a link must be reachable through some ke
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from hub.engine.mentions import PersonMention
     from hub.engine.standardise.addresses import ParsedAddress
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
+_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK: Final = "10X98765432"
 
 
 def _check_char(total: int) -> str:
@@ -57,7 +57,7 @@ def id_repairs(value: str) -> list[str]:
 
 
 #: Multiplicative inverses modulo 11 of the check weights (all in 1..10, so all invertible).
-_INVERSE = {w: pow(w, -1, 11) for w in set(_WEIGHTS)}
+_INVERSE: Final = {w: pow(w, -1, 11) for w in set(_WEIGHTS)}
 
 
 def place_key(address: ParsedAddress | None) -> str | None:

@@ -7,7 +7,7 @@ else has been seen, so the link graph (and hence the clusters) cannot depend on 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -15,8 +15,8 @@ from hub.engine.mentions import PersonMention
 from hub.engine.policy import MatchPolicy
 from hub.engine.standardise.addresses import ParsedAddress
 
-DECISIVE = math.inf
-NEVER = -math.inf
+DECISIVE: Final = math.inf
+NEVER: Final = -math.inf
 
 
 class Comparison(NamedTuple):
@@ -56,7 +56,7 @@ def _address_level(a: ParsedAddress, b: ParsedAddress) -> str | None:
     return "address_building_equal"
 
 
-_ADDRESS_RANK = {
+_ADDRESS_RANK: Final = {
     "address_room_equal": 0, "address_building_equal": 1, "address_detail_equal": 2, "address_different": 3,
 }
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from functools import lru_cache
+from typing import Final
 
 #: Base32 (RFC 4648, lower case) of every 10-bit value: two characters each.
-_PAIRS = [a + b for a in "abcdefghijklmnopqrstuvwxyz234567" for b in "abcdefghijklmnopqrstuvwxyz234567"]
+_PAIRS: Final = [a + b for a in "abcdefghijklmnopqrstuvwxyz234567" for b in "abcdefghijklmnopqrstuvwxyz234567"]
 
 
 def _short(digest: bytes) -> str:

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
-from typing import cast
+from typing import Final, cast
 
 from hub.engine.cluster import Edge, cluster_component
 from hub.engine.identifiers import address_id
 from hub.engine.standardise.addresses import ParsedAddress
 
-_OPTIONAL = ("district", "unit")  # may be omitted by a writer; a conflict only when both are known
+_OPTIONAL: Final = ("district", "unit")  # may be omitted by a writer; a conflict only when both are known
 
 RoadNumber = tuple[str, str, str]  # (city, road, number)
 
@@ -178,7 +178,7 @@ def _group_edges(groups: dict[tuple[str | None, ...], list[str]]) -> list[Edge]:
     return edges
 
 
-_SIGNATURE = ("province", "city", "district", "street", "community", "unit")
+_SIGNATURE: Final = ("province", "city", "district", "street", "community", "unit")
 
 
 def _signature(address: ParsedAddress) -> tuple[str | None, ...]:
