@@ -21,6 +21,7 @@ MIDDLE_DOT = "·"
 _DOTS_RE = re.compile(r"[.·•・‧∙⋅˙●◦‧･・\u0387\u16eb\u2e31\u2e33\u2027\ufe52]+")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _NON_PINYIN_RE = re.compile(r"[^a-z0-9]")
+_DOT_RUN_RE = re.compile(r"·+")
 
 #: Two-character surnames (复姓); a name starting with one and longer than 2 chars uses it.
 _COMPOUND_TEXT = """
@@ -87,7 +88,7 @@ def normalise_name(raw: str | None) -> PersonName | None:
         display = settle(collapse_spaces(text))  # as written, one space between Latin-script words
     else:
         display = strip_spaces(text)
-    display = settle(re.sub(r"·+", MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
+    display = settle(_DOT_RUN_RE.sub(MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
     if not display:
         return None
     key = display.replace(MIDDLE_DOT, "").replace(" ", "").upper()  # case never tells two people apart
@@ -97,4 +98,4 @@ def normalise_name(raw: str | None) -> PersonName | None:
     else:
         pinyin = SURNAME_PINYIN.get(surname) or _pinyin(surname)
         pinyin += _pinyin(given)
-    return PersonName(display=display, key=key, pinyin=pinyin, surname=surname, given=given)
+    return PersonName(display, key, pinyin, surname, given)  # positional: the generated __init__ is interpreted
