@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pypinyin import lazy_pinyin
 
 from hub.engine.standardise import CACHE_SIZE
-from hub.engine.standardise._text import collapse_spaces, nfkc, settle, strip_spaces, to_simplified
+from hub.engine.standardise._text import (
+    char_class,
+    collapse_spaces,
+    nfkc,
+    settle,
+    settled_ideographs,
+    strip_spaces,
+    to_simplified,
+)
 
 MIDDLE_DOT = "·"
 #: Look-alikes of the interpunct used between parts of transliterated names (after NFKC).
@@ -77,18 +85,30 @@ def _split(display: str, key: str) -> tuple[str, str]:
     return key[:1], key[1:]
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def normalise_name(raw: str | None) -> PersonName | None:
-    """Standardise a person's name; None when nothing readable is left."""
-    if raw is None:
-        return None
+@cache
+def _settled_re() -> re.Pattern[str]:
+    """Names of ideographs alone that no clean-up step changes (``settled_ideographs``): most names,
+    already their own display form."""
+    return re.compile(f"[{char_class(settled_ideographs())}]+")
+
+
+def _display(raw: str) -> str:
+    """Simplified script, unified dots; spaces out (Chinese) or collapsed (Latin-script names)."""
     text = to_simplified(nfkc(raw))
     text = _DOTS_RE.sub(MIDDLE_DOT, text)
     if _LATIN_RE.search(text) and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
         display = settle(collapse_spaces(text))  # as written, one space between Latin-script words
     else:
         display = strip_spaces(text)
-    display = settle(_DOT_RUN_RE.sub(MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
+    return settle(_DOT_RUN_RE.sub(MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def normalise_name(raw: str | None) -> PersonName | None:
+    """Standardise a person's name; None when nothing readable is left."""
+    if raw is None:
+        return None
+    display = raw if _settled_re().fullmatch(raw) else _display(raw)
     if not display:
         return None
     key = display.replace(MIDDLE_DOT, "").replace(" ", "").upper()  # case never tells two people apart
