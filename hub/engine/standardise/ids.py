@@ -24,8 +24,6 @@ Gender = Literal["male", "female"]
 
 #: Whitespace and the separators people put between ID groups.
 _NOISE_RE = re.compile(r"[\s\u200b\ufeff\-_.·/]+")
-_DIGITS17_RE = re.compile(r"\d{17}")
-_LEGACY_RE = re.compile(r"\d{15}")
 _DOC_NOISE_RE = re.compile(r"[\s\u200b\ufeff\-_.·/()\[\]]+")
 
 #: Birth years outside this range are typing errors, not people (kept pure: no "today").
@@ -55,34 +53,40 @@ def _birth_date(value: str) -> date | None:
 
 def clean_id_text(raw: str) -> str:
     """Whitespace/separators out, full-width → half-width, ``x`` → ``X``."""
+    if raw.isascii() and raw.isalnum():  # most IDs: nothing to fold or strip
+        return raw.upper()
     return settle(_NOISE_RE.sub("", nfkc(raw)).upper())
 
 
 @lru_cache(maxsize=CACHE_SIZE)
 def normalise_resident_id(raw: str | None) -> ResidentId | None:
-    """Clean, upgrade (15 → 18) and validate a resident ID; None when nothing is left."""
+    """Clean, upgrade (15 → 18) and validate a resident ID; None when nothing is left.
+
+    ``str.isdecimal`` is the regex ``\\d`` (Unicode category Nd) without a regex call.
+    """
     if raw is None:
         return None
     value = clean_id_text(raw)
     if not value:
         return None
     upgraded = False
-    if len(value) == 15 and _LEGACY_RE.fullmatch(value):
+    if len(value) == 15 and value.isdecimal():
         body = value[:6] + "19" + value[6:]
         value = body + ric.calc_check_digit(body + "0")
         upgraded = True
-    if len(value) != 18 or not _DIGITS17_RE.match(value):
+    if len(value) != 18 or not value[:17].isdecimal():
         region = value[:6] if len(value) >= 6 and value[:6].isdigit() else None
         return ResidentId(value, False, False, None, None, region)
     born = _birth_date(value)
     check_ok = value[17] == ric.calc_check_digit(value)
+    # positional: the dataclass's generated __init__ is interpreted code even when compiled
     return ResidentId(
-        value=value,
-        valid=check_ok and born is not None,
-        upgraded_from_legacy=upgraded,
-        birth_date=born,
-        gender="male" if int(value[16]) % 2 else "female",
-        region=value[:6],
+        value,
+        check_ok and born is not None,  # valid
+        upgraded,  # upgraded_from_legacy
+        born,  # birth_date
+        "male" if int(value[16]) % 2 else "female",  # gender
+        value[:6],  # region
     )
 
 

@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pypinyin import lazy_pinyin
 
 from hub.engine.standardise import CACHE_SIZE
-from hub.engine.standardise._text import collapse_spaces, nfkc, settle, strip_spaces, to_simplified
+from hub.engine.standardise._text import (
+    char_class,
+    collapse_spaces,
+    nfkc,
+    settle,
+    settled_ideographs,
+    strip_spaces,
+    to_simplified,
+)
 
 MIDDLE_DOT = "·"
 #: Look-alikes of the interpunct used between parts of transliterated names (after NFKC).
 _DOTS_RE = re.compile(r"[.·•・‧∙⋅˙●◦‧･・\u0387\u16eb\u2e31\u2e33\u2027\ufe52]+")
 _LATIN_RE = re.compile(r"[A-Za-z]")
 _NON_PINYIN_RE = re.compile(r"[^a-z0-9]")
+_DOT_RUN_RE = re.compile(r"·+")
 
 #: Two-character surnames (复姓); a name starting with one and longer than 2 chars uses it.
 _COMPOUND_TEXT = """
@@ -76,18 +85,30 @@ def _split(display: str, key: str) -> tuple[str, str]:
     return key[:1], key[1:]
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def normalise_name(raw: str | None) -> PersonName | None:
-    """Standardise a person's name; None when nothing readable is left."""
-    if raw is None:
-        return None
+@cache
+def _settled_re() -> re.Pattern[str]:
+    """Names of ideographs alone that no clean-up step changes (``settled_ideographs``): most names,
+    already their own display form."""
+    return re.compile(f"[{char_class(settled_ideographs())}]+")
+
+
+def _display(raw: str) -> str:
+    """Simplified script, unified dots; spaces out (Chinese) or collapsed (Latin-script names)."""
     text = to_simplified(nfkc(raw))
     text = _DOTS_RE.sub(MIDDLE_DOT, text)
     if _LATIN_RE.search(text) and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
         display = settle(collapse_spaces(text))  # as written, one space between Latin-script words
     else:
         display = strip_spaces(text)
-    display = settle(re.sub(r"·+", MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
+    return settle(_DOT_RUN_RE.sub(MIDDLE_DOT, display).strip(MIDDLE_DOT + " "))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def normalise_name(raw: str | None) -> PersonName | None:
+    """Standardise a person's name; None when nothing readable is left."""
+    if raw is None:
+        return None
+    display = raw if _settled_re().fullmatch(raw) else _display(raw)
     if not display:
         return None
     key = display.replace(MIDDLE_DOT, "").replace(" ", "").upper()  # case never tells two people apart
@@ -97,4 +118,4 @@ def normalise_name(raw: str | None) -> PersonName | None:
     else:
         pinyin = SURNAME_PINYIN.get(surname) or _pinyin(surname)
         pinyin += _pinyin(given)
-    return PersonName(display=display, key=key, pinyin=pinyin, surname=surname, given=given)
+    return PersonName(display, key, pinyin, surname, given)  # positional: the generated __init__ is interpreted

@@ -37,6 +37,7 @@ class Phone:
     valid: bool
 
 
+@lru_cache(maxsize=64)
 def _area(area_code: str) -> str:
     digits = _NON_DIGIT_RE.sub("", area_code)
     return digits if digits.startswith("0") else "0" + digits
@@ -58,10 +59,17 @@ def _classify(digits: str, area: str, international: bool = False) -> Phone:
     return Phone(digits, "unknown", False)
 
 
+def _is_plain(text: str) -> bool:
+    """ASCII digits only, as most fields are: no separators, extension or second number to look for."""
+    return text.isdigit() and text.isascii()
+
+
 def _one(part: str, area: str) -> Phone | None:
-    part = _EXT_RE.sub("", part)
+    plain = _is_plain(part)
+    if not plain:
+        part = _EXT_RE.sub("", part)
     international = bool(_COUNTRY_SEP_RE.match(part))
-    digits = _NON_DIGIT_RE.sub("", part)
+    digits = part if plain else _NON_DIGIT_RE.sub("", part)
     if not digits:
         return None
     if digits.startswith("0086"):
@@ -92,7 +100,7 @@ def normalise_phone(raw: str | None, area_code: str = "0571") -> Phone | None:
     text = nfkc(raw).strip()
     area = _area(area_code)
     first: Phone | None = None
-    for part in _SPLIT_RE.split(text):
+    for part in [text] if _is_plain(text) else _SPLIT_RE.split(text):
         phone = _one(part, area)
         if phone is None:
             continue
