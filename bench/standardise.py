@@ -100,6 +100,7 @@ def _clear() -> None:
         normalise_org_name,
         org_name_key,
         normalise_credit_code,
+        _credit_code,
     ):
         func.cache_clear()
 
