@@ -213,7 +213,7 @@ def register(app: typer.Typer) -> None:
 
 
 def explain_index_path() -> Path:
-    """Where `hub resolve` leaves one explanation per master (JSON Lines), for `hub explain ID`."""
+    """Where `hub resolve` leaves what explains each master (JSON Lines of `_index_entry`), for `hub explain ID`."""
     return state_dir() / "resolve" / "explain.jsonl"
 
 

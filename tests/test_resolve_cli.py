@@ -190,3 +190,16 @@ def test_rows_are_written_as_output_line_gives_them(resolved: tuple[Path, list[d
     written = io.BytesIO()
     assert write_rows(written, outcomes, resolution) == len(outcomes)
     assert written.getvalue() == b"".join(orjson.dumps(output_line(o, resolution)) + b"\n" for o in outcomes)
+
+
+def test_an_index_from_before_the_compact_form_still_explains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import orjson
+
+    from hub.resolve_cli import explain_index_path, read_explanation
+
+    monkeypatch.setenv("HUB_STATE_DIR", str(tmp_path))
+    old = {"citizen_id": "C-1", "records": ["hrss/1"], "links": [], "refused_links": [],
+           "fields": {"name": {"source": "hrss", "record_id": "1", "updated_at": "2024-01-01T09:00:00+08:00"}}}
+    explain_index_path().parent.mkdir(parents=True)
+    explain_index_path().write_bytes(orjson.dumps(old) + b"\n")
+    assert read_explanation("C-1") == old
