@@ -119,3 +119,87 @@ def test_an_unwritable_explain_index_only_warns(resolved: tuple[Path, list[dict]
     assert done.returncode == 0, done.stderr
     assert "explain index not written" in done.stderr
     assert len(out.read_text(encoding="utf-8").splitlines()) == len(rows)
+
+
+def _explanation_as_built_before(resolution, citizen_id: str) -> dict:  # type: ignore[no-untyped-def]
+    """The explanation as `hub explain` printed it before the index went compact (the reference)."""
+    master = resolution.masters[citizen_id]
+    members = set(master.records)
+    clustering = resolution.component_of[citizen_id].clustering
+    return {
+        "citizen_id": citizen_id,
+        "records": sorted(members),
+        "links": [{"a": e.a, "b": e.b, "reason": e.reason}
+                  for e in clustering.accepted if e.a in members and e.b in members],
+        "refused_links": [{"a": e.a, "b": e.b, "reason": e.reason + " — refused: would join two different resident IDs"}
+                          for e in clustering.rejected if e.a in members or e.b in members],
+        "fields": {name: {"source": v.source, "record_id": v.record_id, "updated_at": v.updated_at}
+                   for name, v in sorted(master.fields.items())},
+    }
+
+
+def _printed(found: dict) -> str:
+    from hub.resolve_cli import _isoformat
+
+    return json.dumps(found, ensure_ascii=False, indent=2, default=_isoformat)
+
+
+def test_the_explain_index_gives_every_citizen_the_same_explanation(
+    resolved: tuple[Path, list[dict], list[dict]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index is compact, but what `hub explain` prints from it is the full explanation, for every
+    citizen; namesakes in one component (a record without ID links both) keep their links apart."""
+    from datetime import date
+
+    from connectors.records import CivilAffairsRecord, Gender, HealthRecord
+    from hub.engine.resolver import Resolver
+    from hub.resolve_cli import explanation, read_explanation, run_resolve, write_explanations
+    from tests.engine_fixtures import at, city_records
+
+    monkeypatch.setenv("HUB_STATE_DIR", str(tmp_path / "state"))
+    home, born = "拱墅区米市巷街道XX小区3幢1单元302室", date(1990, 1, 1)
+    namesakes = [
+        CivilAffairsRecord(record_id=f"MZ2{i}", name="王芳", gender=Gender.FEMALE, id_number=number, birth_date=born,
+                           residence_address=home, phone="13900001111", updated_at=at(2))
+        for i, number in enumerate(("330102199001010020", "440305199001010026"))
+    ] + [HealthRecord(record_id="WJ20", name="王芳", gender=Gender.FEMALE, birth_date=born, address=home,
+                      phone="13900001111", updated_at=at(6))]
+    hand_made = Resolver("330100", b"test-key")
+    hand_made.add_all(city_records() + namesakes)
+    city, _, _ = resolved
+    _, _, generated = run_resolve([city], "330100")
+    for resolution in (hand_made.resolve(), generated):
+        write_explanations(resolution)
+        for citizen_id in resolution.masters:
+            expected = _printed(_explanation_as_built_before(resolution, citizen_id))
+            assert _printed(explanation(resolution, citizen_id)) == expected
+            assert _printed(read_explanation(citizen_id)) == expected
+    shared = [c for c in hand_made.current.components if len(c.clusters) > 1]
+    assert shared and all(c.clustering.rejected for c in shared), "the case this test is about"
+
+
+def test_rows_are_written_as_output_line_gives_them(resolved: tuple[Path, list[dict], list[dict]]) -> None:
+    import io
+
+    import orjson
+
+    from hub.resolve_cli import output_line, run_resolve, write_rows
+
+    city, _, _ = resolved
+    _, outcomes, resolution = run_resolve([city], "330100")
+    written = io.BytesIO()
+    assert write_rows(written, outcomes, resolution) == len(outcomes)
+    assert written.getvalue() == b"".join(orjson.dumps(output_line(o, resolution)) + b"\n" for o in outcomes)
+
+
+def test_an_index_from_before_the_compact_form_still_explains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import orjson
+
+    from hub.resolve_cli import explain_index_path, read_explanation
+
+    monkeypatch.setenv("HUB_STATE_DIR", str(tmp_path))
+    old = {"citizen_id": "C-1", "records": ["hrss/1"], "links": [], "refused_links": [],
+           "fields": {"name": {"source": "hrss", "record_id": "1", "updated_at": "2024-01-01T09:00:00+08:00"}}}
+    explain_index_path().parent.mkdir(parents=True)
+    explain_index_path().write_bytes(orjson.dumps(old) + b"\n")
+    assert read_explanation("C-1") == old

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
+from hub.engine.mentions import RecordMentions, content_hash
 from hub.engine.policy import AuthorityPolicy
 from hub.engine.state import Version, newest_first
 
@@ -27,6 +27,11 @@ class FieldValue(NamedTuple):
     source: str
     record_id: str
     updated_at: datetime
+
+
+#: What `FieldValue(...)` runs, without the interpreted `__new__` a named tuple class has (a third
+#: of survivorship's time went into those frames).
+_TUPLE_NEW: Final = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,69 +56,140 @@ class MasterCitizen:
 
     def contract_row(self) -> dict[str, Any]:
         """The `hub resolve --masters` / `hub export masters` shape (departments.md)."""
-
-        def iso(value: Any) -> str | None:
-            return value.isoformat() if isinstance(value, date) else None
-
         return {
             "citizen_id": self.citizen_id,
             "name": self.value("name"),
             "id_number": self.value("id_number"),
-            "birth_date": iso(self.value("birth_date")),
+            "birth_date": _iso(self.value("birth_date")),
             "gender": self.value("gender"),
             "phone": self.value("phone"),
             "address_id": self.value("address_id"),
-            "death_date": iso(self.value("death_date")),
+            "death_date": _iso(self.value("death_date")),
         }
+
+    def origins(self) -> list[tuple[str, str, datetime, list[str]]]:
+        """Each record version the surviving values came from (source, record id, update time) and
+        the fields it gave, in field order: the provenance of a dozen fields in two or three entries."""
+        fields_of: dict[tuple[str, str, datetime], list[str]] = {}
+        for name, value in self.fields.items():
+            origin = (value.source, value.record_id, value.updated_at)
+            names = fields_of.get(origin)
+            if names is None:
+                fields_of[origin] = [name]
+            else:
+                names.append(name)
+        return [(source, record_id, updated_at, names) for (source, record_id, updated_at), names in fields_of.items()]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, date) else None
 
 
 IDENTITY_FIELDS = ("name", "id_number", "birth_date", "gender")
 
 
-def _by_authority(newest: Sequence[Version], sources: Sequence[str]) -> list[Version]:
-    """Versions of the listed sources, in authority order, newest first within a source.
+class _Seen:
+    """One version, with the record fields every surviving value cites read once (a pydantic
+    attribute read costs a `__getattr__` hook; a master cites its few records a dozen times)."""
 
-    `newest` is already newest first; the sort by rank is stable, so that order stays within a source.
-    """
-    rank = _rank(tuple(sources))
-    chosen = [v for v in newest if v.record.source in rank]
-    if len(chosen) > 1:
-        chosen.sort(key=lambda v: rank[v.record.source])
-    return chosen
+    def __init__(self, version: Version) -> None:
+        record = version.record
+        self.record: DepartmentRecord = record
+        self.mentions: RecordMentions = version.mentions
+        self.source: str = record.source
+        self.record_id: str = record.record_id
+        self.updated_at: datetime = record.updated_at
+
+    def provenance(self, value: Any) -> FieldValue:
+        result: FieldValue = _TUPLE_NEW(FieldValue, (value, self.source, self.record_id, self.updated_at))
+        return result
 
 
-@lru_cache(maxsize=64)
-def _rank(sources: tuple[str, ...]) -> dict[str, int]:
-    """Position of each source in an authority list (the policy's lists are few and fixed)."""
+class _Plan:
+    """An authority policy as survivorship walks it: each list as distinct sources in rank order."""
+
+    def __init__(self, authority: AuthorityPolicy) -> None:
+        self.authority = authority
+        self.identity = _in_rank_order(authority.identity)
+        self.residence = _in_rank_order(authority.residence)
+        self.residence_fallback = frozenset(authority.residence_fallback)
+        self.phone_rank = _rank(authority.phone)
+        self.death = _in_rank_order(authority.death)
+        self.employment = _in_rank_order(authority.employment)
+
+
+def _rank(sources: Sequence[str]) -> dict[str, int]:
+    """Position of each source in an authority list (a source listed twice ranks at its last place)."""
     return {source: i for i, source in enumerate(sources)}
 
 
-def _provenance(version: Version, value: Any) -> FieldValue:
-    record = version.record
-    return FieldValue(value, record.source, record.record_id, record.updated_at)
+def _in_rank_order(sources: Sequence[str]) -> tuple[str, ...]:
+    rank = _rank(sources)
+    return tuple(sorted(rank, key=rank.__getitem__))
 
 
-class _Identity(NamedTuple):
-    """The identity values one version offers, in the order survivorship asks for them."""
-
-    name: str | None
-    valid_id: str | None
-    document: str | None
-    invalid_id: str | None
-    birth_date: date | None
-    gender: str | None
+_last_plan: _Plan | None = None
 
 
-_NO_IDENTITY = _Identity(None, None, None, None, None, None)
+def _plan_of(authority: AuthorityPolicy) -> _Plan:
+    """The plan of `authority`, kept for the next master (a run resolves every master with one policy)."""
+    global _last_plan
+    plan = _last_plan
+    if plan is None or plan.authority is not authority:
+        plan = _last_plan = _Plan(authority)
+    return plan
 
 
-def _identity_values(version: Version) -> _Identity:
-    person = version.mentions.person
+def _newest_first(seen: list[_Seen], versions: Sequence[Version]) -> list[_Seen]:
+    """`seen` in `state.newest_first` order: by update time, or that function's own order on a tie."""
+    ordered = sorted(seen, key=_updated_at, reverse=True)
+    for i in range(1, len(ordered)):
+        if ordered[i - 1].updated_at == ordered[i].updated_at:
+            return [_Seen(v) for v in newest_first(versions)]  # rare: it breaks the tie by content hash
+    return ordered
+
+
+def _updated_at(seen: _Seen) -> datetime:
+    return seen.updated_at
+
+
+def _by_source(newest: Sequence[_Seen]) -> dict[str, list[_Seen]]:
+    """Versions grouped by source, newest first within each."""
+    groups: dict[str, list[_Seen]] = {}
+    for seen in newest:
+        group = groups.get(seen.source)
+        if group is None:
+            groups[seen.source] = [seen]
+        else:
+            group.append(seen)
+    return groups
+
+
+def _by_authority(groups: dict[str, list[_Seen]], sources: tuple[str, ...]) -> list[_Seen]:
+    """Versions of the listed sources, in authority order, newest first within a source."""
+    chosen: list[_Seen] = []
+    for source in sources:
+        group = groups.get(source)
+        if group is not None:
+            chosen.extend(group)
+    return chosen
+
+
+#: The identity values one version offers, in the order survivorship asks for them: name, valid
+#: resident ID, other document, invalid resident ID, birth date, gender (a plain tuple: cheap to make).
+_Identity = tuple[str | None, str | None, str | None, str | None, date | None, str | None]
+
+_NO_IDENTITY: _Identity = (None, None, None, None, None, None)
+_NAME, _VALID_ID, _DOCUMENT, _INVALID_ID, _BIRTH_DATE, _GENDER = range(6)
+
+
+def _identity_values(seen: _Seen) -> _Identity:
+    person = seen.mentions.person
     if person is None:
         return _NO_IDENTITY
     rid = person.resident_id
     valid = rid is not None and rid.valid
-    return _Identity(
+    return (
         person.name.display if person.name else None,
         rid.value if rid is not None and valid else None,
         person.document.split(":", 1)[1] if person.document else None,
@@ -127,19 +203,11 @@ def _present(value: Any) -> bool:
     return value is not None and value != [] and value != ""
 
 
-def _first(ordered: Sequence[Version], pick: Callable[[Version], Any]) -> FieldValue | None:
-    for version in ordered:
-        value = pick(version)
-        if _present(value):
-            return _provenance(version, value)
-    return None
-
-
-def _first_identity(identities: Sequence[tuple[Version, _Identity]], index: int) -> FieldValue | None:
-    for version, values in identities:
+def _first_identity(identities: Sequence[tuple[_Seen, _Identity]], index: int) -> FieldValue | None:
+    for seen, values in identities:
         value = values[index]
-        if _present(value):
-            return _provenance(version, value)
+        if value is not None and value != "":  # `_present` for a text or a date
+            return seen.provenance(value)
     return None
 
 
@@ -151,68 +219,96 @@ def build_master(
     organization_id_of: Callable[[str], str | None],
 ) -> tuple[MasterCitizen, list[Conflict]]:
     """Merge the latest versions of one cluster's records into its master record."""
-    newest = newest_first(versions)
-    identities = [(v, _identity_values(v)) for v in _by_authority(newest, authority.identity)]
+    plan = _plan_of(authority)
+    seen = [_Seen(v) for v in versions]
+    newest = _newest_first(seen, versions)
+    groups = _by_source(newest)
+    identities = [(s, _identity_values(s)) for s in _by_authority(groups, plan.identity)]
     fields: dict[str, FieldValue] = {}
-
-    def put(name: str, value: FieldValue | None) -> None:
-        if value is not None:
-            fields[name] = value
-
-    put("name", _first_identity(identities, _NAME))
-    put(
+    _put(fields, "name", _first_identity(identities, _NAME))
+    _put(
+        fields,
         "id_number",
         _first_identity(identities, _VALID_ID)
         or _first_identity(identities, _DOCUMENT)
         or _first_identity(identities, _INVALID_ID),
     )
-    put("birth_date", _first_identity(identities, _BIRTH_DATE))
-    put("gender", _first_identity(identities, _GENDER))
-    put("phone", _phone(versions, authority))
+    _put(fields, "birth_date", _first_identity(identities, _BIRTH_DATE))
+    _put(fields, "gender", _first_identity(identities, _GENDER))
+    _put(fields, "phone", _phone(seen, plan.phone_rank))
+    residence = _first_address(_by_authority(groups, plan.residence), address_id_of)
+    if residence is None:
+        fallback = plan.residence_fallback
+        residence = _first_address([s for s in newest if s.source in fallback], address_id_of)
+    _put(fields, "address_id", residence)
+    _put(fields, "death_date", _death(_by_authority(groups, plan.death)))
+    _department_facts(newest, fields)
+    _put(fields, "employer_id", _employer(_by_authority(groups, plan.employment), organization_id_of))
 
-    def residence(v: Version) -> str | None:
-        text = v.mentions.address_text
-        return address_id_of(text) if text else None
-
-    residence_value = _first(_by_authority(newest, authority.residence), residence)
-    if residence_value is None:
-        fallback = set(authority.residence_fallback)
-        residence_value = _first([v for v in newest if v.record.source in fallback], residence)
-    put("address_id", residence_value)
-    put("death_date", _first(_by_authority(newest, authority.death), lambda v: getattr(v.record, "death_date", None)))
-    _department_facts(newest, authority, organization_id_of, put, fields)
-
-    master = MasterCitizen(citizen_id, fields, tuple(sorted(_ref(v) for v in versions)))
+    master = MasterCitizen(citizen_id, fields, tuple(sorted([f"{s.source}/{s.record_id}" for s in seen])))
     return master, _conflicts(master, identities)
 
 
-_NAME, _VALID_ID, _DOCUMENT, _INVALID_ID, _BIRTH_DATE, _GENDER = range(6)
+def _put(fields: dict[str, FieldValue], name: str, value: FieldValue | None) -> None:
+    if value is not None:
+        fields[name] = value
 
 
-def _phone(versions: Sequence[Version], authority: AuthorityPolicy) -> FieldValue | None:
-    """The most recent valid phone; on a tie of update times the more authoritative source, then the hash."""
-    rank = _rank(tuple(authority.phone))
-    phone_versions = []
-    for v in versions:
-        person = v.mentions.person
-        if v.record.source in rank and person is not None and person.phone is not None and person.phone.valid:
-            phone_versions.append(v)
-    if not phone_versions:
-        return None
+def _phone(seen: Sequence[_Seen], rank: dict[str, int]) -> FieldValue | None:
+    """The most recent valid phone; on a tie of update times the more authoritative source, then the hash.
 
-    def recency(v: Version) -> tuple[datetime, int]:
-        return v.record.updated_at, -rank[v.record.source]
-
-    phone_versions.sort(key=recency, reverse=True)
-    if len(phone_versions) > 1 and recency(phone_versions[0]) == recency(phone_versions[1]):
-        phone_versions.sort(key=lambda v: (*recency(v), v.order[1]), reverse=True)  # rare: hash the tie
-    best = phone_versions[0]
-    assert best.mentions.person is not None and best.mentions.person.phone is not None
-    return _provenance(best, best.mentions.person.phone.digits)
+    The first of the versions (in the given order) that no other beats, as a stable sort would pick.
+    """
+    best: _Seen | None = None
+    best_rank = 0
+    best_digits = ""
+    for s in seen:
+        r = rank.get(s.source)
+        if r is None:
+            continue
+        person = s.mentions.person
+        if person is None or person.phone is None or not person.phone.valid:
+            continue
+        if best is None or _more_recent(s, r, best, best_rank):
+            best, best_rank, best_digits = s, r, person.phone.digits
+    return best.provenance(best_digits) if best is not None else None
 
 
-def _ref(version: Version) -> str:
-    return f"{version.record.source}/{version.record.record_id}"
+def _more_recent(a: _Seen, a_rank: int, b: _Seen, b_rank: int) -> bool:
+    """Whether `a` sorts strictly after `b` by (update time, -rank, content hash)."""
+    if a.updated_at != b.updated_at:
+        return a.updated_at > b.updated_at
+    if a_rank != b_rank:
+        return a_rank < b_rank
+    return content_hash(a.record) > content_hash(b.record)  # rare: hash the tie
+
+
+def _first_address(ordered: Sequence[_Seen], address_id_of: Callable[[str], str | None]) -> FieldValue | None:
+    for s in ordered:
+        text = s.mentions.address_text
+        if text:
+            address_id = address_id_of(text)
+            if address_id is not None and address_id != "":
+                return s.provenance(address_id)
+    return None
+
+
+def _death(ordered: Sequence[_Seen]) -> FieldValue | None:
+    for s in ordered:
+        value = getattr(s.record, "death_date", None)
+        if _present(value):
+            return s.provenance(value)
+    return None
+
+
+def _employer(ordered: Sequence[_Seen], organization_id_of: Callable[[str], str | None]) -> FieldValue | None:
+    for s in ordered:
+        org = s.mentions.organization
+        if org is not None and isinstance(s.record, (HrssRecord, TaxRecord)):
+            organization_id = organization_id_of(org.key)
+            if organization_id is not None and organization_id != "":
+                return s.provenance(organization_id)
+    return None
 
 
 _OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
@@ -223,16 +319,10 @@ _OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
 }
 
 
-def _department_facts(
-    newest: Sequence[Version],
-    authority: AuthorityPolicy,
-    organization_id_of: Callable[[str], str | None],
-    put: Callable[[str, FieldValue | None], None],
-    fields: dict[str, FieldValue],
-) -> None:
+def _department_facts(newest: Sequence[_Seen], fields: dict[str, FieldValue]) -> None:
     """Facts a service window needs, each from the one department that owns it (newest record first)."""
-    for version in newest:
-        record = version.record
+    for s in newest:
+        record = s.record
         for name in _OWNED_FACTS.get(type(record), ()):
             if name in fields:
                 continue
@@ -240,28 +330,20 @@ def _department_facts(
             if isinstance(value, Enum):  # not getattr(value, "value", ...): its miss raises, slowly
                 value = value.value
             if value is not None and value != [] and value != "":
-                fields[name] = _provenance(version, value)
-    employed = [v for v in newest if isinstance(v.record, HrssRecord | TaxRecord)]
-    employment = _by_authority(employed, authority.employment)
-
-    def employer(v: Version) -> str | None:
-        org = v.mentions.organization
-        return organization_id_of(org.key) if org is not None else None
-
-    put("employer_id", _first(employment, employer))
+                fields[name] = s.provenance(value)
 
 
 _CHECKED = (("name", _NAME), ("birth_date", _BIRTH_DATE), ("gender", _GENDER), ("id_number", _VALID_ID))
 
 
-def _conflicts(master: MasterCitizen, identities: Sequence[tuple[Version, _Identity]]) -> list[Conflict]:
+def _conflicts(master: MasterCitizen, identities: Sequence[tuple[_Seen, _Identity]]) -> list[Conflict]:
     found: list[Conflict] = []
     for field_name, index in _CHECKED:
         surviving = master.fields.get(field_name)
         if surviving is None:
             continue
-        for version, values in identities:
+        for seen, values in identities:
             value = values[index]
             if value is not None and value != surviving.value:
-                found.append(Conflict(master.citizen_id, field_name, surviving, _provenance(version, value)))
+                found.append(Conflict(master.citizen_id, field_name, surviving, seen.provenance(value)))
     return found
