@@ -213,18 +213,23 @@ def register(app: typer.Typer) -> None:
 
 
 def explain_index_path() -> Path:
-    """Where `hub resolve` leaves what explains each master (JSON Lines of `_index_entry`), for `hub explain ID`."""
+    """Where `hub resolve` leaves what explains each master, for `hub explain ID` (JSON Lines of
+    `hub.engine.explain.index_entry`)."""
     return state_dir() / "resolve" / "explain.jsonl"
 
 
 def write_explanations(resolution: Resolution) -> None:
+    from hub.engine.explain import index_entry
+
     path = explain_index_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
-        _write_jsonl(handle, (_index_entry(resolution, c) for c in sorted(resolution.masters)))
+        _write_jsonl(handle, (index_entry(resolution, c) for c in sorted(resolution.masters)))
 
 
 def read_explanation(citizen_id: str) -> dict[str, Any]:
+    from hub.engine.explain import expand
+
     path = explain_index_path()
     if not path.exists():
         raise InputError("no resolution to explain yet: run `hub resolve` first, or pass --files")
@@ -232,62 +237,15 @@ def read_explanation(citizen_id: str) -> dict[str, Any]:
     with path.open("rb") as handle:
         for line in handle:
             if line.startswith(prefix):
-                return _expand(orjson.loads(line))
+                return expand(orjson.loads(line))
     raise InputError(f"no master citizen {citizen_id} in the last resolution ({path})")
 
 
 def explanation(resolution: Resolution, citizen_id: str) -> dict[str, Any]:
     """Members, the links that joined them (with rule or score), links refused, and field provenance."""
-    return _expand(_index_entry(resolution, citizen_id))
+    from hub.engine.explain import expand, index_entry
 
-
-def _index_entry(resolution: Resolution, citizen_id: str) -> dict[str, Any]:
-    """What the explanation of one citizen is made from, as the explain index keeps it.
-
-    Compact, as the index holds one per citizen: links as (a, b, reason), and the provenance of the
-    fields by origin (a master's dozen fields come from two or three record versions). Update times
-    stay datetimes: orjson writes them in ISO 8601 natively. A component of one citizen (nearly
-    all) has only that citizen's links, so only larger ones are narrowed here; `_expand` filters.
-    """
-    master = resolution.masters[citizen_id]
-    component = resolution.component_of[citizen_id]
-    accepted, rejected = component.clustering.accepted, component.clustering.rejected
-    if len(component.clusters) > 1:
-        members = set(master.records)
-        accepted = [e for e in accepted if e.a in members and e.b in members]
-        rejected = [e for e in rejected if e.a in members or e.b in members]
-    return {
-        "citizen_id": citizen_id,
-        "records": master.records,
-        "links": [e[1:] for e in accepted],
-        "refused_links": [e[1:] for e in rejected],
-        "fields": master.origins(),
-    }
-
-
-def _expand(entry: dict[str, Any]) -> dict[str, Any]:
-    """The explanation an index entry stands for: the links among its members, those refused, and
-    the provenance of each field, by field name."""
-    if isinstance(entry["fields"], dict):
-        return entry  # an index written before the compact form
-    members = set(entry["records"])
-    fields: dict[str, dict[str, Any]] = {}
-    for source, record_id, updated_at, names in entry["fields"]:
-        for name in names:
-            fields[name] = {"source": source, "record_id": record_id, "updated_at": updated_at}
-    return {
-        "citizen_id": entry["citizen_id"],
-        "records": sorted(members),
-        "links": [
-            {"a": a, "b": b, "reason": reason}
-            for a, b, reason in entry["links"] if a in members and b in members
-        ],
-        "refused_links": [
-            {"a": a, "b": b, "reason": reason + " — refused: would join two different resident IDs"}
-            for a, b, reason in entry["refused_links"] if a in members or b in members
-        ],
-        "fields": dict(sorted(fields.items())),
-    }
+    return expand(index_entry(resolution, citizen_id))
 
 
 def _isoformat(value: Any) -> str:
