@@ -3,7 +3,8 @@
 Run: .venv/bin/python -m bench.address_speed DIR [CITY] [--against REV]
 DIR is a ``hub generate`` output; CITY its hub city code (default 330100). With ``--against REV``
 the parser of git revision REV (e.g. HEAD~3) runs side by side on the same texts, so a busy
-machine slows both alike, and every field of the two results is compared.
+machine slows both alike, and every field of the two results is compared. The revision's copy
+always runs interpreted: set ``HUB_NATIVE=0`` to time the current parser the same way.
 """
 
 from __future__ import annotations
@@ -92,8 +93,12 @@ def main() -> None:
         for _ in range(options.repeat):
             for label, parse in parsers.items():
                 best[label] = min(best[label], best_time(parse, texts, options.city))
+    from hub import native
+
+    engines = {"current": "compiled" if native.is_active() else "interpreted"}
     for label, seconds in best.items():
-        print(f"{label:>12}: {seconds / len(texts) * 1e6:6.2f} us per text (best of {options.repeat})")
+        engine = engines.get(label, "interpreted")
+        print(f"{label:>12}: {seconds / len(texts) * 1e6:6.2f} us per text (best of {options.repeat}, {engine})")
 
 
 if __name__ == "__main__":
