@@ -57,8 +57,7 @@ def find_component(state: EngineState, seeds: Iterable[str], policy: MatchPolicy
             score = comparison.score
             if score < threshold:
                 continue
-            lo, hi = (ref, other) if ref < other else (other, ref)
-            edges.append(Edge(-score, lo, hi, comparison.reason))
+            edges.append(Edge.make(ref, other, score, comparison.reason))
             if other not in reached:
                 reached.add(other)
                 stack.append(other)

@@ -119,17 +119,20 @@ class PlaceIndex:
             members = sorted(block)
             groups = self._signature_groups(members)
             if len(groups) == 1:  # every mention agrees on every component: one place, nothing to cluster
-                place = address_id(min((mentions[t] for t in members), key=_specificity).canonical)
-                for text in members:
-                    assignment[text] = place
+                self._name_place(members, assignment)
                 continue
             exclusive = {t: (p.district, p.unit) for t in members if (p := mentions[t]).district or p.unit}
             clustering = cluster_component(members, _group_edges(groups), exclusive, _no_conflict)
             for cluster in clustering.clusters:
-                place = address_id(min((mentions[t] for t in cluster), key=_specificity).canonical)
-                for text in cluster:
-                    assignment[text] = place
+                self._name_place(cluster, assignment)
         return assignment
+
+    def _name_place(self, texts: list[str], assignment: dict[str, str]) -> None:
+        """Give every text of one place the id of its most specific mention."""
+        mentions = self.mentions
+        place = address_id(min((mentions[t] for t in texts), key=_specificity).canonical)
+        for text in texts:
+            assignment[text] = place
 
     def _signature_groups(self, members: list[str]) -> dict[tuple[str | None, ...], list[str]]:
         """The mentions of one block by signature: the components that may still differ within it.

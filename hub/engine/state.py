@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import pairwise
 from typing import NamedTuple, TypeVar
 
 from connectors.records import DepartmentRecord
@@ -43,22 +42,6 @@ class Version(NamedTuple):
         if self.record.updated_at != other.record.updated_at:
             return self.record.updated_at > other.record.updated_at
         return self.order > other.order
-
-
-def newest_first(versions: Iterable[Version]) -> list[Version]:
-    """Versions by descending `order`, hashing only when update times tie."""
-    ordered = sorted(versions, key=_updated_at, reverse=True)
-    if any(a.record.updated_at == b.record.updated_at for a, b in pairwise(ordered)):
-        ordered.sort(key=_order, reverse=True)
-    return ordered
-
-
-def _updated_at(version: Version) -> datetime:
-    return version.record.updated_at
-
-
-def _order(version: Version) -> tuple[datetime, str]:
-    return version.order
 
 
 class Upsert(NamedTuple):
@@ -184,18 +167,22 @@ class _Citations:
     by_organization: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def cite(self, ref: str, version: Version) -> None:
-        mentions = version.mentions
-        if mentions.address_text is not None:
-            self.by_address[mentions.address_text].add(ref)
-        if mentions.organization is not None:
-            self.by_organization[mentions.organization.key].add(ref)
+        for refs in self._citing(version):
+            refs.add(ref)
 
     def uncite(self, ref: str, version: Version) -> None:
+        for refs in self._citing(version):
+            refs.discard(ref)
+
+    def _citing(self, version: Version) -> list[set[str]]:
+        """The sets of refs citing what `version` mentions: its address text and its organisation."""
         mentions = version.mentions
+        found: list[set[str]] = []
         if mentions.address_text is not None:
-            self.by_address[mentions.address_text].discard(ref)
+            found.append(self.by_address[mentions.address_text])
         if mentions.organization is not None:
-            self.by_organization[mentions.organization.key].discard(ref)
+            found.append(self.by_organization[mentions.organization.key])
+        return found
 
 
 T = TypeVar("T")

@@ -17,7 +17,7 @@ from typing import Any, Final, NamedTuple
 from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
 from hub.engine.mentions import RecordMentions, content_hash
 from hub.engine.policy import AuthorityPolicy
-from hub.engine.state import Version, newest_first
+from hub.engine.state import Version
 
 
 class FieldValue(NamedTuple):
@@ -140,17 +140,23 @@ def _plan_of(authority: AuthorityPolicy) -> _Plan:
     return plan
 
 
-def _newest_first(seen: list[_Seen], versions: Sequence[Version]) -> list[_Seen]:
-    """`seen` in `state.newest_first` order: by update time, or that function's own order on a tie."""
+def _newest_first(seen: list[_Seen]) -> list[_Seen]:
+    """By descending (update time, content hash), the total order of versions (`Version.order`).
+    The hash only breaks ties of update time, which are rare: it is computed when one occurs."""
     ordered = sorted(seen, key=_updated_at, reverse=True)
     for i in range(1, len(ordered)):
         if ordered[i - 1].updated_at == ordered[i].updated_at:
-            return [_Seen(v) for v in newest_first(versions)]  # rare: it breaks the tie by content hash
+            ordered.sort(key=_order, reverse=True)
+            break
     return ordered
 
 
 def _updated_at(seen: _Seen) -> datetime:
     return seen.updated_at
+
+
+def _order(seen: _Seen) -> tuple[datetime, str]:
+    return (seen.updated_at, content_hash(seen.record))
 
 
 def _by_source(newest: Sequence[_Seen]) -> dict[str, list[_Seen]]:
@@ -221,7 +227,7 @@ def build_master(
     """Merge the latest versions of one cluster's records into its master record."""
     plan = _plan_of(authority)
     seen = [_Seen(v) for v in versions]
-    newest = _newest_first(seen, versions)
+    newest = _newest_first(seen)
     groups = _by_source(newest)
     identities = [(s, _identity_values(s)) for s in _by_authority(groups, plan.identity)]
     fields: dict[str, FieldValue] = {}
