@@ -148,6 +148,17 @@ def test_row_limit_with_small_limits(tmp_path: Path, chunk_size: int) -> None:
     assert rows[-1].next_offset == len(data)
 
 
+@pytest.mark.parametrize("chunk_size", [1, 7, 64])
+def test_record_over_the_limit_says_so_after_an_earlier_problem(tmp_path: Path, chunk_size: int) -> None:
+    # An open quote and an undecodable byte, then a line over the limit inside the same record: the
+    # reason names the first problem and also the limit, which is why only part of the row is kept.
+    data = csv_bytes("civil_affairs", []) + b'"\x80\n' + b"y" * 250
+    rows = read_all(write(tmp_path, "civil_affairs", data), max_row_bytes=200, chunk_size=chunk_size)
+    reason = str(rows[-1].error)
+    assert "not valid UTF-8" in reason and "over the 200-byte row limit" in reason
+    assert len(rows[-1].raw) < rows[-1].next_offset - rows[-1].offset
+
+
 def test_multiline_record_over_the_limit(tmp_path: Path) -> None:
     good = _rows_with_keys("civil_affairs", ["K1", "K3"])
     long_field = "\r\n".join(["line"] * 100)

@@ -137,11 +137,12 @@ class LineFeeder:
         size, length, oversize = self._special.pop(i)
         self.offset += size
         if oversize:
-            if self.rec_error is None:
-                self.rec_error = (
-                    f"line {self.line_no}: {length} bytes, over the {self._limit}-byte row limit "
-                    f"(skipped to the next newline; first {len(line)} bytes kept)"
-                )
+            # Said even when an earlier problem was met: it is why the raw bytes kept are partial.
+            over = (
+                f"line {self.line_no}: {length} bytes, over the {self._limit}-byte row limit "
+                f"(skipped to the next newline; first {len(line)} bytes kept)"
+            )
+            self.rec_error = over if self.rec_error is None else f"{self.rec_error}; {over}"
             self.rec_raw.append(line)
             return "\n"
         # The unterminated last line of the file.
