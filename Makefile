@@ -24,7 +24,7 @@ test: lint typecheck infra-up
 	$(VENV)/pytest -q
 	@# the interpreted engine is the fallback wherever the compiled one is not built: keep it tested too
 	HUB_NATIVE=0 $(VENV)/pytest -q tests/test_engine_*.py tests/test_standardise_*.py tests/test_places.py \
-		tests/test_cluster.py tests/test_resolve_cli.py
+		tests/test_cluster.py tests/test_resolve_cli.py tests/test_formats_*.py
 
 demo: infra-up
 	$(VENV)/hub demo

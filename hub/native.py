@@ -1,12 +1,13 @@
 """The resolution engine compiled with mypyc, used only when it was built from exactly these sources.
 
-mypyc (shipped with mypy) compiles the engine's type-annotated modules to C extensions: the same
-code, 1.3x faster on a 100k-person city, with byte-identical output (a test compares the two).
+mypyc (shipped with mypy) compiles the engine's type-annotated modules, and the department-format
+readers that feed it (`connectors.formats`), to C extensions: the same code, 1.3x faster on a
+100k-person city, with byte-identical output (a test compares the two).
 The build goes to ``.cache/native/<digest>/``, where the digest covers every compiled source and
 the Python ABI (the extensions carry mypyc's runtime, so running them needs no mypy). At import,
-`hub.engine` puts that folder first on its package path only if it exists for the current
-digest, so an edited source falls back to the interpreted engine instead of running a stale
-build. ``HUB_NATIVE=0`` forces the interpreted engine.
+each compiled package (`hub.engine`, `connectors.formats`) puts that folder first on its package
+path only if it exists for the current digest, so an edited source falls back to the interpreted
+code instead of running a stale build. ``HUB_NATIVE=0`` forces the interpreted engine.
 
     .venv/bin/python -m hub.native build     # what `make setup` runs; ~30 s, needs gcc
     .venv/bin/python -m hub.native status
@@ -27,10 +28,10 @@ from pathlib import Path
 
 from hub.settings import REPO_ROOT, cache_dir
 
-#: Engine modules that stay interpreted: `policy` builds pydantic models at import (mypyc cannot
+#: Modules that stay interpreted: `policy` builds pydantic models at import (mypyc cannot
 #: compile it) and `weights` (EM) runs offline; the package `__init__`s do the switching.
 _INTERPRETED = {"__init__.py", "policy.py", "weights.py"}
-_PACKAGES = ("hub/engine", "hub/engine/standardise")
+_PACKAGES = ("hub/engine", "hub/engine/standardise", "connectors/formats")
 _COMPLETE = "complete"
 
 

@@ -18,7 +18,7 @@ from hub.settings import REPO_ROOT
 
 def _copy_engine(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
-    for package in ("hub", "hub/engine", "hub/engine/standardise", "connectors"):
+    for package in ("hub", "hub/engine", "hub/engine/standardise", "connectors", "connectors/formats"):
         (root / package).mkdir(parents=True, exist_ok=True)
         for source in (REPO_ROOT / package).glob("*.py"):
             shutil.copy2(source, root / package / source.name)
@@ -57,6 +57,16 @@ def test_only_a_complete_build_for_the_current_sources_is_loaded(tmp_path: Path,
     assert active_dir() == current
     monkeypatch.setenv("HUB_NATIVE", "0")
     assert active_dir() is None
+
+
+@pytest.mark.skipif(active_dir() is None, reason="the compiled engine is not built here (python -m hub.native build)")
+def test_every_compiled_package_loads_its_build() -> None:
+    import connectors.formats.csv_rows
+    import hub.engine.standardise.addresses
+    import hub.engine.state
+
+    for module in (hub.engine.state, hub.engine.standardise.addresses, connectors.formats.csv_rows):
+        assert str(module.__file__).startswith(str(active_dir())), module.__file__
 
 
 @pytest.mark.skipif(active_dir() is None, reason="the compiled engine is not built here (python -m hub.native build)")

@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import logging
 
-from .errors import ResumeOffsetError, UnknownSourceError
-from .lines import MAX_ROW_BYTES
-from .reader import read_file
-from .registry import DIALECTS, detect_source, parse_row
-from .rows import ParsedRow
+from hub.native import extend_package_path
+
+# The mypyc build of these modules, when it matches them; it must be on the path before they import.
+extend_package_path(__path__, "connectors/formats")
+
+from .errors import ResumeOffsetError, UnknownSourceError  # noqa: E402
+from .lines import MAX_ROW_BYTES  # noqa: E402
+from .reader import read_file  # noqa: E402
+from .registry import DIALECTS, detect_source, parse_row  # noqa: E402
+from .rows import ParsedRow  # noqa: E402
 
 __all__ = [
     "DIALECTS",

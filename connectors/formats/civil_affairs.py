@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Final
 
 from connectors.records import AssistanceType, CivilAffairsRecord, Gender, MaritalStatus
 
-from .dialect import csv_dialect
+from .dialect import Dialect, csv_dialect
 from .values import dashed_date, dashed_datetime, enum_code, missing, required, validator_for
 
 __all__ = ["DIALECT", "build"]
@@ -81,4 +82,4 @@ def build(row: Mapping[str, str]) -> CivilAffairsRecord:
     )
 
 
-DIALECT = csv_dialect("civil_affairs", "utf-8", COLUMNS, REQUIRED, build)
+DIALECT: Final[Dialect] = csv_dialect("civil_affairs", "utf-8", COLUMNS, REQUIRED, build)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime, time
+from typing import Final
 
 from connectors.records import CST, CommerceRecord, RegistrationStatus
 
-from .dialect import csv_dialect
+from .dialect import Dialect, csv_dialect
 from .values import dashed_date, enum_code, missing, required, validator_for
 
 __all__ = ["DIALECT", "build"]
@@ -72,4 +73,4 @@ def build(row: Mapping[str, str]) -> CommerceRecord:
     )
 
 
-DIALECT = csv_dialect("commerce", "utf-8", COLUMNS, REQUIRED, build)
+DIALECT: Final[Dialect] = csv_dialect("commerce", "utf-8", COLUMNS, REQUIRED, build)

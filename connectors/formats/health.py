@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Final
 
 from connectors.records import DocumentType, Gender, HealthRecord
 
-from .dialect import csv_dialect
+from .dialect import Dialect, csv_dialect
 from .values import (
     compact_date,
     enum_code,
@@ -78,4 +79,4 @@ def build(row: Mapping[str, str]) -> HealthRecord:
     )
 
 
-DIALECT = csv_dialect("health", "utf-8", COLUMNS, REQUIRED, build)
+DIALECT: Final[Dialect] = csv_dialect("health", "utf-8", COLUMNS, REQUIRED, build)

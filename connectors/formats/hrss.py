@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import Final
 
 from connectors.records import Gender, HrssRecord, InsuranceStatus
 
-from .dialect import csv_dialect
+from .dialect import Dialect, csv_dialect
 from .values import (
     compact_date,
     enum_code,
@@ -77,4 +78,4 @@ def build(row: Mapping[str, str]) -> HrssRecord:
     )
 
 
-DIALECT = csv_dialect("hrss", "gbk", COLUMNS, REQUIRED, build)
+DIALECT: Final[Dialect] = csv_dialect("hrss", "gbk", COLUMNS, REQUIRED, build)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from connectors.records import CST, DocumentType, TaxRecord
 from hub.errors import BadRecordError
@@ -140,7 +141,7 @@ def parse_row(obj: Mapping[str, object]) -> TaxRecord:
     )
 
 
-DIALECT = Dialect(
+DIALECT: Final[Dialect] = Dialect(
     source="tax",
     prefix="tax",
     suffix=".jsonl",
