@@ -91,14 +91,14 @@ def run_stages(exports: Path, city: str) -> tuple[int, StageClock]:
     import orjson
 
     import hub.engine.resolver as resolver_module
-    import hub.engine.state as state_module
+    from hub.engine.mentions import MentionReader
     from hub.engine.places import PlaceIndex
     from hub.engine.resolver import Resolver
     from hub.gc_pause import paused_gc
     from hub.resolve_cli import expand_inputs, feed, output_line
 
     clock = StageClock()
-    state_module.extract_mentions = clock.wrap("standardise", state_module.extract_mentions)
+    MentionReader.read = clock.wrap("standardise", MentionReader.read)  # type: ignore[method-assign]
     resolver_module.resolve_all_persons = clock.wrap("persons", resolver_module.resolve_all_persons)
     resolver_module.build_master = clock.wrap("survivorship", resolver_module.build_master)
     resolver_module.resolve_organizations = clock.wrap("organisations", resolver_module.resolve_organizations)

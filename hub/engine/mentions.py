@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from functools import lru_cache
-from typing import NamedTuple
+from functools import cache, lru_cache
+from typing import NamedTuple, TypeVar
 
 from connectors.records import (
     CivilAffairsRecord,
@@ -22,16 +22,13 @@ from connectors.records import (
     TaxRecord,
 )
 from hub.engine.standardise import CACHE_SIZE
-from hub.engine.standardise.addresses import ParsedAddress, parse_address
-from hub.engine.standardise.ids import (
-    ResidentId,
-    clean_id_text,
-    normalise_document_number,
-    normalise_resident_id,
-)
-from hub.engine.standardise.names import PersonName, normalise_name
+from hub.engine.standardise.addresses import ParsedAddress, read_address
+from hub.engine.standardise.ids import ResidentId, clean_id_text, normalise_document_number, read_resident_id
+from hub.engine.standardise.names import PersonName, read_name
 from hub.engine.standardise.organisations import normalise_credit_code, normalise_org_name, org_name_key
-from hub.engine.standardise.phones import Phone, normalise_phone
+from hub.engine.standardise.phones import Phone, read_phone
+
+T = TypeVar("T")
 
 #: Telephone area codes of the cities the hub is commonly deployed in (GB/T 2260 city → 区号).
 AREA_CODES = {
@@ -119,100 +116,167 @@ def _org(code_raw: str | None, name_raw: str | None) -> OrgMention | None:
     )
 
 
-def _parse_other(raw: str | None, city_code: str) -> ParsedAddress | None:
-    """An optional address field, stripped; None when blank."""
-    text = raw.strip() if raw else None
-    return parse_address(text, city_code) if text else None
-
-
 def _looks_like_resident_id(number: str) -> bool:
     """15 or 16-18 digits (the last may be X): a resident ID, possibly mistyped, not another document."""
     cleaned = clean_id_text(number)
     return 15 <= len(cleaned) <= 18 and cleaned[:-1].isdigit() and (cleaned[-1].isdigit() or cleaned[-1] in "Xx")
 
 
-def _document(doc_type: DocumentType | None, number: str | None) -> tuple[ResidentId | None, str | None]:
-    """Read a typed document: resident-ID-like numbers as resident IDs, the rest as documents.
-
-    Health's type 02 mixes legacy 15-digit IDs with other documents (military IDs and the like):
-    only a number shaped like a resident ID is read as one, so a 军字第… number never counts as a
-    wrong resident ID (which would both lower the score and forbid the merge).
-    """
-    if not number:
-        return None, None
-    if doc_type is DocumentType.RESIDENT_ID or (doc_type is None and _looks_like_resident_id(number)):
-        return normalise_resident_id(number), None
-    if doc_type is DocumentType.LEGACY_OR_OTHER_ID and _looks_like_resident_id(number):
-        return normalise_resident_id(number), None
-    cleaned = normalise_document_number(number, doc_type.value if doc_type else None)
-    return None, (f"{doc_type.value if doc_type else 'other'}:{cleaned}" if cleaned else None)
-
-
 def extract_mentions(record: DepartmentRecord, city_code: str) -> RecordMentions:
     """Standardise one department record into its person, primary address and organisation mentions."""
-    area = AREA_CODES.get(city_code[:4] + "00", "")
-    ref = record_ref(record.source, record.record_id)
-    resident_id: ResidentId | None = None
-    document: str | None = None
-    name_raw: str | None = None
-    birth: date | None = None
-    gender: str | None = None
-    phone_raw: str | None = None
-    address_raw: str | None = None
-    death: date | None = None
-    person_address = True
-    org: OrgMention | None = None
-    hukou_raw: str | None = None
+    return mention_reader(city_code).read(record)
 
-    if isinstance(record, CivilAffairsRecord):
-        name_raw, birth, death = record.name, record.birth_date, record.death_date
-        resident_id = normalise_resident_id(record.id_number)
-        gender = _GENDERS[record.gender] if record.gender else None
-        phone_raw, address_raw, hukou_raw = record.phone, record.residence_address, record.hukou_address
-    elif isinstance(record, HealthRecord):
-        name_raw, birth, death = record.name, record.birth_date, record.death_date
-        resident_id, document = _document(record.document_type, record.document_number)
-        gender = _GENDERS[record.gender] if record.gender else None
-        phone_raw, address_raw = record.phone, record.address
-    elif isinstance(record, HrssRecord):
-        name_raw, birth = record.name, record.birth_date
-        resident_id = normalise_resident_id(record.id_number)
-        gender = _GENDERS[record.gender] if record.gender else None
-        phone_raw, address_raw = record.phone, record.address
-        org = _org(record.employer_credit_code, record.employer_name)
-    elif isinstance(record, TaxRecord):
-        name_raw = record.name
-        resident_id, document = _document(record.document_type, record.document_number)
-        phone_raw, address_raw = record.phone, record.address
-        org = _org(record.employer_credit_code, record.employer_name)
-    elif isinstance(record, CommerceRecord):
-        name_raw = record.legal_rep_name
-        resident_id = normalise_resident_id(record.legal_rep_id_number)
-        address_raw = record.address
-        person_address = False  # the registered address is the business's, not the person's home
-        org = _org(record.record_id, record.business_name)
 
-    address_text = (address_raw.strip() or None) if address_raw else None
-    address = parse_address(address_text, city_code) if address_text else None
-    name = normalise_name(name_raw)
-    person: PersonMention | None = None
-    if name is not None or resident_id is not None:
-        if resident_id is not None and resident_id.valid:
-            birth = birth or resident_id.birth_date
-            gender = gender or resident_id.gender
-        phone = normalise_phone(phone_raw, area) if phone_raw and person_address else None
-        person = PersonMention(  # positional, in field order (see OrgMention above)
-            ref,
-            record.source,
-            record.updated_at,
-            name,
-            resident_id,
-            document,
-            birth,  # birth_date
-            gender,
-            phone,
-            address if person_address else None,
-            death,  # death_date
-            _parse_other(hukou_raw, city_code),  # other_address
-        )
-    return RecordMentions(person, address_text, address, org)
+@cache
+def mention_reader(city_code: str) -> MentionReader:
+    """One reader per city and process, so its memory of standardised values serves every caller."""
+    return MentionReader(city_code)
+
+
+class MentionReader:
+    """Standardises the records of one city into mentions, remembering every value it standardised.
+
+    A value recurs in every department that holds the person (an ID, a name, a phone; an address
+    less often). Plain dicts keyed by the text remember them: lru_cache would key the two-argument
+    standardisers by a new tuple per call and relink an entry on every hit, which cost a third of
+    the time spent here. A memo that reaches `limit` entries starts afresh (results are pure).
+    """
+
+    def __init__(self, city_code: str, limit: int = CACHE_SIZE) -> None:
+        self.city_code = city_code
+        self.limit = limit
+        self.area = AREA_CODES.get(city_code[:4] + "00", "")
+        self._names: dict[str, PersonName] = {}
+        self._ids: dict[str, ResidentId] = {}
+        self._phones: dict[str, Phone] = {}
+        self._addresses: dict[str, ParsedAddress] = {}
+
+    def name(self, raw: str | None) -> PersonName | None:
+        if raw is None:
+            return None
+        found = self._names.get(raw)
+        if found is None:
+            found = read_name(raw)
+            if found is not None:
+                self._keep(self._names, raw, found)
+        return found
+
+    def resident_id(self, raw: str | None) -> ResidentId | None:
+        if raw is None:
+            return None
+        found = self._ids.get(raw)
+        if found is None:
+            found = read_resident_id(raw)
+            if found is not None:
+                self._keep(self._ids, raw, found)
+        return found
+
+    def phone(self, raw: str) -> Phone | None:
+        found = self._phones.get(raw)
+        if found is None:
+            found = read_phone(raw, self.area)
+            if found is not None:
+                self._keep(self._phones, raw, found)
+        return found
+
+    def address(self, text: str) -> ParsedAddress | None:
+        found = self._addresses.get(text)
+        if found is None:
+            found = read_address(text, self.city_code)
+            if found is not None:
+                self._keep(self._addresses, text, found)
+        return found
+
+    def _other_address(self, raw: str | None) -> ParsedAddress | None:
+        """An optional address field, stripped; None when blank."""
+        text = raw.strip() if raw else None
+        return self.address(text) if text else None
+
+    def _document(self, doc_type: DocumentType | None, number: str | None) -> tuple[ResidentId | None, str | None]:
+        """Read a typed document: resident-ID-like numbers as resident IDs, the rest as documents.
+
+        Health's type 02 mixes legacy 15-digit IDs with other documents (military IDs and the like):
+        only a number shaped like a resident ID is read as one, so a 军字第… number never counts as a
+        wrong resident ID (which would both lower the score and forbid the merge).
+        """
+        if not number:
+            return None, None
+        if doc_type is DocumentType.RESIDENT_ID or (doc_type is None and _looks_like_resident_id(number)):
+            return self.resident_id(number), None
+        if doc_type is DocumentType.LEGACY_OR_OTHER_ID and _looks_like_resident_id(number):
+            return self.resident_id(number), None
+        cleaned = normalise_document_number(number, doc_type.value if doc_type else None)
+        return None, (f"{doc_type.value if doc_type else 'other'}:{cleaned}" if cleaned else None)
+
+    def read(self, record: DepartmentRecord) -> RecordMentions:
+        """Standardise one department record into its person, primary address and organisation mentions."""
+        ref = record_ref(record.source, record.record_id)
+        resident_id: ResidentId | None = None
+        document: str | None = None
+        name_raw: str | None = None
+        birth: date | None = None
+        gender: str | None = None
+        phone_raw: str | None = None
+        address_raw: str | None = None
+        death: date | None = None
+        person_address = True
+        org: OrgMention | None = None
+        hukou_raw: str | None = None
+
+        if isinstance(record, CivilAffairsRecord):
+            name_raw, birth, death = record.name, record.birth_date, record.death_date
+            resident_id = self.resident_id(record.id_number)
+            gender = _GENDERS[record.gender] if record.gender else None
+            phone_raw, address_raw, hukou_raw = record.phone, record.residence_address, record.hukou_address
+        elif isinstance(record, HealthRecord):
+            name_raw, birth, death = record.name, record.birth_date, record.death_date
+            resident_id, document = self._document(record.document_type, record.document_number)
+            gender = _GENDERS[record.gender] if record.gender else None
+            phone_raw, address_raw = record.phone, record.address
+        elif isinstance(record, HrssRecord):
+            name_raw, birth = record.name, record.birth_date
+            resident_id = self.resident_id(record.id_number)
+            gender = _GENDERS[record.gender] if record.gender else None
+            phone_raw, address_raw = record.phone, record.address
+            org = _org(record.employer_credit_code, record.employer_name)
+        elif isinstance(record, TaxRecord):
+            name_raw = record.name
+            resident_id, document = self._document(record.document_type, record.document_number)
+            phone_raw, address_raw = record.phone, record.address
+            org = _org(record.employer_credit_code, record.employer_name)
+        elif isinstance(record, CommerceRecord):
+            name_raw = record.legal_rep_name
+            resident_id = self.resident_id(record.legal_rep_id_number)
+            address_raw = record.address
+            person_address = False  # the registered address is the business's, not the person's home
+            org = _org(record.record_id, record.business_name)
+
+        address_text = (address_raw.strip() or None) if address_raw else None
+        address = self.address(address_text) if address_text else None
+        name = self.name(name_raw)
+        person: PersonMention | None = None
+        if name is not None or resident_id is not None:
+            if resident_id is not None and resident_id.valid:
+                birth = birth or resident_id.birth_date
+                gender = gender or resident_id.gender
+            phone = self.phone(phone_raw) if phone_raw and person_address else None
+            person = PersonMention(  # positional, in field order (see OrgMention above)
+                ref,
+                record.source,
+                record.updated_at,
+                name,
+                resident_id,
+                document,
+                birth,  # birth_date
+                gender,
+                phone,
+                address if person_address else None,
+                death,  # death_date
+                self._other_address(hukou_raw),  # other_address
+            )
+        return RecordMentions(person, address_text, address, org)
+
+    def _keep(self, memo: dict[str, T], text: str, value: T) -> None:
+        if len(memo) >= self.limit:
+            memo.clear()
+        memo[text] = value

@@ -14,7 +14,7 @@ from typing import NamedTuple, TypeVar
 
 from connectors.records import DepartmentRecord
 from hub.engine.blocking import person_keys
-from hub.engine.mentions import OrgMention, RecordMentions, content_hash, extract_mentions, record_ref
+from hub.engine.mentions import MentionReader, OrgMention, RecordMentions, content_hash, mention_reader, record_ref
 from hub.engine.organizations import organization_keys
 from hub.engine.places import PlaceIndex
 from hub.engine.standardise.addresses import ParsedAddress
@@ -68,6 +68,7 @@ class EngineState:
     _cited: _Citations | None = None
     touched_place_blocks: set[str] = field(default_factory=set)  # drained by the incremental driver
     organization_blocks: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _reader: MentionReader | None = None  # the city's, taken on first use
 
     @property
     def refs_by_address(self) -> dict[str, set[str]]:
@@ -109,7 +110,10 @@ class EngineState:
         return _closure(keys, self.organizations, organization_keys, self.organization_blocks)
 
     def read(self, record: DepartmentRecord) -> Version:
-        return Version(record, extract_mentions(record, self.city_code))
+        reader = self._reader
+        if reader is None:
+            reader = self._reader = mention_reader(self.city_code)
+        return Version(record, reader.read(record))
 
     def upsert(self, record: DepartmentRecord) -> Upsert:
         """Take one row; every version's address and organisation are kept, the person only if latest."""

@@ -543,8 +543,11 @@ def _canonical(
 @lru_cache(maxsize=CACHE_SIZE)
 def parse_address(raw: str | None, city_code: str = "330100") -> ParsedAddress | None:
     """Parse a free-text address; ``city_code`` is the hub's city (fills an omitted province/city)."""
-    if raw is None:
-        return None
+    return None if raw is None else read_address(raw, city_code)
+
+
+def read_address(raw: str, city_code: str) -> ParsedAddress | None:
+    """`parse_address` without its cache, for callers that keep their own (`MentionReader`)."""
     text = _prepare(raw)
     if not text:
         return None

@@ -64,8 +64,11 @@ def normalise_resident_id(raw: str | None) -> ResidentId | None:
 
     ``str.isdecimal`` is the regex ``\\d`` (Unicode category Nd) without a regex call.
     """
-    if raw is None:
-        return None
+    return None if raw is None else read_resident_id(raw)
+
+
+def read_resident_id(raw: str) -> ResidentId | None:
+    """`normalise_resident_id` without its cache, for callers that keep their own (`MentionReader`)."""
     value = clean_id_text(raw)
     if not value:
         return None

@@ -106,8 +106,11 @@ def _display(raw: str) -> str:
 @lru_cache(maxsize=CACHE_SIZE)
 def normalise_name(raw: str | None) -> PersonName | None:
     """Standardise a person's name; None when nothing readable is left."""
-    if raw is None:
-        return None
+    return None if raw is None else read_name(raw)
+
+
+def read_name(raw: str) -> PersonName | None:
+    """`normalise_name` without its cache, for callers that keep their own (`MentionReader`)."""
     display = raw if _settled_re().fullmatch(raw) else _display(raw)
     if not display:
         return None

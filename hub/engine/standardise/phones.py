@@ -95,8 +95,11 @@ def _one(part: str, area: str) -> Phone | None:
 @lru_cache(maxsize=CACHE_SIZE)
 def normalise_phone(raw: str | None, area_code: str = "0571") -> Phone | None:
     """Standardise a phone field; ``area_code`` is the hub city's, for bare local numbers."""
-    if raw is None:
-        return None
+    return None if raw is None else read_phone(raw, area_code)
+
+
+def read_phone(raw: str, area_code: str) -> Phone | None:
+    """`normalise_phone` without its cache, for callers that keep their own (`MentionReader`)."""
     text = nfkc(raw).strip()
     area = _area(area_code)
     first: Phone | None = None
