@@ -35,3 +35,24 @@ def test_extract_mentions_uses_one_reader_per_city() -> None:
     assert mention_reader("330100") is mention_reader("330100")
     assert mention_reader("310100") is not mention_reader("330100")
     assert extract_mentions(record, "330100") == MentionReader("330100").read(record)
+
+
+def test_person_keys_name_every_block_once() -> None:
+    from datetime import date
+
+    from connectors.records import CivilAffairsRecord
+    from hub.engine.blocking import id_repairs, person_keys
+    from tests.engine_fixtures import at
+
+    record = CivilAffairsRecord(record_id="MZ9", name="陈晓明", id_number="330106198503121243",  # typo'd check
+                                birth_date=date(1985, 3, 12), phone="13912345678", updated_at=at(1),
+                                residence_address="西湖区文三路90号1幢2单元1502室",
+                                hukou_address="西湖区文三路90号1幢2单元1502室")
+    person = MentionReader("330100").read(record).person
+    assert person is not None
+    keys = person_keys(person)
+    assert len(keys) == len(set(keys)), "the hukou address repeats the residence: its key is filed once"
+    assert keys[0] == "i:330106198503121243"
+    assert {"i:" + repaired for repaired in id_repairs("330106198503121243")} <= set(keys)
+    assert {key.split(":")[0] for key in keys} == {"i", "nb", "pb", "np", "nr", "ni"}
+    assert "nb:陈晓明|1985-03-12" in keys and "np:陈|13912345678" in keys

@@ -69,32 +69,43 @@ def place_key(address: ParsedAddress | None) -> str | None:
 
 
 def person_keys(mention: PersonMention) -> tuple[str, ...]:
-    """Every block the mention belongs to."""
+    """Every block the mention belongs to, each once."""
     keys: list[str] = []
     rid = mention.resident_id
     if rid is not None:
         keys.append("i:" + rid.value)
         if not rid.valid:
-            keys.extend("i:" + repaired for repaired in id_repairs(rid.value))
+            keys.extend(["i:" + repaired for repaired in id_repairs(rid.value)])
     if mention.document is not None:
         keys.append("d:" + mention.document)
     name = mention.name
-    birth = mention.birth_date.isoformat() if mention.birth_date else None
     if name is not None:
-        if birth:
-            keys.append(f"nb:{name.key}|{birth}")
+        key = name.key
+        if mention.birth_date is not None:
+            birth = mention.birth_date.isoformat()
+            keys.append(f"nb:{key}|{birth}")
             if name.pinyin:
                 keys.append(f"pb:{name.pinyin}|{birth}")
-        if mention.phone is not None and mention.phone.valid:
-            keys.append(f"np:{name.surname}|{mention.phone.digits}")
-        for address in (mention.address, mention.other_address):
-            if address is not None and address.building and address.room:
-                # covers name+address too: the same place key means the same building and room
-                keys.append(f"nr:{name.key}|{address.building}|{address.room}")
-                continue
-            place = place_key(address)
-            if place:
-                keys.append(f"na:{name.key}|{place}")
+        phone = mention.phone
+        if phone is not None and phone.valid:
+            keys.append(f"np:{name.surname}|{phone.digits}")
+        home = _address_key(key, mention.address)
+        if home is not None:
+            keys.append(home)
+        other = _address_key(key, mention.other_address)
+        if other is not None and other != home:
+            keys.append(other)
         if rid is not None and not rid.valid:
-            keys.append(f"ni:{name.key}|{rid.value[6:14]}")
-    return tuple(dict.fromkeys(keys))
+            keys.append(f"ni:{key}|{rid.value[6:14]}")
+    return tuple(keys)
+
+
+def _address_key(name_key: str, address: ParsedAddress | None) -> str | None:
+    """Name and room: name + building + room when both are known (the same place key means the
+    same building and room), else name + the room-level place."""
+    if address is None:
+        return None
+    if address.building and address.room:
+        return f"nr:{name_key}|{address.building}|{address.room}"
+    place = place_key(address)
+    return f"na:{name_key}|{place}" if place else None
