@@ -39,3 +39,15 @@ def test_omitted_unit_joins_the_only_unit_but_not_one_of_two() -> None:
     assert len(set(single.values())) == 1
     two = _places("西湖区文三路90号1幢1502室", "西湖区文三路90号1幢1单元1502室", "西湖区文三路90号1幢2单元1502室")
     assert len(set(two.values())) == 3
+
+
+def test_a_place_takes_the_id_of_its_most_specific_mention_whatever_the_order() -> None:
+    from hub.engine.identifiers import address_id
+
+    full = "杭州市西湖区文三路90号1幢1单元1502室"
+    texts = [full, "文三路90号1幢1单元1502室", "西湖区文三路９０号1幢1单元1502"]
+    parsed = {t: parse_address(t, "330100") for t in texts}
+    canonical = parsed[full].canonical  # type: ignore[union-attr]
+    for order in (texts, texts[::-1], texts[1:] + texts[:1]):
+        place = resolve_places({t: parsed[t] for t in order})  # type: ignore[misc]
+        assert set(place.values()) == {address_id(canonical)}

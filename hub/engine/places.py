@@ -128,9 +128,17 @@ class PlaceIndex:
         return assignment
 
     def _name_place(self, texts: list[str], assignment: dict[str, str]) -> None:
-        """Give every text of one place the id of its most specific mention."""
+        """Give every text of one place the id of its most specific mention: the most components
+        filled, then the smallest canonical text (the first such mention on a tie)."""
         mentions = self.mentions
-        place = address_id(min((mentions[t] for t in texts), key=_specificity).canonical)
+        best = mentions[texts[0]]
+        best_filled = _filled(best)
+        for text in texts[1:]:
+            address = mentions[text]
+            filled = _filled(address)
+            if filled > best_filled or (filled == best_filled and address.canonical < best.canonical):
+                best, best_filled = address, filled
+        place = address_id(best.canonical)
         for text in texts:
             assignment[text] = place
 
@@ -215,7 +223,8 @@ def _no_conflict(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
     return len(districts) <= 1 and len(units) <= 1
 
 
-def _specificity(address: ParsedAddress) -> tuple[int, str]:
+def _filled(address: ParsedAddress) -> int:
+    """How many of the components that tell places apart the mention names."""
     a = address
-    filled = sum(map(bool, (a.district, a.road, a.number, a.estate, a.building, a.unit, a.room)))
-    return (-filled, a.canonical)
+    return (bool(a.district) + bool(a.road) + bool(a.number) + bool(a.estate) + bool(a.building)
+            + bool(a.unit) + bool(a.room))
