@@ -33,6 +33,10 @@ from hub.settings import REPO_ROOT, cache_dir
 _INTERPRETED = {"__init__.py", "policy.py", "weights.py"}
 _PACKAGES = ("hub/engine", "hub/engine/standardise", "connectors/formats")
 _COMPLETE = "complete"
+#: Where a build keeps mypyc's shared library, the one folder of it that goes on `sys.path`: a
+#: folder holding `connectors/` there would make `connectors` a namespace package for any process
+#: that imports the engine before it. Part of the digest, so a build of another layout is not loaded.
+_RUNTIME = "runtime"
 
 
 class NativeBuildError(RuntimeError):
@@ -56,7 +60,7 @@ def source_digest(root: Path = REPO_ROOT) -> str:
     """Digest of what a build's behaviour depends on: the compiled sources, the interpreted modules
     they were type-checked against, and the Python ABI."""
     digest = hashlib.sha256()
-    digest.update(str(sysconfig.get_config_var("SOABI")).encode())
+    digest.update(str(sysconfig.get_config_var("SOABI")).encode() + b"\0" + _RUNTIME.encode())
     for path in [*compiled_sources(root), *map(Path, _TYPED_AGAINST)]:
         digest.update(str(path).encode() + b"\0" + (root / path).read_bytes() + b"\0")
     return digest.hexdigest()[:20]
@@ -88,8 +92,9 @@ def extend_package_path(package_path: MutableSequence[str], package: str) -> Non
     found = active_dir()
     if found is None:
         return
-    if str(found) not in sys.path:
-        sys.path.append(str(found))  # the shared library the per-module stubs import by name
+    runtime = str(found / _RUNTIME)
+    if runtime not in sys.path:
+        sys.path.append(runtime)  # the shared library the per-module stubs import by name
     compiled = str(found / package)
     if compiled not in package_path:
         package_path.insert(0, compiled)
@@ -132,9 +137,10 @@ def _compile_into(target: Path, root: Path) -> None:
             raise NativeBuildError(f"mypyc failed (exit {done.returncode}): {output[-2000:]}")
         staged = Path(tempfile.mkdtemp(prefix="staged-", dir=_ensure(target.parent)))
         for built in work.rglob("*.so"):
-            if "build" in built.relative_to(work).parts:
+            relative = built.relative_to(work)
+            if "build" in relative.parts:
                 continue  # intermediate copies under build/
-            destination = staged / built.relative_to(work)
+            destination = staged / (_RUNTIME if len(relative.parts) == 1 else "") / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(built, destination)
         (staged / _COMPLETE).write_text(source_digest(root) + "\n", encoding="utf-8")

@@ -70,6 +70,17 @@ def test_every_compiled_package_loads_its_build() -> None:
 
 
 @pytest.mark.skipif(active_dir() is None, reason="the compiled engine is not built here (python -m hub.native build)")
+def test_a_process_outside_the_checkout_that_imports_the_engine_first_still_finds_the_readers(tmp_path: Path) -> None:
+    # as `hub resolve` does: the build's folders must not shadow the `connectors` package
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+    code = "import hub.engine.state; import connectors.formats as f; print(f.__file__, f.read_file.__module__)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == str(REPO_ROOT / "connectors/formats/__init__.py")
+
+
+@pytest.mark.skipif(active_dir() is None, reason="the compiled engine is not built here (python -m hub.native build)")
 def test_the_compiled_engine_resolves_byte_for_byte_like_the_interpreted_one(tmp_path: Path) -> None:
     city = tmp_path / "city"
     generate(400, 11, city)
