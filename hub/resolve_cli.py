@@ -26,6 +26,11 @@ if TYPE_CHECKING:  # the engine loads its reference data on import: only the com
     from hub.engine.resolver import Resolution, Resolver
 
 
+#: Buffer of the files `hub resolve` writes (tens of megabytes each): the default 8 KiB made a
+#: system call per 8 KiB, a tenth of the time it took to write the rows at 100k persons.
+WRITE_BUFFER = 1 << 20
+
+
 class InputError(HubError):
     """An input path is missing or is not a department export."""
 
@@ -155,11 +160,11 @@ def register(app: typer.Typer) -> None:
 
         started = time.perf_counter()
         resolver, outcomes, resolution = run_resolve(files, city, policy)
-        with out.open("wb") as handle:
+        with out.open("wb", buffering=WRITE_BUFFER) as handle:
             written = write_rows(handle, outcomes, resolution)
         order = sorted(resolution.masters)
         if masters is not None:
-            with masters.open("wb") as handle:
+            with masters.open("wb", buffering=WRITE_BUFFER) as handle:
                 write_masters(handle, resolution, order)
         if conflicts is not None:
             with conflicts.open("wb") as handle:
@@ -213,7 +218,7 @@ def write_explanations(resolution: Resolution, order: list[str] | None = None) -
 
     path = explain_index_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
+    with path.open("wb", buffering=WRITE_BUFFER) as handle:
         write_index(handle, resolution, sorted(resolution.masters) if order is None else order)
 
 
