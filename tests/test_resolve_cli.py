@@ -192,6 +192,24 @@ def test_rows_are_written_as_output_line_gives_them(resolved: tuple[Path, list[d
     assert written.getvalue() == b"".join(orjson.dumps(output_line(o, resolution)) + b"\n" for o in outcomes)
 
 
+def test_masters_are_written_by_citizen_id(resolved: tuple[Path, list[dict], list[dict]]) -> None:
+    """By id, whatever the order the masters were built in, each its contract row (as `hub export masters`)."""
+    import io
+
+    import orjson
+
+    from hub.resolve_cli import run_resolve, write_masters
+
+    city, _, _ = resolved
+    _, _, resolution = run_resolve([city], "330100")
+    assert list(resolution.masters) != sorted(resolution.masters), "the case this test is about"
+    written = io.BytesIO()
+    assert write_masters(written, resolution) == len(resolution.masters)
+    assert written.getvalue() == b"".join(
+        orjson.dumps(resolution.masters[c].contract_row()) + b"\n" for c in sorted(resolution.masters)
+    )
+
+
 def test_an_index_from_before_the_compact_form_still_explains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import orjson
 
