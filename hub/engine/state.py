@@ -38,19 +38,25 @@ class Version(NamedTuple):
         it only breaks ties of update time, which are rare, and costs more than reading the row."""
         return (self.record.updated_at, content_hash(self.record))
 
-    def newer_than(self, other: Version) -> bool:
-        if self.record.updated_at != other.record.updated_at:
-            return self.record.updated_at > other.record.updated_at
-        return self.order > other.order
+
+def _newer(record: DepartmentRecord, than: DepartmentRecord) -> bool:
+    """Whether `record` is a later version than `than` in `Version.order` (update time, then the hash)."""
+    if record.updated_at != than.updated_at:
+        return record.updated_at > than.updated_at
+    return content_hash(record) > content_hash(than)  # rare: hash the tie
 
 
-class Upsert(NamedTuple):
-    """What one incoming row changed: whether it became the latest version, and what it touched."""
+class Upsert:
+    """What one incoming row changed: whether it became the latest version, and what it touched.
 
-    ref: str
-    became_latest: bool
-    old: Version | None
-    new: Version
+    A compiled class, not a named tuple: one is made per row, and a named tuple's `__new__` is
+    interpreted code."""
+
+    def __init__(self, ref: str, became_latest: bool, old: Version | None, new: Version) -> None:
+        self.ref = ref
+        self.became_latest = became_latest
+        self.old = old
+        self.new = new
 
 
 @dataclass
@@ -110,29 +116,31 @@ class EngineState:
         return _closure(keys, self.organizations, organization_keys, self.organization_blocks)
 
     def read(self, record: DepartmentRecord) -> Version:
+        return Version(record, self._mentions(record))
+
+    def _mentions(self, record: DepartmentRecord) -> RecordMentions:
         reader = self._reader
         if reader is None:
             reader = self._reader = mention_reader(self.city_code)
-        return Version(record, reader.read(record))
+        return reader.read(record)
 
     def upsert(self, record: DepartmentRecord) -> Upsert:
         """Take one row; every version's address and organisation are kept, the person only if latest."""
         ref = record_ref(record.source, record.record_id)
-        version = self.read(record)
-        mentions = version.mentions
+        mentions = self._mentions(record)
         if mentions.address_text is not None and mentions.address is not None:
             self.add_address(mentions.address_text, mentions.address)
         if mentions.organization is not None:
             self.add_organization(mentions.organization)
         old = self.latest.get(ref)
-        if old is not None and not version.newer_than(old):
-            return Upsert(ref, False, old, version)
+        if old is not None and not _newer(record, old.record):
+            return Upsert(ref, False, old, Version(record, mentions))
         if old is not None:
             for block in old.blocks:
                 block.remove(ref)
         person = mentions.person
-        if person is not None:
-            version = Version(record, mentions, self._file_person(ref, person_keys(person)))
+        blocks = self._file_person(ref, person_keys(person)) if person is not None else ()
+        version = Version(record, mentions, blocks)
         self.latest[ref] = version
         if self._cited is not None:
             if old is not None:
