@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import orjson
 import typer
@@ -23,6 +23,7 @@ from hub.gc_pause import paused_gc
 from hub.settings import load_settings, state_dir
 
 if TYPE_CHECKING:  # the engine loads its reference data on import: only the commands that run it pay
+    from hub.engine.batch import RowOutcome
     from hub.engine.resolver import Resolution, Resolver
 
 
@@ -33,17 +34,6 @@ WRITE_BUFFER = 1 << 20
 
 class InputError(HubError):
     """An input path is missing or is not a department export."""
-
-
-class RowOutcome(NamedTuple):
-    """What the output line of one input row needs once the city is resolved (one per row: a named tuple)."""
-
-    source: str
-    record_id: str | None
-    address_text: str | None
-    org_key: str | None
-    error: str | None
-    ref: str | None = None  # the engine's key of the row's record (None for a bad row)
 
 
 def expand_inputs(paths: list[Path]) -> list[Path]:
@@ -69,23 +59,15 @@ def _is_export(path: Path) -> bool:
     return True
 
 
-def feed(resolver: Resolver, files: list[Path]) -> Iterator[RowOutcome]:
-    """Feed every row of `files` to the engine, yielding what each row's output line needs."""
+def feed(resolver: Resolver, files: list[Path]) -> list[RowOutcome]:
+    """Feed every row of `files` to the engine; what each row's output line needs, in input order."""
     from connectors.formats import detect_source, read_file
+    from hub.engine.batch import feed_rows
 
+    outcomes: list[RowOutcome] = []
     for path in files:
-        source = detect_source(path)
-        for row in read_file(path, source):
-            record = row.record
-            if record is None:
-                reason = str(row.error) if row.error else "unreadable row"
-                yield RowOutcome(row.source, row.key, None, None, reason)
-                continue
-            upsert = resolver.add(record)
-            mentions = upsert.new.mentions
-            org = mentions.organization
-            yield RowOutcome(record.source, record.record_id, mentions.address_text,
-                             org.key if org else None, None, upsert.ref)
+        feed_rows(resolver, read_file(path, detect_source(path)), outcomes)
+    return outcomes
 
 
 def output_line(outcome: RowOutcome, resolution: Resolution) -> dict[str, Any]:
