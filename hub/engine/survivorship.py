@@ -209,7 +209,12 @@ def _identity_values(seen: _Seen) -> _Identity:
 
 
 def _present(value: Any) -> bool:
-    return value is not None and value != [] and value != ""
+    """Not None, "" or []; compared by type (`value != []` on a text tries both sides' comparisons)."""
+    if isinstance(value, str):
+        return value != ""
+    if isinstance(value, list):
+        return len(value) > 0
+    return value is not None
 
 
 def _first_identity(identities: Sequence[tuple[_Seen, _Identity]], index: int) -> FieldValue | None:
@@ -332,13 +337,17 @@ def _department_facts(newest: Sequence[_Seen], fields: dict[str, FieldValue]) ->
     """Facts a service window needs, each from the one department that owns it (newest record first)."""
     for s in newest:
         record = s.record
-        for name in _OWNED_FACTS.get(type(record), ()):
+        owned = _OWNED_FACTS.get(type(record))
+        if owned is None:
+            continue
+        values = record.__dict__  # a pydantic attribute read goes through its __getattr__ hook
+        for name in owned:
             if name in fields:
                 continue
-            value = getattr(record, name)
+            value = values[name]
             if isinstance(value, Enum):  # not getattr(value, "value", ...): its miss raises, slowly
                 value = value.value
-            if value is not None and value != [] and value != "":
+            if _present(value):
                 fields[name] = s.provenance(value)
 
 
