@@ -155,37 +155,21 @@ class MentionReader:
         if raw is None:
             return None
         found = self._names.get(raw)
-        if found is None:
-            found = read_name(raw)
-            if found is not None:
-                self._keep(self._names, raw, found)
-        return found
+        return found if found is not None else self._keep(self._names, raw, read_name(raw))
 
     def resident_id(self, raw: str | None) -> ResidentId | None:
         if raw is None:
             return None
         found = self._ids.get(raw)
-        if found is None:
-            found = read_resident_id(raw)
-            if found is not None:
-                self._keep(self._ids, raw, found)
-        return found
+        return found if found is not None else self._keep(self._ids, raw, read_resident_id(raw))
 
     def phone(self, raw: str) -> Phone | None:
         found = self._phones.get(raw)
-        if found is None:
-            found = read_phone(raw, self.area)
-            if found is not None:
-                self._keep(self._phones, raw, found)
-        return found
+        return found if found is not None else self._keep(self._phones, raw, read_phone(raw, self.area))
 
     def address(self, text: str) -> ParsedAddress | None:
         found = self._addresses.get(text)
-        if found is None:
-            found = read_address(text, self.city_code)
-            if found is not None:
-                self._keep(self._addresses, text, found)
-        return found
+        return found if found is not None else self._keep(self._addresses, text, read_address(text, self.city_code))
 
     def _other_address(self, raw: str | None) -> ParsedAddress | None:
         """An optional address field, stripped; None when blank."""
@@ -276,7 +260,10 @@ class MentionReader:
             )
         return RecordMentions(person, address_text, address, org)
 
-    def _keep(self, memo: dict[str, T], text: str, value: T) -> None:
-        if len(memo) >= self.limit:
-            memo.clear()
-        memo[text] = value
+    def _keep(self, memo: dict[str, T], text: str, value: T | None) -> T | None:
+        """Remember a standardised value (None, for text that reads as nothing, is not kept)."""
+        if value is not None:
+            if len(memo) >= self.limit:
+                memo.clear()
+            memo[text] = value
+        return value
