@@ -142,20 +142,8 @@ def register(app: typer.Typer) -> None:
 
         started = time.perf_counter()
         resolver, outcomes, resolution = run_resolve(files, city, policy)
-        with out.open("wb", buffering=WRITE_BUFFER) as handle:
-            written = write_rows(handle, outcomes, resolution)
-        order = sorted(resolution.masters)
-        if masters is not None:
-            with masters.open("wb", buffering=WRITE_BUFFER) as handle:
-                write_masters(handle, resolution, order)
-        if conflicts is not None:
-            with conflicts.open("wb") as handle:
-                _write_jsonl(handle, (_conflict_row(c) for c in resolution.conflicts))
-        try:
-            write_explanations(resolution, order)
-        except OSError as exc:  # the rows and masters are written; only `hub explain` without --files suffers
-            typer.echo(f"warning: explain index not written ({exc.strerror or exc}): "
-                       "`hub explain` will need --files", err=True)
+        with paused_gc():  # the lines are hundreds of thousands of short-lived dicts: nothing to collect
+            written = _write_outputs(out, masters, conflicts, outcomes, resolution)
         elapsed = time.perf_counter() - started
         bad = sum(1 for o in outcomes if o.error)
         typer.echo(
@@ -186,6 +174,26 @@ def register(app: typer.Typer) -> None:
         else:
             found = read_explanation(citizen_id)
         sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=2, default=_isoformat) + "\n")
+
+
+def _write_outputs(out: Path, masters: Path | None, conflicts: Path | None, outcomes: list[RowOutcome],
+                   resolution: Resolution) -> int:
+    """The files `hub resolve` writes: rows, masters and conflicts if asked, and the explain index."""
+    with out.open("wb", buffering=WRITE_BUFFER) as handle:
+        written = write_rows(handle, outcomes, resolution)
+    order = sorted(resolution.masters)
+    if masters is not None:
+        with masters.open("wb", buffering=WRITE_BUFFER) as handle:
+            write_masters(handle, resolution, order)
+    if conflicts is not None:
+        with conflicts.open("wb") as handle:
+            _write_jsonl(handle, (_conflict_row(c) for c in resolution.conflicts))
+    try:
+        write_explanations(resolution, order)
+    except OSError as exc:  # the rows and masters are written; only `hub explain` without --files suffers
+        typer.echo(f"warning: explain index not written ({exc.strerror or exc}): "
+                   "`hub explain` will need --files", err=True)
+    return written
 
 
 def explain_index_path() -> Path:
