@@ -1,7 +1,7 @@
 """The resolution engine compiled with mypyc, used only when it was built from exactly these sources.
 
 mypyc (shipped with mypy) compiles the engine's type-annotated modules, and the department-format
-readers that feed it (`connectors.formats`), to C extensions: the same code, 1.3x faster on a
+readers that feed it (`connectors.formats`), to C extensions: the same code, 1.5x faster on a
 100k-person city, with byte-identical output (a test compares the two).
 The build goes to ``.cache/native/<digest>/``, where the digest covers every compiled source and
 the Python ABI (the extensions carry mypyc's runtime, so running them needs no mypy). At import,

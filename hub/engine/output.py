@@ -12,18 +12,15 @@ from typing import BinaryIO
 
 import orjson
 
+from hub.engine.batch import RowOutcome
 from hub.engine.explain import index_entry
 from hub.engine.resolver import Resolution
 from hub.engine.survivorship import MasterCitizen
 
-#: What a row's output line needs (`hub.resolve_cli.RowOutcome`, a named tuple of these):
-#: source, record id, address text, organisation key, error, and the engine's key of its record.
-Outcome = tuple[str, str | None, str | None, str | None, str | None, str | None]
-
 
 def write_rows(
     handle: BinaryIO,
-    outcomes: Iterable[Outcome],
+    outcomes: Iterable[RowOutcome],
     citizen_of: dict[str, str],
     place_of: dict[str, str],
     organization_of: dict[str, str],

@@ -69,10 +69,11 @@ class PlaceIndex:
             return f"T:{_fallback(address)}"
         return f"{site}|{address.building or ''}|{address.room or ''}"
 
-    def add(self, text: str, address: ParsedAddress, touched: set[str]) -> None:
-        """Index a new text; add to `touched` the link keys of every block whose places may have changed."""
+    def add(self, text: str, address: ParsedAddress, touched: set[str]) -> bool:
+        """Index a text; add to `touched` the link keys of every block whose places may have changed.
+        False, and nothing done, when the text is known."""
         if text in self.mentions:
-            return
+            return False
         self.mentions[text] = address
         rn = _road_number(address)
         if rn is not None and address.estate:
@@ -86,6 +87,7 @@ class PlaceIndex:
         elif rn is not None:
             self.bare_texts_of[rn].add(text)
         self._place(text, touched)
+        return True
 
     def _place(self, text: str, touched: set[str]) -> None:
         old = self.key_of.get(text)

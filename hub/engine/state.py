@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import NamedTuple, TypeVar
 
 from connectors.records import DepartmentRecord
@@ -32,15 +31,11 @@ class Version(NamedTuple):
     mentions: RecordMentions
     blocks: tuple[list[str], ...] = ()
 
-    @property
-    def order(self) -> tuple[datetime, str]:
-        """(update time, content hash): the total order of versions. The hash is computed on demand:
-        it only breaks ties of update time, which are rare, and costs more than reading the row."""
-        return (self.record.updated_at, content_hash(self.record))
-
 
 def _newer(record: DepartmentRecord, than: DepartmentRecord) -> bool:
-    """Whether `record` is a later version than `than` in `Version.order` (update time, then the hash)."""
+    """Whether `record` is a later version than `than` in the total order of versions: update time,
+    then the content hash. The hash only breaks ties of update time, which are rare, and costs more
+    than reading the row, so it is computed only then."""
     if record.updated_at != than.updated_at:
         return record.updated_at > than.updated_at
     return content_hash(record) > content_hash(than)  # rare: hash the tie
@@ -98,10 +93,7 @@ class EngineState:
 
     def add_address(self, text: str, parsed: ParsedAddress) -> bool:
         """Remember an address text (from any version); True when it is new."""
-        if text in self.places.mentions:
-            return False
-        self.places.add(text, parsed, self.touched_place_blocks)
-        return True
+        return self.places.add(text, parsed, self.touched_place_blocks)
 
     def add_organization(self, org: OrgMention) -> bool:
         """Remember an organisation mention (from any version); True when it is new."""

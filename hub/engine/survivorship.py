@@ -15,7 +15,7 @@ from enum import Enum
 from typing import Any, Final, NamedTuple
 
 from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
-from hub.engine.mentions import RecordMentions, content_hash
+from hub.engine.mentions import RecordMentions, content_hash, record_ref
 from hub.engine.policy import AuthorityPolicy
 from hub.engine.state import Version
 
@@ -144,7 +144,7 @@ def _plan_of(authority: AuthorityPolicy) -> _Plan:
 
 
 def _newest_first(seen: list[_Seen]) -> list[_Seen]:
-    """By descending (update time, content hash), the total order of versions (`Version.order`).
+    """By descending (update time, content hash), the total order of versions (`state._newer`).
     The hash only breaks ties of update time, which are rare: it is computed when one occurs."""
     ordered = sorted(seen, key=_updated_at, reverse=True)
     for i in range(1, len(ordered)):
@@ -259,7 +259,7 @@ def build_master(
     _department_facts(newest, fields)
     _put(fields, "employer_id", _employer(_by_authority(groups, plan.employment), organization_id_of))
 
-    master = MasterCitizen(citizen_id, fields, tuple(sorted([f"{s.source}/{s.record_id}" for s in seen])))
+    master = MasterCitizen(citizen_id, fields, tuple(sorted([record_ref(s.source, s.record_id) for s in seen])))
     return master, _conflicts(master, identities)
 
 
