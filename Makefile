@@ -2,29 +2,38 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 export PYTHONDONTWRITEBYTECODE := 1
+CODE := hub connectors processors citygen demos tests bench scripts
 
-.PHONY: setup demo test lint typecheck unit infra-up infra-down bench
+.PHONY: help setup demo test unit lint typecheck layers infra-up infra-down
 
-setup:
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: ## the venv, Debian packages and the compiled engine (idempotent)
 	@bash scripts/setup.sh
 
-lint: setup
-	$(VENV)/ruff check hub connectors processors tests bench
+lint: setup ## ruff
+	$(VENV)/ruff check $(CODE)
 
-typecheck: setup
+typecheck: setup ## mypy
 	$(VENV)/mypy
 
-infra-up: setup
+layers: setup ## the import layers of docs/architecture.md (import-linter)
+	$(VENV)/lint-imports
+
+unit: setup ## the tests that need no services (unit and property)
+	$(VENV)/pytest -q tests/unit tests/property
+
+test: lint typecheck layers infra-up ## everything: lint, types, layers, all tests with the real services
+	$(VENV)/pytest -q
+	@# the interpreted code is the fallback wherever no compiled build matches: keep it tested too
+	HUB_NATIVE=0 $(VENV)/pytest -q -m compiled
+
+infra-up: setup ## start Kafka, the schema registry and Redis on loopback
 	$(VENV)/hub infra up
 
-infra-down:
+infra-down: ## stop them
 	$(VENV)/hub infra down
 
-test: lint typecheck infra-up
-	$(VENV)/pytest -q
-	@# the interpreted engine is the fallback wherever the compiled one is not built: keep it tested too
-	HUB_NATIVE=0 $(VENV)/pytest -q tests/test_engine_*.py tests/test_standardise_*.py tests/test_places.py \
-		tests/test_cluster.py tests/test_resolve_cli.py tests/test_formats_*.py
-
-demo: infra-up
+demo: infra-up ## a generated city end to end
 	$(VENV)/hub demo

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.formats import detect_source, read_file
+from hub.batch.driver import expand_inputs
 from hub.engine.standardise import addresses
-from hub.resolve_cli import expand_inputs
 
 Parser = Callable[[str, str], Any]
 _MODULES = ("_text", "divisions", "numerals", "addresses")
@@ -93,9 +93,9 @@ def main() -> None:
         for _ in range(options.repeat):
             for label, parse in parsers.items():
                 best[label] = min(best[label], best_time(parse, texts, options.city))
-    from hub import native
+    from hub.runtime.compiled import is_compiled
 
-    engines = {"current": "compiled" if native.is_active() else "interpreted"}
+    engines = {"current": "compiled" if is_compiled(addresses) else "interpreted"}
     for label, seconds in best.items():
         engine = engines.get(label, "interpreted")
         print(f"{label:>12}: {seconds / len(texts) * 1e6:6.2f} us per text (best of {options.repeat}, {engine})")

@@ -26,12 +26,12 @@ from typing import NamedTuple
 from connectors.checkpoints import CheckpointStore
 from connectors.file_connector import FileConnector
 from connectors.formats import read_file
-from connectors.formats.registry import DIALECTS
-from connectors.records import Source
-from hub.registry import SchemaRegistry
-from hub.schema_sync import sync_catalogue
-from hub.settings import SOURCES, HubSettings, TopicNames, TopicPolicy, load_settings
-from hub.topics import ensure_topics
+from connectors.formats.dialects import DIALECTS
+from hub.contract.sources import SOURCES, Source
+from hub.settings import HubSettings, TopicNames, TopicPolicy, load_settings
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.schema_sync import sync_catalogue
+from hub.wire.topics import ensure_topics
 
 __all__ = ["main"]
 

@@ -31,10 +31,10 @@ from typing import Any, cast
 from rapidfuzz.distance import OSA, JaroWinkler
 
 from bench.splink_baseline import require_bench
+from citygen.scoring import ClusterScores, cluster_scores
 from hub.engine.cluster import Edge, cluster_component
 from hub.engine.policy import load_policy
 from hub.engine.weights import Vector, estimate, u_from_random_pairs
-from hub.quality import ClusterScores, cluster_scores
 
 __all__ = ["FebrlRecord", "levels", "main", "run_febrl"]
 

@@ -21,16 +21,17 @@ from pathlib import Path
 import redis
 from confluent_kafka import Consumer, TopicPartition
 
+from citygen.engine import generate
 from connectors.formats import detect_source, read_file
-from connectors.generator.engine import generate
-from connectors.records import DepartmentRecord
-from hub.avro_mapping import event_for
-from hub.demo import produce
+from demos.roundtrip import produce
+from hub.batch.driver import expand_inputs
+from hub.contract.records import DepartmentRecord
+from hub.contract.sources import SOURCES
 from hub.infra import ensure_up
-from hub.registry import SchemaRegistry
-from hub.resolve_cli import expand_inputs
-from hub.serde import TopicCodecs
-from hub.settings import SOURCES, HubSettings, load_settings
+from hub.settings import HubSettings, load_settings
+from hub.wire.avro_mapping import event_for
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.serde import TopicCodecs
 from processors.setup import prepare
 
 HUB = str(Path(sys.executable).parent / "hub")

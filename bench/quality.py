@@ -2,7 +2,7 @@
 
 1. `hub generate` (Python API) writes a city of `--persons` people with its ground truth.
 2. `hub resolve` runs in-process on every export (timed: read, resolve, write rows and masters).
-3. `hub score`'s scorer (hub/quality.py) scores it: citizens, addresses, organisations pairwise
+3. `hub score`'s scorer (citygen/scoring.py) scores it: citizens, addresses, organizations pairwise
    and B-cubed, forbidden (twin/namesake/shared-phone) merges, master-field accuracy.
 4. Splink (DuckDB) deduplicates the same exports, flattened into person mentions and configured
    as its tutorials recommend (bench/splink_baseline.py); its citizen clusters are written in the
@@ -25,10 +25,10 @@ from typing import Any
 import orjson
 
 from bench.splink_baseline import RowKey, city_mentions, require_bench, run_city
-from connectors.generator import generate
+from citygen import generate
+from citygen.scoring import ClusterScores, Report, score
+from hub.batch.driver import expand_inputs, output_line, run_resolve
 from hub.engine.mentions import record_ref
-from hub.quality import ClusterScores, Report, score
-from hub.resolve_cli import expand_inputs, output_line, run_resolve
 
 __all__ = ["main"]
 
@@ -101,7 +101,7 @@ def run_city_bench(persons: int, seed: int, work: Path, city: str) -> None:
     our_seconds, rows, out, masters = run_hub(city_dir, work, city)
     print(f"hub resolve: {rows} rows in {our_seconds:.1f}s ({rows / our_seconds:,.0f} rows/s)", flush=True)
     ours = score(city_dir / "truth", out, masters)
-    print("\n== hub resolve, scored by hub/quality.py ==")
+    print("\n== hub resolve, scored by citygen/scoring.py ==")
     print(ours.table(), flush=True)
 
     started = time.perf_counter()

@@ -3,9 +3,9 @@
 1. `hub generate` writes a city of `--persons` people (or `--dir` names existing exports).
 2. `hub resolve` runs as a separate process, exactly as a user runs it (out, masters, explain
    index), pinned to one core; wall time, CPU time and peak RSS are read from the child. It runs
-   twice: with the mypyc-compiled engine (`hub/native.py`) and with `HUB_NATIVE=0`.
+   twice: with the mypyc-compiled engine (`hub/runtime/compiled.py`) and with `HUB_NATIVE=0`.
 3. The same exports are resolved again in-process (pure Python) with each stage timed on its own: reading
-   (parse and validate rows), standardisation (mentions), indexing, person/place/organisation
+   (parse and validate rows), standardisation (mentions), indexing, person/place/organization
    resolution and survivorship, and writing the output lines.
 
     .venv/bin/python -m bench.resolve [--persons 100000] [--seed 42] [--dir EXPORTS] [--compiled-only]
@@ -91,17 +91,17 @@ def run_stages(exports: Path, city: str) -> tuple[int, StageClock]:
     import orjson
 
     import hub.engine.resolver as resolver_module
+    from hub.batch.driver import expand_inputs, feed, output_line
     from hub.engine.mentions import MentionReader
     from hub.engine.places import PlaceIndex
     from hub.engine.resolver import Resolver
-    from hub.gc_pause import paused_gc
-    from hub.resolve_cli import expand_inputs, feed, output_line
+    from hub.runtime.gc_pause import paused_gc
 
     clock = StageClock()
     MentionReader.read = clock.wrap("standardise", MentionReader.read)  # type: ignore[method-assign]
     resolver_module.resolve_all_persons = clock.wrap("persons", resolver_module.resolve_all_persons)
     resolver_module.build_master = clock.wrap("survivorship", resolver_module.build_master)
-    resolver_module.resolve_organizations = clock.wrap("organisations", resolver_module.resolve_organizations)
+    resolver_module.resolve_organizations = clock.wrap("organizations", resolver_module.resolve_organizations)
     PlaceIndex.resolve = clock.wrap("places", PlaceIndex.resolve)  # type: ignore[method-assign]
     Resolver.add = clock.wrap("index", Resolver.add)  # type: ignore[method-assign]
 
@@ -129,17 +129,17 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         exports = args.dir
         if exports is None:
-            from connectors.generator import generate
+            from citygen import generate
 
             exports = work / "city"
             generate(args.persons, args.seed, exports, city=args.city)
-        from hub.native import active_dir
+        from hub.runtime.compiled import active_dir
 
         walls: dict[str, float] = {}
         runs = [("compiled engine", True)] + ([] if args.compiled_only else [("pure Python", False)])
         for label, native in runs:
             if native and active_dir() is None:
-                print("compiled engine: not built for these sources (python -m hub.native build)")
+                print("compiled engine: not built for these sources (python -m hub.runtime.compiled build)")
                 continue
             rows, wall, cpu, rss = run_command(exports, args.city, work, native)
             walls[label] = wall

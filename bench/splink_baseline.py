@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.formats import detect_source, read_file
-from connectors.records import (
+from hub.contract.records import (
     CivilAffairsRecord,
     CommerceRecord,
     DepartmentRecord,

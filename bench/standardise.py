@@ -17,7 +17,7 @@ from stdnum.cn import ric, uscc
 from hub.engine.standardise.addresses import address_similarity, addresses_compatible, parse_address
 from hub.engine.standardise.ids import id_distance, normalise_resident_id
 from hub.engine.standardise.names import normalise_name
-from hub.engine.standardise.organisations import normalise_credit_code, normalise_org_name, org_name_key
+from hub.engine.standardise.organizations import normalise_credit_code, normalise_org_name, org_name_key
 from hub.engine.standardise.phones import normalise_phone
 
 N = 20_000

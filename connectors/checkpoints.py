@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from hub.errors import CheckpointError
+from hub.contract.errors import CheckpointError
 
 __all__ = ["CheckpointStore"]
 

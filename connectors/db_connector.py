@@ -28,11 +28,12 @@ from connectors.db_sources import TableReader, Watermark, open_reader, redact_ds
 from connectors.db_tables import TABLES, row_fields
 from connectors.delivery import DeliveryTracker
 from connectors.formats import parse_row
-from connectors.records import CST, Source
 from connectors.sdk import DepartmentPublisher, RequestOrigin
-from hub.errors import BadRecordError, SchemaMismatchError
-from hub.registry import SchemaRegistry
+from hub.contract.errors import BadRecordError, SchemaMismatchError
+from hub.contract.sources import Source
+from hub.contract.timezone import CST
 from hub.settings import HubSettings
+from hub.wire.registry_client import SchemaRegistry
 
 __all__ = ["DbCheckpoint", "DbConnector", "PollResult"]
 

@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 
 from pydantic import BaseModel
 
-from hub.errors import SourceReadError
+from hub.contract.errors import SourceReadError
 
 __all__ = ["TableReader", "Watermark", "open_reader", "redact_dsn"]
 

@@ -1,6 +1,6 @@
 """How a department's table looks to the DB connector: key and update-time columns, and its values as text.
 
-Department tables use the column names of the department's export (`shared/formats/departments.md`), so a
+Department tables use the column names of the department's export (`docs/departments.md`), so a
 polled row goes through the very same `connectors.formats.parse_row` as a file row or an HTTP push. The
 database hands back typed values (timestamps, dates, numbers); `row_fields` writes them in the department's
 own text format (民政 `YYYY-MM-DD HH:MM:SS`, 卫健 ISO 8601 with offset, 人社 `YYYY/MM/DD HH:MM`, ...),
@@ -16,8 +16,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.events import epoch_millis
-from connectors.records import CST, Source
+from hub.contract.sources import Source
+from hub.contract.timezone import CST
+from hub.wire.events import epoch_millis
 
 __all__ = ["TABLES", "TableLayout", "row_fields"]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from hub.errors import DeliveryError
+from hub.contract.errors import DeliveryError
 from hub.settings import HubSettings
 
 __all__ = ["DeliveryTracker", "make_producer", "produce_patiently", "wait_for"]

@@ -10,7 +10,7 @@ through the department SDK. Exactly-once in effect:
   a `DeliveryTracker`; the checkpoint moves to the end of a batch only when that batch and every earlier one
   were acknowledged (acks=all) without failure. Batches overlap, so waiting never drains the pipeline.
 - **Resume**: after a crash the next run starts at the checkpoint; only rows between the last checkpoint and
-  the crash are produced again, and they carry the same deterministic event ids (`connectors.events`).
+  the crash are produced again, and they carry the same deterministic event ids (`hub.wire.events`).
 - **Re-run**: a file whose identity matches and whose size is what was read last time is skipped (no-op);
   a file that grew is read on from the checkpoint (appended rows only); a file whose head changed is a new
   file and is read from its start.
@@ -38,11 +38,12 @@ from connectors.checkpoints import CheckpointStore
 from connectors.delivery import DeliveryTracker
 from connectors.formats import ResumeOffsetError, UnknownSourceError, detect_source, read_file
 from connectors.progress import NullProgress, Progress
-from connectors.records import CST, Source
 from connectors.sdk import DepartmentPublisher, FileOrigin
-from hub.errors import BadRecordError, DeliveryError, SchemaMismatchError, SourceReadError
-from hub.registry import SchemaRegistry
+from hub.contract.errors import BadRecordError, DeliveryError, SchemaMismatchError, SourceReadError
+from hub.contract.sources import Source
+from hub.contract.timezone import CST
 from hub.settings import HubSettings
+from hub.wire.registry_client import SchemaRegistry
 
 __all__ = ["FileCheckpoint", "FileConnector", "FileResult"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from connectors.file_connector import FileConnector, FileResult
 from connectors.formats import UnknownSourceError, detect_source
-from connectors.records import Source
-from hub.errors import CheckpointError, SourceReadError
+from hub.contract.errors import CheckpointError, SourceReadError
+from hub.contract.sources import Source
 
 __all__ = ["watch"]
 

@@ -25,12 +25,12 @@ from pydantic import BaseModel
 
 from connectors.delivery import DeliveryTracker, make_producer
 from connectors.formats import UnknownSourceError, parse_row
-from connectors.formats.registry import DIALECTS
-from connectors.records import Source
+from connectors.formats.dialects import DIALECTS
 from connectors.sdk import DepartmentPublisher, RequestOrigin
-from hub.errors import BadRecordError, IngestAuthError, IngestLimitError, SchemaMismatchError
-from hub.registry import SchemaRegistry
-from hub.settings import SOURCES, HubSettings
+from hub.contract.errors import BadRecordError, IngestAuthError, IngestLimitError, SchemaMismatchError
+from hub.contract.sources import SOURCES, Source
+from hub.settings import HubSettings
+from hub.wire.registry_client import SchemaRegistry
 
 __all__ = ["IngestResponse", "Ingestor", "RowOutcome", "ingest_router"]
 
@@ -82,7 +82,7 @@ class Ingestor:
             api_key.encode("utf-8"), expected.get_secret_value().encode("utf-8")
         ):
             raise IngestAuthError(f"X-Api-Key is not the key of {source}")
-        return source  # type: ignore[return-value]  # checked against SOURCES above
+        return source  # narrowed by the check against SOURCES above
 
     def ingest(self, source: Source, body: Any, request_id: str) -> IngestResponse:
         """Validate, publish and dead-letter the pushed rows; return once Kafka acknowledged all of them."""
@@ -139,7 +139,7 @@ def _authenticated_source(
 
 
 def ingest_router() -> APIRouter:
-    """The ingest endpoints; the app factory (`connectors.serve.create_app`) mounts them."""
+    """The ingest endpoints; the app factory (`hub.api.app.create_app`) mounts them."""
     router = APIRouter(prefix="/ingest", tags=["ingest"])
 
     @router.post("/{source}", response_model=IngestResponse)

@@ -3,7 +3,7 @@
 A department's own system (and each of the hub's three connectors) uses it the same way::
 
     with DepartmentPublisher(settings, "health") as publisher:
-        publisher.publish(record)          # a connectors.records model, or a mapping of its fields
+        publisher.publish(record)          # a hub.contract.records model, or a mapping of its fields
         publisher.dead_letter("why", raw_bytes, RequestOrigin(request_id="..."))
         publisher.flush()                  # returns once Kafka acknowledged everything (acks=all)
 
@@ -27,12 +27,13 @@ from confluent_kafka import Producer
 from pydantic import ValidationError
 
 from connectors.delivery import DeliveryTracker, delivery_timeout_s, make_producer, produce_patiently, wait_for
-from connectors.events import EventEncoder
-from connectors.records import RECORD_TYPES, DepartmentRecord, Source
-from hub.errors import BadRecordError, DeliveryError
-from hub.registry import SchemaRegistry, shared_registry
-from hub.serde import TopicCodecs
-from hub.settings import SOURCES, HubSettings
+from hub.contract.errors import BadRecordError, DeliveryError
+from hub.contract.records import RECORD_TYPES, DepartmentRecord
+from hub.contract.sources import SOURCES, Source
+from hub.settings import HubSettings
+from hub.wire.events import EventEncoder
+from hub.wire.registry_client import SchemaRegistry, shared_registry
+from hub.wire.serde import TopicCodecs
 
 __all__ = ["DepartmentPublisher", "FileOrigin", "KafkaOrigin", "Origin", "RequestOrigin"]
 

@@ -1,4 +1,4 @@
-"""citizen-hub: department records resolved into master citizen, address and organisation records."""
+"""citizen-hub: department records resolved into master citizen, address and organization records."""
 
 from pathlib import Path
 

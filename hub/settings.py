@@ -21,9 +21,8 @@ from pydantic_settings import (
 )
 
 from hub import REPO_ROOT
-from hub.errors import SettingsError
-
-SOURCES = ("civil_affairs", "health", "hrss", "tax", "commerce")
+from hub.contract.errors import SettingsError
+from hub.contract.sources import SOURCES
 
 
 def state_dir() -> Path:

@@ -3,7 +3,7 @@
 
 Two stages make results independent of the number of workers: stage 1 is stateless, stage 2 is
 single-writer. Delivery is at-least-once (never exactly_once: faust-streaming's EOS has open
-bugs, see ../shared/notes/infra.md §3); every write is idempotent, so redelivery is harmless.
+bugs, see docs/architecture.md, "Delivery"); every write is idempotent, so redelivery is harmless.
 
 Bounds: batches of at most `batch_max`, at most `stream_buffer_maxsize` messages queued per
 agent channel, at most `fetch_max_bytes` prefetched per assigned partition. Stage 2 awaits Kafka
@@ -27,15 +27,16 @@ import faust
 from faust.types import TP
 from redis.asyncio import Redis
 
-from hub.errors import RegistryUnavailableError
-from hub.registry import SchemaRegistry
-from hub.serde import TopicCodecs
-from hub.settings import SOURCES, HubSettings, state_dir
+from hub.contract.errors import RegistryUnavailableError
+from hub.contract.sources import SOURCES
+from hub.settings import HubSettings, state_dir
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.serde import TopicCodecs
 from processors.errors import PoisonEventError
 from processors.resolve import ResolveStage
 from processors.standardise import Standardiser
 
-log = logging.getLogger("processors")
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Exit code when a batch could not be written: the process ends without committing its offsets.
@@ -62,7 +63,7 @@ class Gate:
 
 def _die(what: str, exc: BaseException) -> None:
     """Exit at once without letting faust commit: the unwritten batch is redelivered on restart."""
-    log.critical("%s failed (%s: %s); exiting without committing", what, type(exc).__name__, exc)
+    logger.critical("%s failed (%s: %s); exiting without committing", what, type(exc).__name__, exc)
     logging.shutdown()
     os._exit(EX_SINK_FAILED)
 
@@ -94,7 +95,7 @@ async def _patiently(decode: Callable[[], T], tries: int = 30) -> T:
         try:
             return decode()
         except RegistryUnavailableError as exc:
-            log.warning("registry unavailable, retrying: %s", exc)
+            logger.warning("registry unavailable, retrying: %s", exc)
             await asyncio.sleep(1.0)
     return decode()
 
@@ -151,7 +152,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
                 topic, key, value = standardiser.dead_letter(
                     message.topic, message.partition, message.offset, message.key, message.value, poison)
                 await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
-                log.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition,
+                logger.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition,
                             message.offset, poison.reason)
                 continue
             except Exception as exc:  # registry or broker down: not the event's fault

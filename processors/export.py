@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 from redis.asyncio import Redis
 
+from hub.readmodel.store import RedisKeys, master_rows
 from hub.settings import HubSettings
-from processors.readmodel import RedisKeys, master_rows
 
 
 async def _rows(settings: HubSettings) -> list[bytes]:

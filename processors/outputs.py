@@ -13,7 +13,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from connectors.records import CST
+from hub.contract.timezone import CST
 from hub.engine.lifecycle import LifecycleEvent
 from hub.engine.mentions import OrgMention
 from hub.engine.standardise.addresses import ParsedAddress
@@ -111,7 +111,7 @@ def address_datum(address_id: str, city_code: str, parsed: ParsedAddress | None,
 
 
 def organization_datum(org_id: str, city_code: str, mentions: Sequence[OrgMention]) -> dict[str, Any]:
-    """Value of master.organization.v1: the valid credit code and name seen for the organisation."""
+    """Value of master.organization.v1: the valid credit code and name seen for the organization."""
     ordered = sorted(mentions, key=lambda m: (not m.code_valid, m.credit_code or "~", m.name or "~"))
     code = next((m.credit_code for m in ordered if m.credit_code and m.code_valid), None)
     name = next((m.name for m in ordered if m.name), None)

@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from connectors.records import RECORD_TYPES, DepartmentRecord
+from hub.contract.records import RECORD_TYPES, DepartmentRecord
 from hub.engine.mentions import OrgMention
 from processors.errors import CorruptStateError
 
@@ -40,4 +40,4 @@ def org_from_json(data: bytes | str) -> OrgMention:
         v: Any = orjson.loads(data)
         return OrgMention(v["credit_code"], bool(v["code_valid"]), v["name"], v["name_key"])
     except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
-        raise CorruptStateError(f"stored organisation mention cannot be read ({type(exc).__name__})") from None
+        raise CorruptStateError(f"stored organization mention cannot be read ({type(exc).__name__})") from None

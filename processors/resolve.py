@@ -25,15 +25,15 @@ from redis.exceptions import RedisError
 from hub.engine.mentions import record_ref
 from hub.engine.resolver import Changes, Resolver
 from hub.engine.survivorship import MasterCitizen
-from hub.serde import TopicCodecs
+from hub.readmodel.store import BatchWrite, RedisKeys, index_keys, master_json, write_batch
 from hub.settings import HubSettings
+from hub.wire.serde import TopicCodecs
 from processors import outputs
 from processors.errors import SinkError
-from processors.readmodel import BatchWrite, RedisKeys, index_keys, master_json, write_batch
 from processors.records import org_to_json, record_from_json, record_to_json
 from processors.restore import rebuild
 
-log = logging.getLogger("processors.resolve")
+logger = logging.getLogger(__name__)
 
 #: Sends one message, returning an awaitable that resolves when the broker acknowledged it.
 Send = Callable[[str, bytes | None, bytes | None], Awaitable[Awaitable[Any]]]
@@ -42,7 +42,7 @@ Message = tuple[str, bytes | None, bytes | None]
 
 @dataclass
 class Mirrors:
-    """Reverse maps the master address/organisation records need (rebuilt with the engine)."""
+    """Reverse maps the master address/organization records need (rebuilt with the engine)."""
 
     place_of_text: dict[str, str] = field(default_factory=dict)
     texts_of_place: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -233,7 +233,7 @@ class ResolveStage:
                 failure = type(exc).__name__
             if time.monotonic() + delay > deadline:
                 raise SinkError(f"{what} did not acknowledge a batch in {self.patience_s:g}s ({attempt} attempts)")
-            log.warning("%s write failed (attempt %d, retrying for up to %.0fs more): %s", what, attempt,
+            logger.warning("%s write failed (attempt %d, retrying for up to %.0fs more): %s", what, attempt,
                         deadline - time.monotonic(), failure)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)

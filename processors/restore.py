@@ -6,7 +6,7 @@ changelog segments, #597 cannot recover from an empty changelog partition, #176 
 after compaction). Redis is already the read model, written in the same MULTI/EXEC as the engine
 state, so the state and the read model can never disagree; and because stage 2 is single-writer
 (one partition, one owner at a time) nothing else writes that state while a worker restores it.
-A restored engine is `add` of every latest record plus every address text and organisation
+A restored engine is `add` of every latest record plus every address text and organization
 mention ever seen, then one `resolve()`: the engine guarantees that equals the incremental state.
 """
 
@@ -21,15 +21,15 @@ from redis.asyncio import Redis
 from hub.engine.mentions import OrgMention
 from hub.engine.resolver import Resolver
 from hub.engine.standardise.addresses import parse_address
-from hub.gc_pause import paused_gc
-from processors.readmodel import RedisKeys, scan_hash
+from hub.readmodel.store import RedisKeys, scan_hash
+from hub.runtime.gc_pause import paused_gc
 from processors.records import org_from_json, record_from_json
 
-log = logging.getLogger("processors.restore")
+logger = logging.getLogger(__name__)
 
 
 def restore_extras(resolver: Resolver, texts: Iterable[str], orgs: Iterable[OrgMention]) -> None:
-    """Address texts and organisation mentions of superseded versions (the engine keeps them all)."""
+    """Address texts and organization mentions of superseded versions (the engine keeps them all)."""
     city = resolver.state.city_code
     for text in sorted(texts):
         parsed = parse_address(text, city) if text not in resolver.state.addresses else None
@@ -52,6 +52,6 @@ async def rebuild(redis: Redis, keys: RedisKeys, city_code: str, secret: bytes) 
         orgs = [org_from_json(data) async for _, data in scan_hash(redis, keys.org_mentions)]
         restore_extras(resolver, texts, orgs)
         resolver.resolve()
-    log.info("engine restored from Redis: %d records, %d masters in %.1fs",
+    logger.info("engine restored from Redis: %d records, %d masters in %.1fs",
              count, len(resolver.current.masters), time.perf_counter() - started)
     return resolver

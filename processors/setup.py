@@ -7,11 +7,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import NewTopic
 
-from hub.errors import TopicSetupError
-from hub.registry import SchemaRegistry
-from hub.schema_sync import sync_catalogue
+from hub.contract.errors import TopicSetupError
 from hub.settings import HubSettings
-from hub.topics import admin_client, ensure_topics, existing_topics
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.schema_sync import sync_catalogue
+from hub.wire.topics import admin_client, ensure_topics, existing_topics
 
 
 def ensure_resolve_topic(settings: HubSettings) -> int:

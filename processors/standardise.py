@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from connectors.records import CST, DepartmentRecord
-from hub.avro_mapping import Operation
-from hub.errors import SchemaMismatchError, UndecodableEventError, UnknownSchemaIdError
-from hub.serde import TopicCodecs, unframe
-from hub.settings import SOURCES, HubSettings
+from hub.contract.errors import SchemaMismatchError, UndecodableEventError, UnknownSchemaIdError
+from hub.contract.records import DepartmentRecord
+from hub.contract.sources import SOURCES
+from hub.contract.timezone import CST
+from hub.settings import HubSettings
+from hub.wire.avro_mapping import Operation
+from hub.wire.serde import TopicCodecs, unframe
 from processors.errors import PoisonEventError
 
 

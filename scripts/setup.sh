@@ -10,7 +10,7 @@ need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
-command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)  # compiles the engine with mypyc (hub/native.py)
+command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)  # compiles the engine with mypyc (hub/runtime/compiled.py)
 # PostgreSQL server binaries (initdb, pg_ctl) for the DB connector test's throwaway cluster.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -30,4 +30,4 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # The engine compiled with mypyc, cached per source digest; without it the same engine runs interpreted.
-.venv/bin/python -m hub.native build >/dev/null || echo "setup: the engine runs interpreted" >&2
+.venv/bin/python scripts/build_native.py build >/dev/null || echo "setup: the engine runs interpreted" >&2

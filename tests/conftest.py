@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hub.settings import HubSettings
+
+#: Test folders that run code mypyc compiles (`[tool.hub.native]`): marked `compiled`, so `make test`
+#: runs them once more with the interpreted code (HUB_NATIVE=0), the fallback wherever no build matches.
+_COMPILED_CODE = ("unit/engine", "unit/batch", "unit/connectors/formats", "property")
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        where = item.path.relative_to(_HERE).as_posix()
+        if where.startswith(_COMPILED_CODE):
+            item.add_marker(pytest.mark.compiled)
+        if where.startswith("integration/"):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.fixture(scope="session")

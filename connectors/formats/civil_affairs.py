@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Final
 
-from connectors.records import AssistanceType, CivilAffairsRecord, Gender, MaritalStatus
+from hub.contract.records import AssistanceType, CivilAffairsRecord, Gender, MaritalStatus
 
 from .dialect import Dialect, csv_dialect
 from .values import dashed_date, dashed_datetime, enum_code, missing, required, validator_for

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from datetime import datetime, time
 from typing import Final
 
-from connectors.records import CST, CommerceRecord, RegistrationStatus
+from hub.contract.records import CommerceRecord, RegistrationStatus
+from hub.contract.timezone import CST
 
 from .dialect import Dialect, csv_dialect
 from .values import dashed_date, enum_code, missing, required, validator_for

@@ -19,10 +19,10 @@ import io
 import logging
 from collections.abc import Iterator
 
-from hub.errors import BadRecordError
+from hub.contract.errors import BadRecordError
 
+from .dialects import invalid_record
 from .lines import RAW_KEPT_BYTES, LineFeeder, RecordTooLongError
-from .registry import invalid_record
 from .rows import ParsedRow
 from .scan import FileScan
 

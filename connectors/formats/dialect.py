@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from connectors.records import AnyDepartmentRecord, Source
+from hub.contract.records import AnyDepartmentRecord
+from hub.contract.sources import Source
 
 __all__ = ["Dialect", "csv_dialect"]
 

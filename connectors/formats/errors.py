@@ -1,6 +1,6 @@
 """File-level errors of the format readers: problems with a whole file or a resume point, not with one row.
 
-Row-level problems are `hub.errors.BadRecordError`, carried in a `ParsedRow` rather than raised, so that one
+Row-level problems are `hub.contract.errors.BadRecordError`, carried in a `ParsedRow` rather than raised, so that one
 bad row never stops a file.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from hub.errors import HubError
+from hub.contract.errors import HubError
 
 __all__ = ["ResumeOffsetError", "UnknownSourceError"]
 

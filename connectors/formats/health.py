@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Final
 
-from connectors.records import DocumentType, Gender, HealthRecord
+from hub.contract.records import DocumentType, Gender, HealthRecord
 
 from .dialect import Dialect, csv_dialect
 from .values import (

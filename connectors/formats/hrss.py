@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 from typing import Final
 
-from connectors.records import Gender, HrssRecord, InsuranceStatus
+from hub.contract.records import Gender, HrssRecord, InsuranceStatus
 
 from .dialect import Dialect, csv_dialect
 from .values import (

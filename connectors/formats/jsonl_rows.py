@@ -11,10 +11,10 @@ from collections.abc import Iterator
 
 import orjson
 
-from hub.errors import BadRecordError
+from hub.contract.errors import BadRecordError
 
+from .dialects import invalid_record
 from .lines import RecordTooLongError
-from .registry import invalid_record
 from .rows import ParsedRow
 from .scan import FileScan
 

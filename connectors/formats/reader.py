@@ -7,14 +7,14 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from connectors.records import Source
+from hub.contract.sources import Source
 
 from .csv_rows import csv_rows
 from .dialect import Dialect
+from .dialects import DIALECTS, detect_source
 from .errors import ResumeOffsetError
 from .jsonl_rows import jsonl_rows
 from .lines import CHUNK_SIZE, MAX_ROW_BYTES
-from .registry import DIALECTS, detect_source
 from .rows import ParsedRow
 from .scan import FileScan
 

@@ -6,8 +6,9 @@ import logging
 from pathlib import Path
 from typing import NamedTuple
 
-from connectors.records import AnyDepartmentRecord, Source
-from hub.errors import BadRecordError
+from hub.contract.errors import BadRecordError
+from hub.contract.records import AnyDepartmentRecord
+from hub.contract.sources import Source
 
 __all__ = ["ParsedRow"]
 

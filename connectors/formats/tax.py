@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-from connectors.records import CST, DocumentType, TaxRecord
-from hub.errors import BadRecordError
+from hub.contract.errors import BadRecordError
+from hub.contract.records import DocumentType, TaxRecord
+from hub.contract.timezone import CST
 
 from .dialect import Dialect
 from .values import describe, validator_for

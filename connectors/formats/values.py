@@ -15,8 +15,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from connectors.records import CST
-from hub.errors import BadRecordError
+from hub.contract.errors import BadRecordError
+from hub.contract.timezone import CST
 
 __all__ = [
     "clean_text_row",

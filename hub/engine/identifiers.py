@@ -2,7 +2,7 @@
 
 A citizen cluster with a valid resident ID takes a keyed hash (HMAC) of it: the id reveals
 nothing, and the same person gets the same id in every run. Clusters without one take the hash
-of their smallest member ref. Addresses and organisations hash their most specific key.
+of their smallest member ref. Addresses and organizations hash their most specific key.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Department record → mentions: the standardised person, address and organisations a row speaks of.
+"""Department record → mentions: the standardised person, address and organizations a row speaks of.
 
 A mention is the engine's unit of matching. It is a pure function of one record version, so the
 same row always yields the same mention in batch and streaming.
@@ -11,7 +11,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import NamedTuple, TypeVar
 
-from connectors.records import (
+from hub.contract.records import (
     CivilAffairsRecord,
     CommerceRecord,
     DepartmentRecord,
@@ -25,7 +25,7 @@ from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise.addresses import ParsedAddress, read_address
 from hub.engine.standardise.ids import ResidentId, clean_id_text, normalise_document_number, read_resident_id
 from hub.engine.standardise.names import PersonName, read_name
-from hub.engine.standardise.organisations import normalise_credit_code, normalise_org_name, org_name_key
+from hub.engine.standardise.organizations import normalise_credit_code, normalise_org_name, org_name_key
 from hub.engine.standardise.phones import Phone, read_phone
 
 T = TypeVar("T")
@@ -79,7 +79,7 @@ class PersonMention(NamedTuple):
 
 
 class OrgMention(NamedTuple):
-    """An organisation named by a record: the business itself, or a person's employer."""
+    """An organization named by a record: the business itself, or a person's employer."""
 
     credit_code: str | None  # normalised; may be checksum-invalid
     code_valid: bool
@@ -123,7 +123,7 @@ def _looks_like_resident_id(number: str) -> bool:
 
 
 def extract_mentions(record: DepartmentRecord, city_code: str) -> RecordMentions:
-    """Standardise one department record into its person, primary address and organisation mentions."""
+    """Standardise one department record into its person, primary address and organization mentions."""
     return mention_reader(city_code).read(record)
 
 
@@ -193,7 +193,7 @@ class MentionReader:
         return None, (f"{doc_type.value if doc_type else 'other'}:{cleaned}" if cleaned else None)
 
     def read(self, record: DepartmentRecord) -> RecordMentions:
-        """Standardise one department record into its person, primary address and organisation mentions."""
+        """Standardise one department record into its person, primary address and organization mentions."""
         ref = record_ref(record.source, record.record_id)
         resident_id: ResidentId | None = None
         document: str | None = None

@@ -1,7 +1,7 @@
-"""Organisation resolution: by unified social credit code, else by normalised name.
+"""Organization resolution: by unified social credit code, else by normalised name.
 
 Two different checksum-valid credit codes never merge; a mention with a typo'd or missing code
-joins the organisation whose name key it shares.
+joins the organization whose name key it shares.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from hub.engine.mentions import OrgMention
 
 
 def organization_keys(org: OrgMention) -> list[str]:
-    """Blocks of an organisation mention: its credit code and its name key."""
+    """Blocks of an organization mention: its credit code and its name key."""
     keys = []
     if org.credit_code:
         keys.append("c:" + org.credit_code)
@@ -25,7 +25,7 @@ def organization_keys(org: OrgMention) -> list[str]:
 
 
 def resolve_organizations(mentions: Mapping[str, OrgMention]) -> dict[str, str]:
-    """Map every organisation mention key to its organisation id."""
+    """Map every organization mention key to its organization id."""
     blocks: dict[str, list[str]] = defaultdict(list)
     for key in sorted(mentions):
         for block in organization_keys(mentions[key]):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.errors import SettingsError
+from hub.contract.errors import SettingsError
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("policy.toml")
 

@@ -1,4 +1,4 @@
-"""The engine's front: feed department records, get clusters, places, organisations and masters.
+"""The engine's front: feed department records, get clusters, places, organizations and masters.
 
 Both drivers use this: `hub resolve` feeds every row of the files and resolves once; the
 processors feed events and resolve the components each batch touches.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from connectors.records import DepartmentRecord
+from hub.contract.records import DepartmentRecord
 from hub.engine.lifecycle import LifecycleEvent, diff_clusters
 from hub.engine.organizations import resolve_organizations
 from hub.engine.persons import ComponentResult, cluster_persons, find_component, resolve_all_persons
@@ -27,14 +27,14 @@ class Changes:
     lifecycle: list[LifecycleEvent] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     places: dict[str, str] = field(default_factory=dict)  # address text -> place id, new or changed
-    organizations: dict[str, str] = field(default_factory=dict)  # org key -> organisation id, new or changed
+    organizations: dict[str, str] = field(default_factory=dict)  # org key -> organization id, new or changed
     citizens: dict[str, str | None] = field(default_factory=dict)  # ref -> citizen id, new or changed
     applied: int = 0  # rows that became the latest version of their record
 
 
 @dataclass
 class Resolution:
-    """The resolved city: which master each record, address text and organisation mention belongs to."""
+    """The resolved city: which master each record, address text and organization mention belongs to."""
 
     citizen_of_ref: dict[str, str] = field(default_factory=dict)
     place_of_text: dict[str, str] = field(default_factory=dict)
@@ -89,7 +89,7 @@ class Resolver:
     def apply(self, records: Iterable[DepartmentRecord]) -> Changes:
         """Take a batch of rows and recompute only what they touch (the streaming driver).
 
-        The touched person components, places and organisations are recomputed with the same
+        The touched person components, places and organizations are recomputed with the same
         functions `resolve` uses, so the state after any sequence of batches equals a batch
         resolution of the same rows.
         """
@@ -106,7 +106,7 @@ class Resolver:
                 seeds.add(upsert.ref)
         rebuild = self._apply_places(changes) | self._apply_organizations(new_orgs, changes)
         members = self._recluster(seeds, changes)
-        for ref in rebuild:  # a place or organisation moved under these records
+        for ref in rebuild:  # a place or organization moved under these records
             cid = self.current.citizen_of_ref.get(ref)
             if cid is not None and cid not in members:
                 members[cid] = self.current.masters[cid].records
@@ -126,7 +126,7 @@ class Resolver:
         return moved
 
     def _apply_organizations(self, new_orgs: set[str], changes: Changes) -> set[str]:
-        """Recompute organisations connected to new mentions; return the records citing a moved one."""
+        """Recompute organizations connected to new mentions; return the records citing a moved one."""
         state, current = self.state, self.current
         moved: set[str] = set()
         if new_orgs:

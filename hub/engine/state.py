@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 
-from connectors.records import DepartmentRecord
+from hub.contract.records import DepartmentRecord
 from hub.engine.blocking import person_keys
 from hub.engine.mentions import MentionReader, OrgMention, RecordMentions, content_hash, mention_reader, record_ref
 from hub.engine.organizations import organization_keys
@@ -64,7 +64,7 @@ class EngineState:
     person_blocks: dict[str, list[str]] = field(default_factory=dict)
     places: PlaceIndex = field(default_factory=PlaceIndex)
     organizations: dict[str, OrgMention] = field(default_factory=dict)  # org key -> mention
-    # which latest records cite a text / an organisation: only the incremental driver asks, so they
+    # which latest records cite a text / an organization: only the incremental driver asks, so they
     # are built on first use (never by `hub resolve`) and maintained from then on
     _cited: _Citations | None = None
     touched_place_blocks: set[str] = field(default_factory=set)  # drained by the incremental driver
@@ -96,7 +96,7 @@ class EngineState:
         return self.places.add(text, parsed, self.touched_place_blocks)
 
     def add_organization(self, org: OrgMention) -> bool:
-        """Remember an organisation mention (from any version); True when it is new."""
+        """Remember an organization mention (from any version); True when it is new."""
         if org.key in self.organizations:
             return False
         self.organizations[org.key] = org
@@ -117,7 +117,7 @@ class EngineState:
         return reader.read(record)
 
     def upsert(self, record: DepartmentRecord) -> Upsert:
-        """Take one row; every version's address and organisation are kept, the person only if latest."""
+        """Take one row; every version's address and organization are kept, the person only if latest."""
         ref = record_ref(record.source, record.record_id)
         mentions = self._mentions(record)
         if mentions.address_text is not None and mentions.address is not None:
@@ -165,7 +165,7 @@ class EngineState:
 
 @dataclass(slots=True)
 class _Citations:
-    """Reverse indexes: the latest records citing each address text and each organisation mention."""
+    """Reverse indexes: the latest records citing each address text and each organization mention."""
 
     by_address: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     by_organization: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -179,7 +179,7 @@ class _Citations:
             refs.discard(ref)
 
     def _citing(self, version: Version) -> list[set[str]]:
-        """The sets of refs citing what `version` mentions: its address text and its organisation."""
+        """The sets of refs citing what `version` mentions: its address text and its organization."""
         mentions = version.mentions
         found: list[set[str]] = []
         if mentions.address_text is not None:

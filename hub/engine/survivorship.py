@@ -14,7 +14,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any, Final, NamedTuple
 
-from connectors.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
+from hub.contract.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
 from hub.engine.mentions import RecordMentions, content_hash, record_ref
 from hub.engine.policy import AuthorityPolicy
 from hub.engine.state import Version
@@ -55,7 +55,7 @@ class MasterCitizen:
         return found.value if found is not None else None
 
     def contract_row(self) -> dict[str, Any]:
-        """The `hub resolve --masters` / `hub export masters` shape (departments.md)."""
+        """The `hub resolve --masters` / `hub export masters` shape (docs/departments.md)."""
         return {
             "citizen_id": self.citizen_id,
             "name": self.value("name"),

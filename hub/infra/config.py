@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hub.errors import SettingsError
+from hub.contract.errors import SettingsError
 from hub.settings import HubSettings, cache_dir, state_dir
 
 #: Path of the Confluent-compatible API inside Apicurio Registry.

@@ -12,7 +12,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
-from hub.errors import InfraError
+from hub.contract.errors import InfraError
 from hub.infra import jdk, maven, process
 from hub.infra.service import Launch, Service
 

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from hub.errors import InfraError
+from hub.contract.errors import InfraError
 
 POM_DIR = Path(__file__).resolve().parent / "maven"
 KAFKA_POM = POM_DIR / "kafka-pom.xml"

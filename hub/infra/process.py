@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.errors import InfraError
+from hub.contract.errors import InfraError
 
 # Runs the service in the background with its output appended to a log, then prints its pid and exits, so
 # the service is re-parented to init at once: no zombie in a long-lived caller such as a pytest session.

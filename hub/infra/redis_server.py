@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis
 
-from hub.errors import InfraError
+from hub.contract.errors import InfraError
 from hub.infra.service import Launch, Service
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from hub.errors import InfraError
+from hub.contract.errors import InfraError
 from hub.infra import process
 from hub.infra.config import InfraConfig
 

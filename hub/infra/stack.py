@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hub.infra import process
+from hub.infra.apicurio import Registry
 from hub.infra.config import InfraConfig
 from hub.infra.envfile import write_env
 from hub.infra.kafka import Kafka
 from hub.infra.redis_server import Redis
-from hub.infra.registry import Registry
 from hub.infra.service import Service, ServiceStatus
 
 Progress = Callable[[str], None]

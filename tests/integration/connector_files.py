@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import cast
 
 from connectors.formats.dialect import Dialect
-from connectors.formats.registry import DIALECTS
-from connectors.records import Source
+from connectors.formats.dialects import DIALECTS
+from hub.contract.sources import Source
 
 ENCODINGS = {"civil_affairs": "utf-8", "health": "utf-8", "hrss": "gbk", "tax": "utf-8", "commerce": "utf-8"}
 SUFFIX = {"civil_affairs": ".csv", "health": ".csv", "hrss": ".csv", "tax": ".jsonl", "commerce": ".csv"}

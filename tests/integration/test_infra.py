@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from hub.infra import stack
+from hub.infra.apicurio import Registry
 from hub.infra.config import load_infra_config
-from hub.infra.registry import Registry
 from hub.settings import HubSettings
 
 pytestmark = pytest.mark.integration
@@ -87,7 +87,7 @@ def test_registry_journal_is_never_expired(infra: HubSettings) -> None:
     """The registry's only copy of its data is this topic: time or size retention would lose schemas."""
     from confluent_kafka.admin import AdminClient, ConfigResource
 
-    from hub.infra.registry import JOURNAL_TOPIC
+    from hub.infra.apicurio import JOURNAL_TOPIC
 
     admin = AdminClient({"bootstrap.servers": infra.kafka_bootstrap})
     resource = ConfigResource(ConfigResource.Type.TOPIC, JOURNAL_TOPIC)

@@ -15,15 +15,16 @@ from pathlib import Path
 import orjson
 import pytest
 
-from connectors.generator.engine import generate
-from hub.lag import group_lag
-from hub.settings import SOURCES, HubSettings, load_settings
+from citygen.engine import generate
+from hub.contract.sources import SOURCES
+from hub.settings import HubSettings, load_settings
+from hub.wire.lag import group_lag
 from processors.setup import prepare
 from tests.integration.isolation import isolated_hub_env
 
 pytestmark = pytest.mark.integration
 
-HUB = [sys.executable, "-c", "from hub.cli import main; main()"]
+HUB = [sys.executable, "-c", "from hub.cli.main import main; main()"]
 
 
 @pytest.fixture

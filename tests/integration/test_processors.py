@@ -22,16 +22,17 @@ import pytest
 import redis
 from confluent_kafka import Consumer
 
+from citygen.engine import generate
 from connectors.formats import detect_source, read_file
-from connectors.generator.engine import generate
-from connectors.records import DepartmentRecord
-from hub.avro_mapping import event_for
-from hub.demo import produce, producer
-from hub.lag import group_lag
-from hub.registry import SchemaRegistry
-from hub.resolve_cli import expand_inputs
-from hub.serde import TopicCodecs, frame
-from hub.settings import SOURCES, HubSettings, load_settings
+from demos.roundtrip import produce, producer
+from hub.batch.driver import expand_inputs
+from hub.contract.records import DepartmentRecord
+from hub.contract.sources import SOURCES
+from hub.settings import HubSettings, load_settings
+from hub.wire.avro_mapping import event_for
+from hub.wire.lag import group_lag
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.serde import TopicCodecs, frame
 from processors.setup import prepare
 from tests.integration.isolation import isolated_hub_env
 

@@ -7,19 +7,18 @@ from datetime import datetime
 
 import pytest
 
-from connectors.records import (
-    CST,
-)
-from hub.avro_mapping import event_for
-from hub.demo import fetch, produce, sample_records
-from hub.errors import UndecodableEventError, UnknownSchemaIdError
-from hub.registry import SchemaRegistry
-from hub.schema_catalog import department_stem, latest
-from hub.schema_sync import sync_catalogue
-from hub.serde import Deserializer, TopicCodecs, frame
-from hub.settings import SOURCES, HubSettings
-from hub.topics import ensure_topics
-from tests.samples import sparse_records
+from demos.roundtrip import fetch, produce, sample_records
+from hub.contract.errors import UndecodableEventError, UnknownSchemaIdError
+from hub.contract.sources import SOURCES
+from hub.contract.timezone import CST
+from hub.settings import HubSettings
+from hub.wire.avro_mapping import event_for
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.schema_catalog import department_stem, latest
+from hub.wire.schema_sync import sync_catalogue
+from hub.wire.serde import Deserializer, TopicCodecs, frame
+from hub.wire.topics import ensure_topics
+from tests.fixtures.samples import sparse_records
 
 pytestmark = pytest.mark.integration
 

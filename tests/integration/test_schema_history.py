@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.errors import IncompatibleSchemaError
-from hub.registry import SchemaRegistry
-from hub.schema_catalog import latest, subjects
-from hub.schema_sync import sync_catalogue, sync_subject
+from hub.contract.errors import IncompatibleSchemaError
 from hub.settings import HubSettings
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.schema_catalog import latest, subjects
+from hub.wire.schema_sync import sync_catalogue, sync_subject
 
 pytestmark = pytest.mark.integration
 

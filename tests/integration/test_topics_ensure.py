@@ -10,7 +10,7 @@ import pytest
 from confluent_kafka.admin import ConfigResource
 
 from hub.settings import HubSettings
-from hub.topics import admin_client, ensure_topics, existing_topics, plan
+from hub.wire.topics import admin_client, ensure_topics, existing_topics, plan
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
 
-from hub.registry import SchemaRegistry
-from hub.serde import Deserializer
 from hub.settings import HubSettings
+from hub.wire.registry_client import SchemaRegistry
+from hub.wire.serde import Deserializer
 
 Position = dict[tuple[str, int], int]
 

@@ -1,13 +1,13 @@
 """Standardisation: pure functions from hand-typed department values to comparable forms.
 
-One module per kind of value (ids, names, phones, dates, addresses, organisations). Nothing here
+One module per kind of value (ids, names, phones, dates, addresses, organizations). Nothing here
 does I/O at call time (reference tables load once, lazily), nothing logs values, and every
 function accepts any ``str`` without raising.
 """
 
 import os
 
-from hub.native import extend_package_path
+from hub.runtime.compiled import extend_package_path
 
 # Names are read character by character (surnames have their own table): pypinyin's phrase
 # dictionary, which takes 0.3 s to load at every start, changes none of them (checked on all

@@ -101,7 +101,7 @@ def id_distance(a: str, b: str) -> int:
 def normalise_document_number(raw: str | None, document_type: str | None = None) -> str | None:
     """Cleaned number of any identity document: resident IDs as above, others upper-case, no noise.
 
-    ``document_type`` is a ``connectors.records.DocumentType`` value (``"resident_id"``,
+    ``document_type`` is a ``hub.contract.records.DocumentType`` value (``"resident_id"``,
     ``"passport"``, ...); for resident and legacy IDs the 18-digit form is returned.
     """
     if raw is None:

@@ -1,0 +1,200 @@
+"""The Redis read model and the engine state behind it: key layout, one atomic write per batch, reads.
+
+Layout (prefix `P`, default `hub:`):
+  P citizen:<id>          master citizen JSON: fields with provenance, linked records, contract row
+  P citizens              set of live citizen ids (what `hub export masters` dumps)
+  P redirect:<old>        survivor of a citizen id retired by a merge
+  P idx:idnum:<hmac>      citizens holding that ID number (keyed hash, never the ID itself)
+  P idx:phone:<hmac>      citizens with that phone (keyed hash as well: phones are personal data)
+  P idx:address:<aid>     residents of a master address
+  P idx:street:<street>   citizens registered in a street (街道)
+  P idx:credit:<code>     organization id of a unified social credit code
+  P places / P orgs       address text -> address id, organization key -> organization id
+  P engine:records        source ref -> latest version of the record (JSON), to rebuild the engine
+  P engine:texts          every address text ever seen (all versions)
+  P engine:orgs           organization key -> mention, every one ever seen (all versions)
+
+Every write is a set/hash/key assignment or a set add/remove computed from the engine's old and
+new state, so applying the same batch twice leaves the same state (at-least-once is safe).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+import orjson
+from redis.asyncio import Redis
+
+from hub.engine.survivorship import MasterCitizen
+
+
+@dataclass(frozen=True)
+class RedisKeys:
+    prefix: str = "hub:"
+
+    def citizen(self, cid: str) -> str:
+        return f"{self.prefix}citizen:{cid}"
+
+    @property
+    def citizens(self) -> str:
+        return f"{self.prefix}citizens"
+
+    def redirect(self, old: str) -> str:
+        return f"{self.prefix}redirect:{old}"
+
+    def index(self, kind: str, value: str) -> str:
+        return f"{self.prefix}idx:{kind}:{value}"
+
+    @property
+    def places(self) -> str:
+        return f"{self.prefix}places"
+
+    @property
+    def orgs(self) -> str:
+        return f"{self.prefix}orgs"
+
+    @property
+    def records(self) -> str:
+        return f"{self.prefix}engine:records"
+
+    @property
+    def texts(self) -> str:
+        return f"{self.prefix}engine:texts"
+
+    @property
+    def org_mentions(self) -> str:
+        return f"{self.prefix}engine:orgs"
+
+
+def keyed_hash(secret: bytes, kind: str, value: str) -> str:
+    """HMAC-SHA256 of a personal value: an index key that does not reveal the value."""
+    return hmac.new(secret, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> set[str]:
+    """The index sets a master citizen belongs to."""
+    if master is None:
+        return set()
+    found: set[str] = set()
+    id_number = master.value("id_number")
+    if id_number:
+        found.add(keys.index("idnum", keyed_hash(secret, "id", str(id_number))))
+    phone = master.value("phone")
+    if phone:
+        found.add(keys.index("phone", keyed_hash(secret, "phone", str(phone))))
+    address_id = master.value("address_id")
+    if address_id:
+        found.add(keys.index("address", str(address_id)))
+    street = master.value("street")
+    if street:
+        found.add(keys.index("street", str(street)))
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def master_json(master: MasterCitizen) -> bytes:
+    """The read model's citizen document: every surviving field with its provenance."""
+    return orjson.dumps({
+        "citizen_id": master.citizen_id,
+        "records": list(master.records),
+        "fields": {
+            name: {"value": _plain(fv.value), "source": fv.source, "record_id": fv.record_id,
+                   "updated_at": fv.updated_at.isoformat()}
+            for name, fv in sorted(master.fields.items())
+        },
+        "contract": master.contract_row(),
+    })
+
+
+@dataclass
+class BatchWrite:
+    """Everything one engine batch changes in Redis, written in one MULTI/EXEC transaction."""
+
+    records: dict[str, bytes] = field(default_factory=dict)
+    texts: set[str] = field(default_factory=set)
+    org_mentions: dict[str, bytes] = field(default_factory=dict)
+    masters: dict[str, bytes] = field(default_factory=dict)
+    index_add: dict[str, set[str]] = field(default_factory=dict)  # set key -> citizen ids
+    index_remove: dict[str, set[str]] = field(default_factory=dict)
+    retired: dict[str, str | None] = field(default_factory=dict)  # old id -> survivor
+    places: dict[str, str] = field(default_factory=dict)
+    orgs: dict[str, str] = field(default_factory=dict)
+    credit: dict[str, str] = field(default_factory=dict)
+
+    def move(self, cid: str, old: set[str], new: set[str]) -> None:
+        for key in old - new:
+            self.index_remove.setdefault(key, set()).add(cid)
+        for key in new - old:
+            self.index_add.setdefault(key, set()).add(cid)
+
+    def empty(self) -> bool:
+        return not any((self.records, self.texts, self.org_mentions, self.masters, self.index_add,
+                        self.index_remove, self.retired, self.places, self.orgs, self.credit))
+
+
+async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
+    """Apply a batch atomically (MULTI/EXEC): readers never see half a batch."""
+    if batch.empty():
+        return
+    pipe = redis.pipeline(transaction=True)
+    if batch.records:
+        pipe.hset(keys.records, mapping=batch.records)  # type: ignore[arg-type]
+    if batch.texts:
+        pipe.sadd(keys.texts, *sorted(batch.texts))
+    if batch.org_mentions:
+        pipe.hset(keys.org_mentions, mapping=batch.org_mentions)  # type: ignore[arg-type]
+    for key, members in batch.index_remove.items():
+        pipe.srem(key, *sorted(members))
+    for old, survivor in batch.retired.items():
+        pipe.delete(keys.citizen(old))
+        pipe.srem(keys.citizens, old)
+        if survivor is not None:
+            pipe.set(keys.redirect(old), survivor)
+    for cid, doc in batch.masters.items():
+        pipe.set(keys.citizen(cid), doc)
+        pipe.delete(keys.redirect(cid))  # an id that lives again is no longer redirected
+    if batch.masters:
+        pipe.sadd(keys.citizens, *sorted(batch.masters))
+    for key, members in batch.index_add.items():
+        pipe.sadd(key, *sorted(members))
+    if batch.places:
+        pipe.hset(keys.places, mapping=batch.places)  # type: ignore[arg-type]
+    if batch.orgs:
+        pipe.hset(keys.orgs, mapping=batch.orgs)  # type: ignore[arg-type]
+    for code, org_id in batch.credit.items():
+        pipe.set(keys.index("credit", code), org_id)
+    await pipe.execute()
+
+
+async def scan_hash(redis: Redis, key: str) -> AsyncIterator[tuple[bytes, bytes]]:
+    """A large hash in pages (HSCAN), so a restore does not block Redis with one huge reply."""
+    async for item in redis.hscan_iter(key, count=2000):
+        yield item
+
+
+async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
+    """Every live master citizen in the `hub resolve --masters` shape, sorted by citizen id."""
+    ids = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in await redis.smembers(keys.citizens))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        docs = await redis.mget([keys.citizen(c) for c in chunk])
+        for doc in docs:
+            if doc is not None:
+                rows.append(orjson.loads(doc)["contract"])
+    return rows

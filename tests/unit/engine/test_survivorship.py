@@ -1,0 +1,135 @@
+"""Survivorship rules: which version each master field comes from, whatever order the versions arrive in."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime
+
+from hub.contract.records import (
+    CivilAffairsRecord,
+    DepartmentRecord,
+    Gender,
+    HealthRecord,
+    HrssRecord,
+    TaxRecord,
+)
+from hub.contract.timezone import CST
+from hub.engine.mentions import content_hash, extract_mentions
+from hub.engine.policy import AuthorityPolicy, default_policy
+from hub.engine.state import Version
+from hub.engine.survivorship import Conflict, FieldValue, MasterCitizen, build_master
+from tests.fixtures.engine import at
+
+AUTHORITY = default_policy().authority
+ID = "330106198503121234"
+
+
+def version(record: DepartmentRecord) -> Version:
+    return Version(record, extract_mentions(record, "330100"))
+
+
+def master_of(records: list[DepartmentRecord], authority: AuthorityPolicy = AUTHORITY) -> tuple[
+        MasterCitizen, list[Conflict]]:
+    return build_master("C-1", [version(r) for r in records], authority,
+                        {"文三路90号": "A-1", "解放路12号": "A-2"}.get, lambda key: "O-" + key)
+
+
+def every_order(records: list[DepartmentRecord]) -> list[tuple[MasterCitizen, list[Conflict]]]:
+    return [master_of(list(order)) for order in itertools.permutations(records)]
+
+
+def civil(record_id: str = "MZ1", day: int = 1, **fields: object) -> CivilAffairsRecord:
+    defaults: dict = {"name": "陈晓明", "id_number": ID, "gender": Gender.MALE, "birth_date": date(1985, 3, 12)}
+    return CivilAffairsRecord(record_id=record_id, updated_at=at(day), **{**defaults, **fields})
+
+
+def test_identity_comes_from_the_first_authority_with_a_value() -> None:
+    hrss = HrssRecord(record_id="RS1", name="陈小明", id_number=ID, birth_date=date(1985, 3, 12), updated_at=at(9))
+    master, conflicts = master_of([hrss, civil(name="陈晓明", birth_date=None)])
+    assert master.fields["name"] == FieldValue("陈晓明", "civil_affairs", "MZ1", at(1))
+    assert master.fields["birth_date"] == FieldValue(date(1985, 3, 12), "hrss", "RS1", at(9))
+    assert [(c.field, c.contradicting.value) for c in conflicts] == [("name", "陈小明")]
+
+
+def test_a_document_stands_in_for_a_missing_resident_id() -> None:
+    tax = TaxRecord(record_id="TX1", name="John Smith", document_type="passport", document_number="E1234567",
+                    updated_at=at(3))
+    master, _ = master_of([tax])
+    assert master.value("id_number") == "E1234567"
+
+
+def test_phone_is_the_most_recent_then_the_most_authoritative() -> None:
+    older = civil(phone="13912345678", day=1)
+    newer = TaxRecord(record_id="TX1", name="陈晓明", phone="13912345699", updated_at=at(5))
+    same_time = HrssRecord(record_id="RS1", name="陈晓明", phone="13912345611", updated_at=at(5))
+    for master, _ in every_order([older, newer, same_time]):
+        assert master.fields["phone"] == FieldValue("13912345611", "hrss", "RS1", at(5))
+
+
+def test_a_full_tie_of_phones_goes_to_the_larger_content_hash() -> None:
+    a = TaxRecord(record_id="TX1", name="陈晓明", phone="13912345601", updated_at=at(5))
+    b = TaxRecord(record_id="TX2", name="陈晓明", phone="13912345602", updated_at=at(5))
+    winner = max((a, b), key=content_hash)
+    assert {m.value("phone") for m, _ in every_order([a, b])} == {winner.phone}
+
+
+def test_equal_update_times_within_a_source_are_ordered_by_content_hash() -> None:
+    a = civil("MZ1", day=2, ethnicity="汉族", residence_address="文三路90号")
+    b = civil("MZ2", day=2, ethnicity="回族", residence_address="解放路12号")
+    winner = max((a, b), key=content_hash)
+    for master, _ in every_order([a, b]):
+        assert master.fields["ethnicity"].record_id == master.fields["address_id"].record_id == winner.record_id
+
+
+def test_department_facts_come_from_the_newest_record_of_their_owner() -> None:
+    old = civil("MZ1", day=1, marital_status="married", elderly_care=True, street="文新街道")
+    new = civil("MZ2", day=4, marital_status="divorced", elderly_care=False)
+    health = HealthRecord(record_id="WJ1", name="陈晓明", chronic_diseases=["高血压"], updated_at=at(2))
+    for master, _ in every_order([old, new, health]):
+        assert type(master.value("marital_status")) is str and master.value("marital_status") == "divorced"
+        assert master.fields["elderly_care"] == FieldValue(False, "civil_affairs", "MZ2", at(4)), "False is a value"
+        assert master.fields["street"].record_id == "MZ1", "a newer record without the fact does not erase it"
+        assert master.value("chronic_diseases") == ["高血压"]
+        assert "family_doctor" not in master.fields
+
+
+def test_residence_falls_back_to_the_most_recent_record_of_other_sources() -> None:
+    health = HealthRecord(record_id="WJ1", name="陈晓明", address="解放路12号", updated_at=at(3))
+    hrss = HrssRecord(record_id="RS1", name="陈晓明", address="文三路90号", updated_at=at(2))
+    for master, _ in every_order([civil(residence_address="无此地址"), health, hrss]):
+        assert master.fields["address_id"] == FieldValue("A-2", "health", "WJ1", at(3))
+
+
+def test_death_and_employer_follow_their_authority_lists() -> None:
+    health = HealthRecord(record_id="WJ1", name="陈晓明", death_date=date(2024, 1, 9), updated_at=at(1))
+    dead = civil(death_date=date(2024, 1, 8), day=5)
+    tax = TaxRecord(record_id="TX1", name="陈晓明", employer_name="杭州东部软件有限公司", updated_at=at(9))
+    hrss = HrssRecord(record_id="RS1", name="陈晓明", employer_name="杭州西部软件有限公司", updated_at=at(1))
+    for master, _ in every_order([health, dead, tax, hrss]):
+        assert master.fields["death_date"] == FieldValue(date(2024, 1, 9), "health", "WJ1", at(1))
+        assert master.fields["employer_id"].record_id == "RS1"
+        assert master.records == ("civil_affairs/MZ1", "health/WJ1", "hrss/RS1", "tax/TX1")
+
+
+def test_a_source_listed_twice_ranks_at_its_last_place() -> None:
+    authority = AUTHORITY.model_copy(update={"identity": ["hrss", "civil_affairs", "hrss"]})
+    hrss = HrssRecord(record_id="RS1", name="陈小明", id_number=ID, updated_at=at(9))
+    master, _ = master_of([hrss, civil()], authority)
+    assert master.fields["name"].source == "civil_affairs"
+
+
+def test_conflicts_list_every_contradicting_identity_value_in_authority_order() -> None:
+    hrss = HrssRecord(record_id="RS1", name="陈小明", gender=Gender.FEMALE, updated_at=at(9))
+    health = HealthRecord(record_id="WJ1", name="陈小明", birth_date=date(1985, 3, 13), updated_at=at(2))
+    for _, conflicts in every_order([civil(), hrss, health]):
+        assert [(c.field, c.contradicting.source) for c in conflicts] == [
+            ("name", "hrss"), ("name", "health"), ("birth_date", "health"), ("gender", "hrss")]
+        assert all(c.authoritative.source == "civil_affairs" and c.citizen_id == "C-1" for c in conflicts)
+
+
+def test_update_times_in_another_zone_compare_as_instants() -> None:
+    utc = TaxRecord(record_id="TX1", name="陈晓明", phone="13912345699",
+                    updated_at=datetime(2024, 1, 5, 2, tzinfo=UTC))  # 10:00 at +08:00
+    cst = HrssRecord(record_id="RS1", name="陈晓明", phone="13912345611",
+                     updated_at=datetime(2024, 1, 5, 9, tzinfo=CST))
+    assert {m.value("phone") for m, _ in every_order([utc, cst])} == {"13912345699"}
