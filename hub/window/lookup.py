@@ -28,6 +28,9 @@ from hub.window.problems import InvalidQueryError, SearchTooBroadError
 MAX_PARAM: Final = 64
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEARISH_RE: Final = re.compile(r"\d{4}(?:-\d{1,2})?")
+#: A person's name as typed: ideographs (CJK and compatibility), letters of any script, the dots
+#: of transliterated names (·•・.), spaces and hyphens; nothing a query language would read.
+_NAME_RE: Final = re.compile(r"[^\W\d_]+(?:[\s·•・.\-]*[^\W\d_]+)*")
 CITIZEN_ID_RE: Final = re.compile(r"C-r?[a-z2-7]{15,16}")
 ADDRESS_ID_RE: Final = re.compile(r"A-[a-z2-7]{16}")
 
@@ -69,7 +72,10 @@ def parse_phone(raw: str, city_code: str) -> str:
 
 
 def parse_name(raw: str) -> PersonName:
-    name = read_name(_bounded(raw, "name"))
+    value = _bounded(raw, "name")
+    if not _NAME_RE.fullmatch(value):
+        raise InvalidQueryError("name may hold only letters, ideographs, spaces and the name dot")
+    name = read_name(value)
     if name is None or not name.key:
         raise InvalidQueryError("name holds no name")
     return name

@@ -74,6 +74,10 @@ def _headers(
     return Headers(authorization, x_purpose, x_case_id, x_resident_grant, x_operator_id, x_request_id)
 
 
+#: Module level: FastAPI resolves the (string) annotations of the routes in this module's globals.
+WindowHeaders = Annotated[Headers, Depends(_headers)]
+
+
 def _window(request: Request) -> Window:
     window: Window = request.app.state.window
     return window
@@ -99,11 +103,10 @@ async def _view(window: Window, acc: Access, doc: dict[str, Any], redirected_fro
 
 def window_router() -> APIRouter:
     router = APIRouter(tags=["service window"], responses=ERROR_RESPONSES)
-    headers_dep = Depends(_headers)
 
     @router.get("/citizens", response_model=SearchResult)
     async def search_citizens(
-        request: Request, response: Response, hdr: Annotated[Headers, headers_dep],
+        request: Request, response: Response, hdr: WindowHeaders,
         id_number: str | None = None, name: str | None = None, birth_date: str | None = None,
         phone: str | None = None, gender: str | None = None,
     ) -> SearchResult:
@@ -112,13 +115,13 @@ def window_router() -> APIRouter:
         query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
         async with window.access(request, hdr, "search", query) as acc:
             acc.lookup = check_criteria(id_number=id_number, name=name, birth_date=birth_date, phone=phone)
+            wanted_gender = parse_gender(gender)  # checked whatever the lookup: no parameter goes unread
             found: list[tuple[Grade, dict[str, Any]]] = []
             if acc.lookup == "id_number" and id_number is not None:
                 docs = await window.reader.citizens(await window.reader.by_id_number(parse_id_number(id_number)))
                 found = [(Grade.CERTAIN, d) for d in docs]
             elif acc.lookup == "name_birth_date" and name is not None and birth_date is not None:
                 wanted, born = parse_name(name), parse_birth_date(birth_date)
-                wanted_gender = parse_gender(gender)
                 digits = parse_phone(phone, window.city_code) if phone is not None else None
                 docs = await window.reader.citizens(await window.reader.by_birth_date(born.isoformat()))
                 for doc in docs:
@@ -145,7 +148,7 @@ def window_router() -> APIRouter:
 
     @router.get("/citizens/{citizen_id}", response_model=CitizenView)
     async def get_citizen(request: Request, response: Response, citizen_id: str,
-                          hdr: Annotated[Headers, headers_dep]) -> CitizenView:
+                          hdr: WindowHeaders) -> CitizenView:
         """One citizen; an id retired by a merge answers with the surviving citizen (`redirected_from`)."""
         window = _window(request)
         async with window.access(request, hdr, "citizen_id", {"citizen_id": citizen_id}) as acc:
@@ -158,7 +161,7 @@ def window_router() -> APIRouter:
 
     @router.get("/addresses/{address_id}/residents", response_model=Residents)
     async def address_residents(request: Request, response: Response, address_id: str,
-                                hdr: Annotated[Headers, headers_dep]) -> Residents:
+                                hdr: WindowHeaders) -> Residents:
         """Everyone whose current residence is this address (the household)."""
         window = _window(request)
         async with window.access(request, hdr, "address", {"address_id": address_id}) as acc:
@@ -178,7 +181,7 @@ def window_router() -> APIRouter:
 
     @router.get("/organizations/{credit_code}", response_model=OrganizationView)
     async def get_organization(request: Request, response: Response, credit_code: str,
-                               hdr: Annotated[Headers, headers_dep]) -> OrganizationView:
+                               hdr: WindowHeaders) -> OrganizationView:
         """An organisation by unified social credit code; its legal representative as a citizen link."""
         window = _window(request)
         async with window.access(request, hdr, "organization", {"credit_code": credit_code}) as acc:
@@ -192,7 +195,7 @@ def window_router() -> APIRouter:
             if rep_name or rep_id:
                 rep = LegalRepresentative()
                 rid = read_resident_id(rep_id) if isinstance(rep_id, str) else None
-                if rid is not None and rid.valid:
+                if rid is not None and len(rid.value) == 18 and rid.birth_date is not None:
                     found = await window.reader.by_id_number(rid.value)
                     rep.citizen_id = found[0] if len(found) == 1 else None
                 mode = acc.admitted_purpose.mode("name")
@@ -211,7 +214,7 @@ def window_router() -> APIRouter:
 
     @router.get("/citizens/{citizen_id}/disclosures", response_model=Disclosures)
     async def citizen_disclosures(request: Request, response: Response, citizen_id: str,
-                                  hdr: Annotated[Headers, headers_dep]) -> Disclosures:
+                                  hdr: WindowHeaders) -> Disclosures:
         """Who looked at this resident's data (本人查询, with the resident's grant): when, which hall, why."""
         window = _window(request)
         async with window.access(request, hdr, "disclosures", {"citizen_id": citizen_id}) as acc:
@@ -231,7 +234,7 @@ def window_router() -> APIRouter:
                  openapi_extra={"requestBody": {"required": True, "content": {
                      "application/json": {"schema": ReportIn.model_json_schema()}}}})
     async def report_value(request: Request, response: Response, citizen_id: str,
-                           hdr: Annotated[Headers, headers_dep]) -> ReportOut:
+                           hdr: WindowHeaders) -> ReportOut:
         """Report a wrong or outdated value; it goes to the department that owns the field."""
         window = _window(request)
         async with window.access(request, hdr, "report", {"citizen_id": citizen_id}) as acc:
