@@ -20,14 +20,24 @@ import threading
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Request, Response
+import orjson
+from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from connectors.delivery import DeliveryTracker, make_producer
 from connectors.formats import UnknownSourceError, parse_row
 from connectors.formats.dialects import DIALECTS
 from connectors.sdk import DepartmentPublisher, RequestOrigin
-from hub.contract.errors import BadRecordError, IngestAuthError, IngestLimitError, SchemaMismatchError
+from hub.contract.errors import (
+    BadRecordError,
+    IngestAuthError,
+    IngestBodyInvalidError,
+    IngestBodyTooLargeError,
+    IngestLimitError,
+    IngestMediaTypeError,
+    SchemaMismatchError,
+)
 from hub.contract.sources import SOURCES, Source
 from hub.settings import HubSettings
 from hub.wire.registry_client import SchemaRegistry
@@ -124,6 +134,35 @@ class Ingestor:
         self.producer.flush(self.settings.request_timeout_s)
 
 
+#: The body a push carries, for the OpenAPI document (the route reads the bytes itself, see `read_json_body`).
+_JSON_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "oneOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]}}}}}
+
+
+async def read_json_body(request: Request, limit: int) -> Any:
+    """The push's JSON, read with a size cap before any parsing.
+
+    A CSV or binary body, a body over `limit` bytes and text that is not strict JSON (orjson refuses
+    invalid UTF-8 and lone surrogate escapes, which no department record can hold) are refused as a
+    whole with a 4xx: nothing of such a push reaches Kafka, so nothing is half-published.
+    """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise IngestMediaTypeError(f"a push is JSON (Content-Type: application/json), not {media_type or 'untyped'}")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise IngestBodyTooLargeError(f"a push is at most {limit} bytes; this one is {declared}: split it")
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > limit:
+            raise IngestBodyTooLargeError(f"a push is at most {limit} bytes: split it")
+    try:
+        return orjson.loads(bytes(received))
+    except orjson.JSONDecodeError as exc:
+        raise IngestBodyInvalidError(f"the body is not valid JSON: {exc}") from None
+
+
 def _ingestor(request: Request) -> Ingestor:
     ingestor: Ingestor = request.app.state.ingestor
     return ingestor
@@ -142,16 +181,17 @@ def ingest_router() -> APIRouter:
     """The ingest endpoints; the app factory (`hub.api.app.create_app`) mounts them."""
     router = APIRouter(prefix="/ingest", tags=["ingest"])
 
-    @router.post("/{source}", response_model=IngestResponse)
-    def ingest(
+    @router.post("/{source}", response_model=IngestResponse, openapi_extra=_JSON_BODY)
+    async def ingest(
         source: Annotated[Source, Depends(_authenticated_source)],
         ingestor: IngestorDep,
+        request: Request,
         response: Response,
-        body: Annotated[Any, Body()],
     ) -> IngestResponse:
         """Publish one row (a JSON object) or a batch (an array of objects); per-row outcome."""
+        body = await read_json_body(request, ingestor.settings.connectors.ingest_max_body_bytes)
         request_id = uuid.uuid4().hex
         response.headers["X-Request-Id"] = request_id
-        return ingestor.ingest(source, body, request_id)
+        return await run_in_threadpool(ingestor.ingest, source, body, request_id)
 
     return router

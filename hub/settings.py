@@ -99,6 +99,7 @@ class ConnectorSettings(BaseModel):
     )
     ingest_keys: dict[str, SecretStr] = Field(default_factory=dict)
     ingest_max_rows: int = Field(default=10_000, ge=1, description="largest batch one push may carry")
+    ingest_max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, description="largest body one push may be")
     serve_host: str = "127.0.0.1"
     serve_port: int = Field(default=18090, ge=1, le=65535)
 
@@ -112,6 +113,28 @@ class ConnectorSettings(BaseModel):
 
     def checkpoint_dir(self) -> Path:
         return self.state_dir or state_dir() / "connectors"
+
+
+class WindowSettings(BaseModel):
+    """`HUB_WINDOW__*`: where the window keeps its state and how it limits callers."""
+
+    redis_prefix: str = Field(default="hub:window:", description="credentials, disclosures, rate windows")
+    purposes_file: Path | None = Field(default=None, description="default: hub/window/purposes.toml")
+    grant_key: SecretStr = Field(
+        default=SecretStr("citizen-hub-development-grant-key"),
+        description="HMAC key of resident grants (扫码授权); set a secret one in production",
+    )
+    grant_max_ttl_s: int = Field(default=900, ge=30, le=86_400)
+    audit_spool: Path | None = Field(default=None, description="default: <state dir>/window/audit-spool.jsonl")
+    audit_timeout_s: float = Field(default=2.0, gt=0)
+    rate_per_s: float = Field(default=20.0, gt=0, description="sustained requests per second per credential")
+    rate_burst: int = Field(default=60, ge=1)
+    max_body_bytes: int = Field(default=16_384, ge=256)
+    max_candidates: int = Field(default=20, ge=1, le=200)
+    disclosures_kept: int = Field(default=1000, ge=10, description="per citizen, for 本人查询")
+
+    def spool_path(self) -> Path:
+        return self.audit_spool or state_dir() / "window" / "audit-spool.jsonl"
 
 
 class HubSettings(BaseSettings):
@@ -138,6 +161,7 @@ class HubSettings(BaseSettings):
     topic_policy: TopicPolicy = TopicPolicy()
     connectors: ConnectorSettings = ConnectorSettings()
     processors: ProcessorSettings = ProcessorSettings()
+    window: WindowSettings = WindowSettings()
 
     @field_validator("city_code")
     @classmethod

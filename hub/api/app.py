@@ -2,17 +2,22 @@
 
 The app is assembled from routers, one line per area, so other areas (the service-window API) mount on the
 same app next to the HTTP ingest. Domain errors are raised as `HubError` subclasses and mapped to HTTP
-statuses in one handler here, never as ad-hoc HTTPExceptions in the routes.
+statuses as RFC 9457 problem+json in one handler here, never as ad-hoc HTTPExceptions in the routes.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connectors.formats import UnknownSourceError
 from connectors.http_ingest import Ingestor, ingest_router
@@ -21,11 +26,17 @@ from hub.contract.errors import (
     DeliveryError,
     HubError,
     IngestAuthError,
+    IngestBodyInvalidError,
     IngestLimitError,
+    IngestMediaTypeError,
     RegistryUnavailableError,
     SchemaNotRegisteredError,
 )
 from hub.settings import HubSettings
+from hub.window.app import close as close_window
+from hub.window.app import mount as mount_window
+from hub.window.problems import PROBLEM_BASE, PROBLEM_JSON
+from hub.window.service import Window
 
 __all__ = ["ERROR_STATUS", "create_app"]
 
@@ -36,6 +47,8 @@ ERROR_STATUS: dict[type[HubError], int] = {
     IngestAuthError: 401,
     UnknownSourceError: 404,
     IngestLimitError: 413,
+    IngestMediaTypeError: 415,
+    IngestBodyInvalidError: 400,
     DeliveryError: 503,
     BrokerUnavailableError: 503,
     RegistryUnavailableError: 503,
@@ -43,26 +56,57 @@ ERROR_STATUS: dict[type[HubError], int] = {
 }
 
 
+def _problem(request: Request, status: int, slug: str, detail: str, headers: dict[str, str] | None = None,
+             **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem+json answer, the same shape the window's refusals have."""
+    body: dict[str, Any] = {"type": PROBLEM_BASE + slug, "title": HTTPStatus(status).phrase, "status": status,
+                            "detail": detail, "instance": request.url.path, **extra}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
 async def _hub_error(request: Request, exc: Exception) -> JSONResponse:
     status = next((ERROR_STATUS[c] for c in type(exc).__mro__ if c in ERROR_STATUS), 500)
     if status >= 500:
         logger.warning("%s %s failed: %s", request.method, request.url.path, exc)
     headers = {"WWW-Authenticate": "X-Api-Key"} if status == 401 else None
-    return JSONResponse({"detail": str(exc)}, status_code=status, headers=headers)
+    slug = re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__.removesuffix("Error")).lower()
+    return _problem(request, status, slug, str(exc), headers)
 
 
-def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None) -> FastAPI:
-    """The hub's web app; `ingestor` lets tests share one producer and registry."""
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """A parameter or body FastAPI could not read: which ones, never their values."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    where = sorted({".".join(str(part) for part in e.get("loc", ())) for e in errors})
+    return _problem(request, 422, "invalid-request", f"invalid request: {', '.join(where) or 'unreadable'}")
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own answers (no such route, method not allowed) as problems too."""
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    detail = exc.detail if isinstance(exc, StarletteHTTPException) else "internal error"
+    headers = getattr(exc, "headers", None)
+    return _problem(request, status, "http-" + str(status), str(detail), headers)
+
+
+def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, window: Window | None = None) -> FastAPI:
+    """The hub's web app: department ingest and the service window (with /healthz and /readyz).
+
+    `ingestor` and `window` let tests share one producer, registry and Redis client.
+    """
     ingest = ingestor or Ingestor(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await close_window(app.state.window)
         ingest.close()
 
     app = FastAPI(title="citizen-hub", lifespan=lifespan)
     app.state.settings = settings
     app.state.ingestor = ingest
     app.add_exception_handler(HubError, _hub_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(ingest_router())
+    mount_window(app, settings, window=window)
     return app

@@ -76,3 +76,15 @@ class IngestAuthError(HubError):
 
 class IngestLimitError(HubError):
     """An HTTP push carries more rows than one push may (settings.connectors.ingest_max_rows)."""
+
+
+class IngestBodyTooLargeError(IngestLimitError):
+    """An HTTP push's body is larger than one push may be (settings.connectors.ingest_max_body_bytes)."""
+
+
+class IngestMediaTypeError(HubError):
+    """An HTTP push is not JSON (a CSV file or binary body): departments push JSON rows."""
+
+
+class IngestBodyInvalidError(HubError):
+    """An HTTP push's body is not valid JSON text (bad syntax, invalid UTF-8, a lone surrogate escape)."""

@@ -6,6 +6,7 @@ Layout (prefix `P`, default `hub:`):
   P redirect:<old>        survivor of a citizen id retired by a merge
   P idx:idnum:<hmac>      citizens holding that ID number (keyed hash, never the ID itself)
   P idx:phone:<hmac>      citizens with that phone (keyed hash as well: phones are personal data)
+  P idx:birth:<hmac>      citizens born on that day (keyed hash: with a name it identifies a person)
   P idx:address:<aid>     residents of a master address
   P idx:street:<street>   citizens registered in a street (街道)
   P idx:credit:<code>     organization id of a unified social credit code
@@ -77,6 +78,11 @@ def keyed_hash(secret: bytes, kind: str, value: str) -> str:
     return hmac.new(secret, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def birth_index_key(keys: RedisKeys, secret: bytes, birth_date_iso: str) -> str:
+    """The index of citizens born on a day (the service window's name + birth date search)."""
+    return keys.index("birth", keyed_hash(secret, "birth", birth_date_iso))
+
+
 def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> set[str]:
     """The index sets a master citizen belongs to."""
     if master is None:
@@ -88,6 +94,9 @@ def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> 
     phone = master.value("phone")
     if phone:
         found.add(keys.index("phone", keyed_hash(secret, "phone", str(phone))))
+    birth_date = master.value("birth_date")
+    if isinstance(birth_date, date):
+        found.add(birth_index_key(keys, secret, birth_date.isoformat()))
     address_id = master.value("address_id")
     if address_id:
         found.add(keys.index("address", str(address_id)))

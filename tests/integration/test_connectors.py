@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from connector_files import ExportFile, append_rows, write_export
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from topic_window import TopicWindow
 
 from connectors.checkpoints import CheckpointStore
 from connectors.db_connector import PollResult
@@ -37,6 +35,8 @@ from hub.settings import ConnectorSettings, HubSettings, TopicNames
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.schema_sync import sync_catalogue
 from hub.wire.topics import ensure_topics
+from tests.integration.connector_files import ExportFile, append_rows, write_export
+from tests.integration.topic_window import TopicWindow
 
 pytestmark = pytest.mark.integration
 
@@ -274,12 +274,37 @@ def test_http_push_of_tax_rows_with_json_numbers(settings: HubSettings, client: 
     assert [r["status"] for r in answer.json()["rows"]] == ["accepted", "rejected"]
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"\xe7\xba\xb3\xe7\xa8\x8e\xe4\xba\xba\xe7\xbc\x96\xe5\x8f\xb7,xm\nTX-CSV-1,\xe5\x88\x98\n", "text/csv", 415),
+        (bytes(range(256)), "application/octet-stream", 415),
+        (b'{"nsrbh": "TX-BIG-1", "xm": "' + b"x" * 5_000_000 + b'"}', "application/json", 413),
+        (b'{"nsrbh": "TX-SUR-1", "xm": "\\ud800"}', "application/json", 400),
+        (b'{"nsrbh": "TX-CUT-1", "xm": "', "application/json", 400),
+        (b"\xff\xfe{}", "application/json", 400),
+    ],
+    ids=["csv", "binary", "5-MB-row", "lone-surrogate", "truncated", "not-utf8"],
+)
+def test_http_push_of_a_body_that_is_not_json_rows_is_refused_whole(
+    settings: HubSettings, client: TestClient, body: bytes, content_type: str, status: int
+) -> None:
+    """What a department system may send by mistake: a clear 4xx problem, and nothing reaches Kafka."""
+    seen = window(settings, "tax")
+    answer = client.post("/ingest/tax", content=body, headers={"X-Api-Key": KEYS["tax"], "Content-Type": content_type})
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["status"] == status and answer.json()["detail"]
+    events, dead = split(settings, "tax", seen.read())
+    assert events == [] and dead == []
+
+
 # -- DB connector --------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    from pg_cluster import ClusterUnavailableError, throwaway_cluster
+    from tests.integration.pg_cluster import ClusterUnavailableError, throwaway_cluster
 
     try:
         with throwaway_cluster() as dsn:
@@ -367,7 +392,7 @@ def test_db_connector_reads_typed_columns_in_the_departments_formats(settings: H
 
 @pytest.fixture(scope="module")
 def mariadb() -> Iterator[str]:
-    from mariadb_server import MariaDbUnavailableError, throwaway_mariadb
+    from tests.integration.mariadb_server import MariaDbUnavailableError, throwaway_mariadb
 
     try:
         with throwaway_mariadb() as dsn:

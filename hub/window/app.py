@@ -1,0 +1,97 @@
+"""Mounting the window on the hub's FastAPI app (`hub serve`), next to the HTTP ingest router.
+
+Why a `mount` function and not an app of its own: one process, one port, one OpenAPI document
+for halls and departments (issue 12); the window brings its router, its error handler (problem+
+json for `WindowError` only, so the ingest router's answers are untouched) and its state, and
+closes what it opened at shutdown. `/healthz` and `/readyz` come with it until the app has its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+
+from hub.engine.policy import default_policy as resolution_policy
+from hub.readmodel.store import RedisKeys
+from hub.settings import HubSettings
+from hub.window.audit import AuditLog, AuditSink, Spool
+from hub.window.config import WindowSettings, window_settings
+from hub.window.credentials import CredentialStore
+from hub.window.problems import WindowError, window_error_handler
+from hub.window.purposes import load_policy
+from hub.window.ratelimit import RateLimiter
+from hub.window.reader import ReadModel
+from hub.window.reports import FeedbackSink, Reports
+from hub.window.routes import window_router
+from hub.window.service import Window
+from hub.window.tracker import Tracker
+
+
+def build_window(settings: HubSettings, *, redis: Redis | None = None, window: WindowSettings | None = None,
+                 audit_sink: AuditSink | None = None, feedback_sink: FeedbackSink | None = None) -> Window:
+    ws = window or window_settings(settings)
+    client = redis or Redis.from_url(settings.redis_url, socket_timeout=settings.request_timeout_s)
+    policy = load_policy(ws.purposes_file)
+    secret = settings.citizen_id_key.get_secret_value().encode("utf-8")
+    keys = RedisKeys(settings.processors.redis_prefix)
+    authority = resolution_policy().authority
+    return Window(
+        redis=client, reader=ReadModel(client, keys, secret),
+        credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy), policy=policy,
+        audit=AuditLog(Spool(ws.spool_path()), audit_sink, timeout_s=ws.audit_timeout_s),
+        tracker=Tracker(client, ws.redis_prefix, ws.disclosures_kept),
+        reports=Reports(client, ws.redis_prefix, authority, feedback_sink),
+        limiter=RateLimiter(ws.rate_per_s, ws.rate_burst), settings=ws, city_code=settings.city_code,
+        authority=authority,
+    )
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready when the read model answers and the audit spool's folder is writable."""
+        window: Window = request.app.state.window
+        checks: dict[str, str] = {}
+        try:
+            await window.redis.ping()
+            checks["read_model"] = "ok"
+        except Exception as exc:  # any failure of the client means not ready
+            checks["read_model"] = type(exc).__name__
+        folder = Path(window.audit.spool.path).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            checks["audit_spool"] = "ok" if folder.is_dir() else "missing"
+        except OSError as exc:
+            checks["audit_spool"] = type(exc).__name__
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
+                            status_code=200 if ready else 503)
+
+    return router
+
+
+def mount(app: FastAPI, settings: HubSettings, *, window: Window | None = None, health: bool = True) -> Window:
+    """Add the window's routes, error handler and state to `app`; returns the window."""
+    built = window or build_window(settings)
+    app.state.window = built
+    app.add_exception_handler(WindowError, window_error_handler)
+    app.include_router(window_router())
+    if health:
+        app.include_router(health_router())
+    return built
+
+
+async def close(window: Window) -> None:
+    """At shutdown: forward what the spool holds if a sink takes it, then close Redis."""
+    await window.audit.flush()
+    await window.redis.aclose()  # type: ignore[attr-defined]

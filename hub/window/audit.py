@@ -1,0 +1,261 @@
+"""Tamper-evident audit of every window request that touches personal data (过程审计, 责任认定).
+
+Why a hash chain: the audit is the evidence when a resident asks who looked at their data, so an
+operator with write access to the log must not be able to remove, alter or reorder an entry
+unnoticed. Each event carries the hash of the previous event of its chain and its own hash over
+everything else; `verify_chain` recomputes them. A chain belongs to one writer process (`chain`,
+`seq` from 0), so several `hub serve` workers never contend for one head; the heads can be
+anchored elsewhere (`heads` of `verify_chain`) to detect a truncated tail as well.
+
+Why a spool: while Kafka is down the window keeps answering, so the events go to a local file,
+appended and fsynced before the answer leaves; they are forwarded in order, ahead of any newer
+event, once the sink takes them again. If an event can be written nowhere the read is refused
+(AuditUnavailableError, fail closed): an unaudited disclosure is worse than a refused one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import secrets
+import socket
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal, Protocol
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hub.contract.errors import HubError
+from hub.window.problems import AuditUnavailableError
+
+GENESIS: Final = "0" * 64
+Outcome = Literal["answered", "not_found", "refused", "error"]
+
+
+class AuditEvent(BaseModel):
+    """What one request did: who, for which purpose and case, what was asked, what was disclosed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: str
+    request_id: str
+    occurred_at: datetime
+    city_code: str
+    credential_id: str | None = None
+    hall: str | None = None
+    operator: str | None = None
+    purpose: str | None = None
+    case_id: str | None = None
+    method: str
+    path: str
+    lookup: str
+    query: dict[str, str] = Field(default_factory=dict)  # IDs and phones masked
+    citizens: list[str] = Field(default_factory=list)
+    disclosed: dict[str, dict[str, str]] = Field(default_factory=dict)  # citizen id -> field -> mode
+    outcome: Outcome
+    status: int
+    reason: str | None = None
+
+
+class SealedEvent(AuditEvent):
+    """An event placed in its chain."""
+
+    chain: str
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+class AuditSinkError(HubError):
+    """The audit sink (Kafka) did not take an event."""
+
+
+class AuditSink(Protocol):
+    """Where sealed events go first (audit.access.v1); raises on failure, returns once durable."""
+
+    async def send(self, events: Sequence[SealedEvent]) -> None: ...
+
+
+def _canonical(fields: dict[str, Any]) -> bytes:
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
+
+
+def event_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 over every field of a sealed event but `hash`, in canonical JSON."""
+    body = {k: v for k, v in fields.items() if k != "hash"}
+    try:
+        return hashlib.sha256(_canonical(body)).hexdigest()
+    except TypeError:  # a value JSON cannot hold (an altered entry): it matches no hash
+        return ""
+
+
+def seal(event: AuditEvent, chain: str, seq: int, prev_hash: str) -> SealedEvent:
+    fields = event.model_dump(mode="json")
+    fields.update(chain=chain, seq=seq, prev_hash=prev_hash)
+    return SealedEvent.model_validate({**fields, "hash": event_hash(fields)})
+
+
+class VerifyReport(BaseModel):
+    ok: bool
+    events: int
+    chains: dict[str, int]  # chain -> events seen
+    problems: list[str]
+
+
+def verify_chain(rows: Iterable[dict[str, Any]], heads: dict[str, tuple[int, str]] | None = None) -> VerifyReport:
+    """Check events in stored order: each hash right, each chain's seq contiguous from 0, each
+    prev_hash the hash before it; with `heads` (chain -> last seq and hash anchored elsewhere),
+    also that no chain lost its tail."""
+    problems: list[str] = []
+    last: dict[str, tuple[int, str]] = {}
+    count = 0
+    for index, row in enumerate(rows):
+        count += 1
+        chain, seq, prev = row.get("chain"), row.get("seq"), row.get("prev_hash")
+        if not isinstance(chain, str) or not isinstance(seq, int) or not isinstance(prev, str):
+            problems.append(f"entry {index}: not a sealed audit event")
+            continue
+        if row.get("hash") != event_hash(row):
+            problems.append(f"entry {index} ({chain}#{seq}): content does not match its hash (altered)")
+        expected_seq, expected_prev = (last[chain][0] + 1, last[chain][1]) if chain in last else (0, GENESIS)
+        if seq != expected_seq:
+            problems.append(f"entry {index} ({chain}#{seq}): expected #{expected_seq} (removed or reordered)")
+        if prev != expected_prev:
+            problems.append(f"entry {index} ({chain}#{seq}): previous hash does not match (removed or reordered)")
+        last[chain] = (seq, str(row.get("hash")))
+    for chain, (seq, digest) in (heads or {}).items():
+        seen = last.get(chain)
+        if seen is None or seen[0] < seq:
+            problems.append(f"chain {chain}: ends before its anchored head #{seq} (tail removed)")
+        elif seen[0] == seq and seen[1] != digest:
+            problems.append(f"chain {chain}: head #{seq} differs from its anchor")
+    return VerifyReport(ok=not problems, events=count, chains={c: s + 1 for c, (s, _) in last.items()},
+                        problems=problems)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Sealed events of a JSON-lines file (the spool, or an export of audit.access.v1)."""
+    rows: list[dict[str, Any]] = []
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    value = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    value = {}
+                rows.append(value if isinstance(value, dict) else {})
+    return rows
+
+
+class Spool:
+    """An append-only JSON-lines file, each append fsynced: the events Kafka has not taken yet."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, events: Sequence[SealedEvent]) -> None:
+        new = not self.path.exists()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = b"".join(orjson.dumps(e.model_dump(mode="json")) + b"\n" for e in events)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if new:  # the file's directory entry must be durable too
+            dfd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+
+    def pending(self) -> list[SealedEvent]:
+        if not self.path.exists():
+            return []
+        try:
+            return [SealedEvent.model_validate(r) for r in read_jsonl(self.path)]
+        except ValidationError as exc:
+            raise AuditSinkError(f"audit spool {self.path} holds an unreadable event") from exc
+
+    def has_pending(self) -> bool:
+        try:
+            return self.path.stat().st_size > 0
+        except FileNotFoundError:
+            return False
+
+    def clear(self) -> None:
+        """After every pending event was forwarded: start empty (durably)."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_TRUNC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def new_chain_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+class AuditLog:
+    """Seals events into this process's chain and writes each to the sink, else to the spool.
+
+    With no sink (Kafka not wired), the spool is the audit store and `hub audit verify` reads it.
+    """
+
+    def __init__(self, spool: Spool, sink: AuditSink | None = None, *, chain: str | None = None,
+                 timeout_s: float = 2.0) -> None:
+        self.spool = spool
+        self.sink = sink
+        self.chain = chain or new_chain_id()
+        self.timeout_s = timeout_s
+        self.seq = 0
+        self.head = GENESIS
+        self._lock = asyncio.Lock()
+
+    async def record(self, event: AuditEvent) -> SealedEvent:
+        """Seal and durably write one event; AuditUnavailableError when it could be written nowhere."""
+        async with self._lock:
+            sealed = seal(event, self.chain, self.seq, self.head)
+            if not await self._to_sink(sealed):
+                try:
+                    await asyncio.to_thread(self.spool.append, [sealed])
+                except OSError as exc:
+                    raise AuditUnavailableError("the audit event could not be written; the read is refused",
+                                                ) from exc
+            self.seq, self.head = sealed.seq + 1, sealed.hash  # advance only once written
+            return sealed
+
+    async def _to_sink(self, sealed: SealedEvent) -> bool:
+        """Forward the spool (in order) and then this event; False if the sink did not take them."""
+        if self.sink is None:
+            return False
+        try:
+            if self.spool.has_pending():
+                pending = self.spool.pending()
+                await asyncio.wait_for(self.sink.send(pending), self.timeout_s)
+                self.spool.clear()
+            await asyncio.wait_for(self.sink.send([sealed]), self.timeout_s)
+            return True
+        except (HubError, OSError, TimeoutError):
+            return False
+
+    async def flush(self) -> int:
+        """Forward the spool now (e.g. when Kafka is back, or at shutdown); how many went."""
+        async with self._lock:
+            if self.sink is None or not self.spool.has_pending():
+                return 0
+            pending = self.spool.pending()
+            try:
+                await asyncio.wait_for(self.sink.send(pending), self.timeout_s)
+            except (HubError, OSError, TimeoutError):
+                return 0
+            self.spool.clear()
+            return len(pending)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

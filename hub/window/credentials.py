@@ -1,0 +1,187 @@
+"""Credentials of halls and department readers: random keys shown once, stored only as hashes.
+
+Why hashed: a copy of Redis must not let anyone read as a hall. A key is 256 random bits, so a
+plain SHA-256 of it cannot be reversed or guessed; the key itself is printed once by `create` /
+`rotate` and never stored. A credential names a jurisdiction (the whole city, districts, or
+streets as `<district code>/<street name>`: the read model knows streets by name), its purposes
+and an expiry; `revoke` takes effect on the next request.
+
+Redis layout (prefix `W`, default `hub:window:`):
+  W cred:<id>         credential JSON (no key, only its hash)
+  W credkey:<sha256>  id of the credential holding that key
+  W creds             set of credential ids
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict
+from redis.asyncio import Redis
+
+from hub.window.problems import CredentialInvalidError, CredentialMissingError, CredentialStoreError
+from hub.window.purposes import PurposePolicy
+
+KEY_PREFIX: Final = "hk_"
+_KEY_RE: Final = re.compile(r"hk_[A-Za-z0-9_-]{20,100}")
+_STREET_RE: Final = re.compile(r"(\d{6})/([\u4e00-\u9fff]{1,20}(?:街道|镇|乡))")
+
+
+class Credential(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    jurisdiction: tuple[str, ...]
+    purposes: tuple[str, ...]
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    key_hash: str = ""
+
+    def active(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    def public(self) -> dict[str, object]:
+        """What `list` shows: everything but the key hash."""
+        return self.model_dump(mode="json", exclude={"key_hash"})
+
+
+class IssuedKey(BaseModel):
+    """The answer of create/rotate: the credential and its key, shown this once."""
+
+    credential: Credential
+    key: str
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def check_jurisdiction(codes: Iterable[str], city_code: str) -> tuple[str, ...]:
+    """Normalised jurisdiction codes: the city, districts of it, or `<district>/<street>`."""
+    out: list[str] = []
+    for raw in codes:
+        code = raw.strip()
+        if not code:
+            continue
+        street = _STREET_RE.fullmatch(code)
+        district = street.group(1) if street else code
+        if not (len(district) == 6 and district.isdigit() and district[:4] == city_code[:4]):
+            raise CredentialStoreError(f"jurisdiction {code!r} is not this city ({city_code}), one of its "
+                                       "districts, or <district code>/<street name>")
+        out.append(code)
+    if not out:
+        raise CredentialStoreError("a credential needs a jurisdiction (the city code for the whole city)")
+    return tuple(sorted(set(out)))
+
+
+class CredentialStore:
+    def __init__(self, redis: Redis, prefix: str, city_code: str, policy: PurposePolicy) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.city_code = city_code
+        self.policy = policy
+
+    def _cred(self, cid: str) -> str:
+        return f"{self.prefix}cred:{cid}"
+
+    def _by_key(self, key_hash: str) -> str:
+        return f"{self.prefix}credkey:{key_hash}"
+
+    @property
+    def _all(self) -> str:
+        return f"{self.prefix}creds"
+
+    def _check_purposes(self, purposes: Iterable[str]) -> tuple[str, ...]:
+        chosen = tuple(sorted({p.strip() for p in purposes if p.strip()}))
+        unknown = [p for p in chosen if self.policy.get(p) is None]
+        if unknown or not chosen:
+            raise CredentialStoreError(f"purposes must be among {', '.join(self.policy.names())}")
+        return chosen
+
+    async def create(self, name: str, jurisdiction: Iterable[str], purposes: Iterable[str], *,
+                     days: int = 365, now: datetime | None = None) -> IssuedKey:
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise CredentialStoreError("a credential needs a name of 1 to 100 characters")
+        if not 1 <= days <= 3660:
+            raise CredentialStoreError("expiry must be 1 to 3660 days")
+        at = now or datetime.now(UTC)
+        key = new_key()
+        cred = Credential(id="cred-" + secrets.token_hex(6), name=name,
+                          jurisdiction=check_jurisdiction(jurisdiction, self.city_code),
+                          purposes=self._check_purposes(purposes), created_at=at,
+                          expires_at=at + timedelta(days=days), key_hash=hash_key(key))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(self._cred(cred.id), cred.model_dump_json())
+        pipe.set(self._by_key(cred.key_hash), cred.id)
+        pipe.sadd(self._all, cred.id)
+        await pipe.execute()
+        return IssuedKey(credential=cred, key=key)
+
+    async def get(self, cid: str) -> Credential:
+        doc = await self.redis.get(self._cred(cid))
+        if doc is None:
+            raise CredentialStoreError(f"no credential {cid}")
+        return Credential.model_validate_json(doc)
+
+    async def rotate(self, cid: str) -> IssuedKey:
+        """A new key for the same credential; the old key stops working at once."""
+        cred = await self.get(cid)
+        if cred.revoked_at is not None:
+            raise CredentialStoreError(f"credential {cid} is revoked")
+        key = new_key()
+        fresh = cred.model_copy(update={"key_hash": hash_key(key)})
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self._by_key(cred.key_hash))
+        pipe.set(self._by_key(fresh.key_hash), cid)
+        pipe.set(self._cred(cid), fresh.model_dump_json())
+        await pipe.execute()
+        return IssuedKey(credential=fresh, key=key)
+
+    async def revoke(self, cid: str, *, now: datetime | None = None) -> Credential:
+        cred = await self.get(cid)
+        done = cred.model_copy(update={"revoked_at": cred.revoked_at or now or datetime.now(UTC)})
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(self._by_key(cred.key_hash))
+        pipe.set(self._cred(cid), done.model_dump_json())
+        await pipe.execute()
+        return done
+
+    async def list_all(self) -> list[Credential]:
+        ids = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in await self.redis.smembers(self._all))
+        if not ids:
+            return []
+        docs = await self.redis.mget([self._cred(i) for i in ids])
+        return [Credential.model_validate_json(d) for d in docs if d is not None]
+
+    async def authenticate(self, authorization: str | None, *, now: datetime | None = None) -> Credential:
+        """The active credential of an `Authorization: Bearer <key>` header, or 401."""
+        if not authorization:
+            raise CredentialMissingError("send Authorization: Bearer <key>")
+        scheme, _, key = authorization.strip().partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise CredentialMissingError("send Authorization: Bearer <key>")
+        if not _KEY_RE.fullmatch(key):
+            raise CredentialInvalidError("the key is not valid")
+        cid = await self.redis.get(self._by_key(hash_key(key)))
+        if cid is None:
+            raise CredentialInvalidError("the key is not valid")
+        doc = await self.redis.get(self._cred(cid.decode() if isinstance(cid, bytes) else str(cid)))
+        if doc is None:
+            raise CredentialInvalidError("the key is not valid")
+        cred = Credential.model_validate_json(doc)
+        if not cred.active(now or datetime.now(UTC)):
+            raise CredentialInvalidError("the key is not valid")
+        return cred

@@ -1,0 +1,163 @@
+"""Applying a purpose to a citizen document: the view a hall may see, and what it was shown.
+
+Why one function for every answer: search results, a citizen, a household, 本人查询 all pass
+through `citizen_view`, so the masking and hiding rules cannot differ between routes, and the
+audit gets the exact (field, mode) pairs that left the hub from the same place that made them.
+
+Jurisdiction (属地): a citizen belongs to the district and street of their current residence
+(the residence record's address, parsed by the engine's parser; the street as civil affairs
+records it). A hall sees citizens of its jurisdiction; outside it only with a city-wide (通办)
+purpose. A citizen whose residence is unknown is outside every jurisdiction but the whole city's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from hub.engine.standardise.addresses import parse_address
+from hub.window.credentials import Credential
+from hub.window.masking import is_present, mask_value, presence_text
+from hub.window.purposes import VIEW_FIELDS, Mode, Purpose
+from hub.window.views import DEPARTMENT_LABELS, CitizenView, FieldValue, Member, Provenance
+
+#: View fields read as they are from the document's `fields` (others are derived below).
+DIRECT = tuple(f for f in VIEW_FIELDS if f not in ("residence", "household", "employer"))
+#: Address fields of each department's record.
+ADDRESS_FIELD = {"civil_affairs": "residence_address", "health": "address", "hrss": "address", "tax": "address"}
+
+
+@dataclass
+class Extras:
+    """What a view needs besides the document: read by the routes from the read model."""
+
+    residence_text: str | None = None
+    employer_name: str | None = None
+    household: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Shown:
+    """Citizen id -> field -> mode, everything a response disclosed (for the audit)."""
+
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, cid: str, name: str, mode: Mode) -> None:
+        self.fields.setdefault(cid, {})[name] = mode.value
+
+
+def doc_field(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
+    found = doc.get("fields", {}).get(name)
+    return found if isinstance(found, dict) else None
+
+
+def provenance(entry: dict[str, Any] | None) -> Provenance | None:
+    if entry is None or not entry.get("source"):
+        return None
+    source = str(entry["source"])
+    return Provenance(source=source, source_label=DEPARTMENT_LABELS.get(source, source),
+                      record=str(entry.get("record_id", "")), as_of=datetime.fromisoformat(str(entry["updated_at"])))
+
+
+def residence_ref(doc: dict[str, Any]) -> str | None:
+    """`source/record_id` of the record the current residence came from."""
+    entry = doc_field(doc, "address_id")
+    if entry is None or entry.get("source") not in ADDRESS_FIELD:
+        return None
+    return f"{entry['source']}/{entry['record_id']}"
+
+
+def residence_text_of(record: dict[str, Any] | None) -> str | None:
+    if record is None:
+        return None
+    value = record.get(ADDRESS_FIELD.get(str(record.get("source")), "address"))
+    return value if isinstance(value, str) and value else None
+
+
+def in_jurisdiction(cred: Credential, city_code: str, doc: dict[str, Any], residence_text: str | None) -> bool:
+    if city_code in cred.jurisdiction:
+        return True
+    parsed = parse_address(residence_text, city_code) if residence_text else None
+    district = parsed.district_code if parsed else None
+    street_entry = doc_field(doc, "street")
+    street = street_entry.get("value") if street_entry else None
+    if not street and parsed is not None:
+        street = parsed.street
+    for code in cred.jurisdiction:
+        wanted_district, _, wanted_street = code.partition("/")
+        if district != wanted_district:
+            continue
+        if not wanted_street or wanted_street == street:
+            return True
+    return False
+
+
+def _value_for(mode: Mode, name: str, value: Any, entry: dict[str, Any] | None) -> FieldValue:
+    prov = provenance(entry)
+    if mode is Mode.PRESENCE:
+        return FieldValue(mode="presence", answer=presence_text(name, value), provenance=prov if is_present(value)
+                          else None)
+    if mode is Mode.MASKED:
+        return FieldValue(mode="masked", value=mask_value(name, value), provenance=prov)
+    return FieldValue(mode="full", value=value, provenance=prov)
+
+
+def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: Shown, *,
+                 redirected_from: str | None = None, with_household: bool = True) -> CitizenView:
+    cid = str(doc["citizen_id"])
+    out: dict[str, FieldValue] = {}
+    newest: datetime | None = None
+    for entry in doc.get("fields", {}).values():
+        if isinstance(entry, dict) and entry.get("updated_at"):
+            at = datetime.fromisoformat(str(entry["updated_at"]))
+            newest = at if newest is None or at > newest else newest
+    for name in DIRECT:
+        mode = purpose.mode(name)
+        entry = doc_field(doc, name)
+        value = entry.get("value") if entry else None
+        if mode is Mode.HIDDEN or (mode is not Mode.PRESENCE and not is_present(value)):
+            continue
+        out[name] = _value_for(mode, name, value, entry)
+        shown.add(cid, name, mode)
+    residence_entry = doc_field(doc, "address_id")
+    mode = purpose.mode("residence")
+    if mode is not Mode.HIDDEN and (residence_entry or mode is Mode.PRESENCE):
+        if mode is Mode.FULL:
+            place: Any = {"address_id": residence_entry.get("value") if residence_entry else None,
+                          "text": extras.residence_text}
+            out["residence"] = FieldValue(mode="full", value=place, provenance=provenance(residence_entry))
+        else:
+            out["residence"] = _value_for(mode, "residence", extras.residence_text if mode is Mode.MASKED
+                                          else residence_entry, residence_entry)
+        shown.add(cid, "residence", mode)
+    employer_entry = doc_field(doc, "employer_id")
+    mode = purpose.mode("employer")
+    if mode is not Mode.HIDDEN and (employer_entry or mode is Mode.PRESENCE):
+        employer: Any = ({"organization_id": employer_entry.get("value"), "name": extras.employer_name}
+                         if employer_entry else None)
+        if mode is Mode.MASKED:
+            employer = extras.employer_name
+        out["employer"] = _value_for(mode, "employer", employer, employer_entry)
+        shown.add(cid, "employer", mode)
+    household: list[Member] | None = None
+    mode = purpose.mode("household")
+    if with_household and mode is not Mode.HIDDEN:
+        others = [m for m in extras.household if m.get("citizen_id") != cid]
+        if mode is Mode.PRESENCE:
+            out["household"] = FieldValue(mode="presence", answer=presence_text("household", others))
+        else:
+            household = []
+            name_mode = Mode.MASKED if mode is Mode.MASKED else purpose.mode("name")
+            for member in sorted(others, key=lambda m: str(m.get("citizen_id"))):
+                mid = str(member["citizen_id"])
+                name_entry = doc_field(member, "name")
+                name_out = None
+                if name_mode is not Mode.HIDDEN and name_entry is not None:
+                    name_out = _value_for(name_mode, "name", name_entry.get("value"), name_entry)
+                    shown.add(mid, "name", name_mode)
+                shown.add(mid, "household_member", mode)
+                household.append(Member(citizen_id=mid, name=name_out))
+        shown.add(cid, "household", mode)
+    return CitizenView(citizen_id=cid, redirected_from=redirected_from, purpose=purpose.name, fields=out,
+                       household=household, data_as_of=newest)

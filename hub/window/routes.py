@@ -1,0 +1,284 @@
+"""The window's HTTP interface (an APIRouter): lookups, views, 本人查询, reports from the counter.
+
+Why parameters are read as plain text: every query parameter and header is declared `str | None`
+and checked by `hub.window.lookup`, so no input can produce FastAPI's own validation error or a
+500; each refusal is a specific `WindowError` answered as problem+json. Every route runs inside
+`Window.access`, which admits the caller and writes the request's one audit event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import ValidationError
+
+from hub.engine.standardise.ids import read_resident_id
+from hub.window.disclosure import Extras, citizen_view, doc_field, provenance
+from hub.window.lookup import (
+    GRADE_ORDER,
+    Grade,
+    check_criteria,
+    grade,
+    parse_address_id,
+    parse_birth_date,
+    parse_citizen_id,
+    parse_credit_code,
+    parse_gender,
+    parse_id_number,
+    parse_name,
+    parse_phone,
+)
+from hub.window.masking import mask_value
+from hub.window.problems import (
+    PROBLEM_JSON,
+    BodyInvalidError,
+    BodyTooLargeError,
+    NotFoundError,
+    PurposeNotAllowedError,
+    WindowError,
+)
+from hub.window.purposes import Mode
+from hub.window.service import Access, Headers, Window, header_text
+from hub.window.views import (
+    Candidate,
+    CitizenView,
+    Disclosures,
+    LegalRepresentative,
+    OrganizationView,
+    ReportIn,
+    ReportOut,
+    Residents,
+    SearchResult,
+)
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {PROBLEM_JSON: {"schema": {"type": "object"}}}}
+    for status, text in ((400, "bad purpose or case id"), (401, "no or invalid credential"),
+                         (403, "purpose, jurisdiction or grant refused"), (404, "nothing visible"),
+                         (413, "body too large"), (422, "invalid query or body"), (429, "rate limited"),
+                         (503, "read model or audit unavailable"))
+}
+
+
+def _headers(
+    authorization: Annotated[str | None, Header(description="Bearer <key>")] = None,
+    x_purpose: Annotated[str | None, Header(description="purpose of use, e.g. 社会救助")] = None,
+    x_case_id: Annotated[str | None, Header(description="事项/受理编号 this read serves")] = None,
+    x_resident_grant: Annotated[str | None, Header(description="resident's signed grant (扫码授权)")] = None,
+    x_operator_id: Annotated[str | None, Header(description="staff member at the hall")] = None,
+    x_request_id: Annotated[str | None, Header()] = None,
+) -> Headers:
+    return Headers(authorization, x_purpose, x_case_id, x_resident_grant, x_operator_id, x_request_id)
+
+
+#: Module level: FastAPI resolves the (string) annotations of the routes in this module's globals.
+WindowHeaders = Annotated[Headers, Depends(_headers)]
+
+
+def _window(request: Request) -> Window:
+    window: Window = request.app.state.window
+    return window
+
+
+def _stamp(response: Response, acc: Access) -> None:
+    response.headers["X-Request-Id"] = acc.request_id
+    response.headers["Cache-Control"] = "no-store"
+
+
+async def _view(window: Window, acc: Access, doc: dict[str, Any], redirected_from: str | None = None,
+                extras: Extras | None = None) -> CitizenView | None:
+    """The citizen's view for this caller, or None when the caller may not see them."""
+    purpose = acc.admitted_purpose
+    extras = extras or await window.extras(doc, purpose)
+    if not window.visible(acc, doc, extras, redirected_from):
+        return None
+    # household members share the residence, hence the jurisdiction; under a grant purpose they are
+    # shown only as the purpose's household mode allows (presence for 医疗卫生)
+    acc.citizens.append(str(doc["citizen_id"]))
+    return citizen_view(doc, purpose, extras, acc.shown, redirected_from=redirected_from)
+
+
+def window_router() -> APIRouter:
+    router = APIRouter(tags=["service window"], responses=ERROR_RESPONSES)
+
+    @router.get("/citizens", response_model=SearchResult)
+    async def search_citizens(
+        request: Request, response: Response, hdr: WindowHeaders,
+        id_number: str | None = None, name: str | None = None, birth_date: str | None = None,
+        phone: str | None = None, gender: str | None = None,
+    ) -> SearchResult:
+        """Find citizens by resident ID (any spelling), by name + birth date, or by phone."""
+        window = _window(request)
+        query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
+        async with window.access(request, hdr, "search", query) as acc:
+            acc.lookup = check_criteria(id_number=id_number, name=name, birth_date=birth_date, phone=phone)
+            wanted_gender = parse_gender(gender)  # checked whatever the lookup: no parameter goes unread
+            found: list[tuple[Grade, dict[str, Any]]] = []
+            if acc.lookup == "id_number" and id_number is not None:
+                docs = await window.reader.citizens(await window.reader.by_id_number(parse_id_number(id_number)))
+                found = [(Grade.CERTAIN, d) for d in docs]
+            elif acc.lookup == "name_birth_date" and name is not None and birth_date is not None:
+                wanted, born = parse_name(name), parse_birth_date(birth_date)
+                digits = parse_phone(phone, window.city_code) if phone is not None else None
+                docs = await window.reader.citizens(await window.reader.by_birth_date(born.isoformat()))
+                for doc in docs:
+                    g = grade(doc, wanted, born, gender=wanted_gender, phone=digits)
+                    if g is not None:
+                        found.append((g, doc))
+            elif phone is not None:
+                docs = await window.reader.citizens(
+                    await window.reader.by_phone(parse_phone(phone, window.city_code)))
+                found = [(Grade.PROBABLE if len(docs) == 1 else Grade.POSSIBLE, d) for d in docs]
+            found.sort(key=lambda gd: (GRADE_ORDER[gd[0]], str(gd[1].get("citizen_id"))))
+            candidates: list[Candidate] = []
+            for g, doc in found:
+                if len(candidates) >= window.settings.max_candidates:
+                    break
+                view = await _view(window, acc, doc)
+                if view is not None:
+                    candidates.append(Candidate(grade=g, citizen=view))
+            if not candidates:
+                acc.outcome = "not_found"
+            _stamp(response, acc)
+            return SearchResult(lookup=acc.lookup, candidates=candidates,  # type: ignore[arg-type]
+                                read_at=datetime.now(UTC))
+
+    @router.get("/citizens/{citizen_id}", response_model=CitizenView)
+    async def get_citizen(request: Request, response: Response, citizen_id: str,
+                          hdr: WindowHeaders) -> CitizenView:
+        """One citizen; an id retired by a merge answers with the surviving citizen (`redirected_from`)."""
+        window = _window(request)
+        async with window.access(request, hdr, "citizen_id", {"citizen_id": citizen_id}) as acc:
+            doc, redirected = await window.reader.citizen(parse_citizen_id(citizen_id))
+            view = await _view(window, acc, doc, redirected) if doc is not None else None
+            if view is None:
+                raise NotFoundError("no citizen with this id is visible to this credential and purpose")
+            _stamp(response, acc)
+            return view
+
+    @router.get("/addresses/{address_id}/residents", response_model=Residents)
+    async def address_residents(request: Request, response: Response, address_id: str,
+                                hdr: WindowHeaders) -> Residents:
+        """Everyone whose current residence is this address (the household)."""
+        window = _window(request)
+        async with window.access(request, hdr, "address", {"address_id": address_id}) as acc:
+            aid = parse_address_id(address_id)
+            docs = await window.reader.citizens(await window.reader.residents(aid))
+            views: list[CitizenView] = []
+            for doc in docs[:50]:
+                extras = await window.extras(doc, acc.admitted_purpose)
+                extras.household = []  # the list itself is the household
+                view = await _view(window, acc, doc, extras=extras)
+                if view is not None:
+                    views.append(view)
+            if not views:
+                raise NotFoundError("no residents of this address are visible to this credential and purpose")
+            _stamp(response, acc)
+            return Residents(address_id=aid, residents=views, read_at=datetime.now(UTC))
+
+    @router.get("/organizations/{credit_code}", response_model=OrganizationView)
+    async def get_organization(request: Request, response: Response, credit_code: str,
+                               hdr: WindowHeaders) -> OrganizationView:
+        """An organization by unified social credit code; its legal representative as a citizen link."""
+        window = _window(request)
+        async with window.access(request, hdr, "organization", {"credit_code": credit_code}) as acc:
+            code = parse_credit_code(credit_code)
+            org_id = await window.reader.organization_id(code)
+            record = await window.reader.record("commerce/" + code)
+            if org_id is None or record is None:
+                raise NotFoundError("no organization with this credit code")
+            rep: LegalRepresentative | None = None
+            rep_name, rep_id = record.get("legal_rep_name"), record.get("legal_rep_id_number")
+            if rep_name or rep_id:
+                rep = LegalRepresentative()
+                rid = read_resident_id(rep_id) if isinstance(rep_id, str) else None
+                if rid is not None and len(rid.value) == 18 and rid.birth_date is not None:
+                    found = await window.reader.by_id_number(rid.value)
+                    rep.citizen_id = found[0] if len(found) == 1 else None
+                mode = acc.admitted_purpose.mode("name")
+                if isinstance(rep_name, str) and mode is not Mode.HIDDEN:
+                    rep.name = rep_name if mode is Mode.FULL else str(mask_value("name", rep_name))
+                    if rep.citizen_id:
+                        acc.shown.add(rep.citizen_id, "name", Mode.MASKED if mode is Mode.PRESENCE else mode)
+            _stamp(response, acc)
+            return OrganizationView(
+                organization_id=org_id, credit_code=code, name=record.get("business_name"),
+                org_type=record.get("business_type"), status=record.get("registration_status"),
+                legal_representative=rep, address=record.get("address"),
+                provenance=provenance({"source": "commerce", "record_id": code,
+                                       "updated_at": record.get("updated_at")}),
+            )
+
+    @router.get("/citizens/{citizen_id}/disclosures", response_model=Disclosures)
+    async def citizen_disclosures(request: Request, response: Response, citizen_id: str,
+                                  hdr: WindowHeaders) -> Disclosures:
+        """Who looked at this resident's data (本人查询, with the resident's grant): when, which hall, why."""
+        window = _window(request)
+        async with window.access(request, hdr, "disclosures", {"citizen_id": citizen_id}) as acc:
+            if not acc.admitted_purpose.self_service:
+                raise PurposeNotAllowedError("the disclosure history is only for 本人查询 with the resident's grant")
+            doc, redirected = await window.reader.citizen(parse_citizen_id(citizen_id))
+            if doc is None or not acc.granted(str(doc["citizen_id"]), redirected):
+                raise NotFoundError("no citizen with this id is visible to this credential and purpose")
+            cid = str(doc["citizen_id"])
+            seen = await window.tracker.seen(cid)
+            acc.citizens.append(cid)
+            acc.shown.add(cid, "disclosures", Mode.FULL)
+            _stamp(response, acc)
+            return Disclosures(citizen_id=cid, disclosures=seen)
+
+    @router.post("/citizens/{citizen_id}/reports", response_model=ReportOut, status_code=201,
+                 openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/json": {"schema": ReportIn.model_json_schema()}}}})
+    async def report_value(request: Request, response: Response, citizen_id: str,
+                           hdr: WindowHeaders) -> ReportOut:
+        """Report a wrong or outdated value; it goes to the department that owns the field."""
+        window = _window(request)
+        async with window.access(request, hdr, "report", {"citizen_id": citizen_id}) as acc:
+            report = await _read_report(request, window.settings.max_body_bytes)
+            acc.query["field"] = report.field[:40]
+            doc, redirected = await window.reader.citizen(parse_citizen_id(citizen_id))
+            extras = await window.extras(doc, acc.admitted_purpose) if doc is not None else None
+            if doc is None or extras is None or not window.visible(acc, doc, extras, redirected):
+                raise NotFoundError("no citizen with this id is visible to this credential and purpose")
+            cid = str(doc["citizen_id"])
+            acc.citizens.append(cid)
+            field_name = "address_id" if report.field == "residence" else report.field
+            current = doc_field(doc, field_name)
+            out = await window.reports.submit(
+                cid, report, str(current["source"]) if current else None, at=acc.at,
+                hall=acc.admitted_credential.name, case_id=acc.case_id or "")
+            _stamp(response, acc)
+            return out
+
+    return router
+
+
+async def _read_report(request: Request, limit: int) -> ReportIn:
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise BodyTooLargeError(f"a report body may be at most {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooLargeError(f"a report body may be at most {limit} bytes")
+    ctype = header_text(request.headers.get("content-type")) or ""
+    if ctype.split(";")[0].strip().lower() not in ("application/json", ""):
+        raise BodyInvalidError("send the report as application/json")
+    try:
+        data = orjson.loads(bytes(body))
+    except orjson.JSONDecodeError:
+        raise BodyInvalidError("the body is not valid JSON (UTF-8, no lone surrogates)") from None
+    try:
+        return ReportIn.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise BodyInvalidError(f"{where}: {first['msg']}") from None
+
+
+__all__ = ["WindowError", "window_router"]

@@ -1,0 +1,65 @@
+"""Credentials: the key is shown once and stored only hashed; rotate, revoke and expiry take effect."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis.asyncio import Redis
+
+from hub.settings import HubSettings
+from hub.window.credentials import CredentialStore, hash_key
+from hub.window.problems import CredentialInvalidError, CredentialMissingError, CredentialStoreError
+from hub.window.purposes import default_policy
+
+
+def _run(settings: HubSettings, body):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        redis = Redis.from_url(settings.redis_url)
+        try:
+            return await body(CredentialStore(redis, "test:cred:", settings.city_code, default_policy()), redis)
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(go())
+
+
+def test_lifecycle(settings: HubSettings) -> None:
+    async def body(store: CredentialStore, redis: Redis) -> None:
+        issued = await store.create("清波街道便民服务中心", ["330102/清波街道"], ["养老服务", "社会救助"], days=30)
+        key = issued.key
+        keys = [k for k in await redis.keys("test:cred:*") if await redis.type(k) == b"string"]
+        dump = b"".join([v for k in keys if (v := await redis.get(k)) is not None])
+        assert key.encode() not in dump and hash_key(key).encode() in dump
+        assert (await store.authenticate(f"Bearer {key}")).id == issued.credential.id
+        rotated = await store.rotate(issued.credential.id)
+        with pytest.raises(CredentialInvalidError):
+            await store.authenticate(f"Bearer {key}")
+        assert (await store.authenticate(f"Bearer {rotated.key}")).name == "清波街道便民服务中心"
+        await store.revoke(issued.credential.id)
+        with pytest.raises(CredentialInvalidError):
+            await store.authenticate(f"Bearer {rotated.key}")
+        listed = await store.list_all()
+        assert [c.id for c in listed] == [issued.credential.id] and listed[0].revoked_at is not None
+        later = datetime.now(UTC) + timedelta(days=31)
+        other = await store.create("上城区民政", ["330102"], ["社会救助"], days=30)
+        with pytest.raises(CredentialInvalidError):
+            await store.authenticate(f"Bearer {other.key}", now=later)
+
+    _run(settings, body)
+
+
+def test_bad_input(settings: HubSettings) -> None:
+    async def body(store: CredentialStore, redis: Redis) -> None:
+        for header in (None, "", "Basic abc", "Bearer"):
+            with pytest.raises(CredentialMissingError):
+                await store.authenticate(header)
+        with pytest.raises(CredentialInvalidError):
+            await store.authenticate("Bearer hk_' OR 1=1 --")
+        with pytest.raises(CredentialStoreError):
+            await store.create("x", ["110101"], ["养老服务"])  # another city
+        with pytest.raises(CredentialStoreError):
+            await store.create("x", ["330100"], ["算命"])
+
+    _run(settings, body)

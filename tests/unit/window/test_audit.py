@@ -1,0 +1,149 @@
+"""The audit chain detects any removed, altered or reordered entry; the spool keeps order; fail closed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hub.window.audit import AuditEvent, AuditLog, SealedEvent, Spool, read_jsonl, seal, verify_chain
+from hub.window.problems import AuditUnavailableError
+
+
+def _event(i: int) -> AuditEvent:
+    return AuditEvent(event_id=f"e{i}", request_id=f"r{i}", occurred_at=datetime(2025, 1, 1, 9, 0, i % 60, tzinfo=UTC),
+                      city_code="330100", credential_id="cred-1", hall="清波街道", purpose="养老服务",
+                      case_id=f"CASE-{i}", method="GET", path="/citizens", lookup="id_number",
+                      query={"id_number": "330106********1234"}, citizens=[f"C-{i}"],
+                      disclosed={f"C-{i}": {"name": "full"}}, outcome="answered", status=200)
+
+
+def _chain(n: int, chain: str = "w1") -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    prev = "0" * 64
+    for i in range(n):
+        sealed = seal(_event(i), chain, i, prev)
+        prev = sealed.hash
+        rows.append(sealed.model_dump(mode="json"))
+    return rows
+
+
+def test_an_intact_chain_verifies() -> None:
+    rows = _chain(5) + _chain(3, "w2")
+    report = verify_chain(rows, heads={"w1": (4, rows[4]["hash"])})
+    assert report.ok, report.problems
+    assert report.chains == {"w1": 5, "w2": 3}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 5), st.sampled_from(["case_id", "purpose", "hall", "outcome", "status", "citizens",
+                                            "disclosed", "occurred_at", "query", "seq", "prev_hash", "hash"]),
+       st.data())
+def test_any_single_alteration_is_detected(index: int, field: str, data: st.DataObject) -> None:
+    rows = _chain(6)
+    original = rows[index][field]
+    if isinstance(original, int):
+        new: Any = data.draw(st.integers().filter(lambda v: v != original))
+    elif isinstance(original, list):
+        new = [*original, data.draw(st.text(max_size=5))]
+    elif isinstance(original, dict):
+        new = {**original, data.draw(st.text(min_size=1, max_size=5)): {"phone": "full"}}
+        if new == original:
+            new = {}
+    else:
+        new = data.draw(st.text(max_size=20).filter(lambda v: v != original))
+    rows[index][field] = new
+    assert not verify_chain(rows).ok
+
+
+@given(st.integers(0, 5))
+def test_a_removed_entry_is_detected(index: int) -> None:
+    rows = _chain(6)
+    del rows[index]
+    heads = {"w1": (5, _chain(6)[5]["hash"])}
+    assert not verify_chain(rows, heads=heads).ok
+
+
+@given(st.integers(0, 4), st.integers(1, 5))
+def test_a_reordering_is_detected(index: int, offset: int) -> None:
+    rows = _chain(6)
+    other = min(index + offset, 5)
+    if other == index:
+        return
+    rows[index], rows[other] = rows[other], rows[index]
+    assert not verify_chain(rows).ok
+
+
+class FlakySink:
+    def __init__(self) -> None:
+        self.events: list[SealedEvent] = []
+        self.down = False
+
+    async def send(self, events: Sequence[SealedEvent]) -> None:
+        if self.down:
+            raise OSError("broker down")
+        self.events.extend(events)
+
+
+def test_spooled_while_the_sink_is_down_then_forwarded_in_order(tmp_path: Path) -> None:
+    sink = FlakySink()
+    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1")
+
+    async def run() -> None:
+        await log.record(_event(0))
+        sink.down = True
+        await log.record(_event(1))
+        await log.record(_event(2))
+        assert [r["seq"] for r in read_jsonl(tmp_path / "spool.jsonl")] == [1, 2]
+        sink.down = False
+        await log.record(_event(3))
+
+    asyncio.run(run())
+    assert [e.seq for e in sink.events] == [0, 1, 2, 3]
+    assert verify_chain([e.model_dump(mode="json") for e in sink.events]).ok
+    assert read_jsonl(tmp_path / "spool.jsonl") == []
+
+
+def test_flush_forwards_the_spool(tmp_path: Path) -> None:
+    sink = FlakySink()
+    sink.down = True
+    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1")
+
+    async def run() -> int:
+        await log.record(_event(0))
+        sink.down = False
+        return await log.flush()
+
+    assert asyncio.run(run()) == 1
+    assert [e.seq for e in sink.events] == [0]
+
+
+def test_written_nowhere_means_refused_and_the_chain_does_not_advance(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    sink = FlakySink()
+    sink.down = True
+    log = AuditLog(Spool(blocker / "spool.jsonl"), sink, chain="w1")
+    with pytest.raises(AuditUnavailableError):
+        asyncio.run(log.record(_event(0)))
+    assert (log.seq, log.head) == (0, "0" * 64)
+
+
+def test_the_spool_alone_is_a_verifiable_store(tmp_path: Path) -> None:
+    log = AuditLog(Spool(tmp_path / "spool.jsonl"), None, chain="w1")
+
+    async def run() -> None:
+        for i in range(4):
+            await log.record(_event(i))
+
+    asyncio.run(run())
+    rows = read_jsonl(tmp_path / "spool.jsonl")
+    assert verify_chain(rows).ok
+    rows[2]["case_id"] = "CASE-FORGED"
+    assert not verify_chain(rows).ok
