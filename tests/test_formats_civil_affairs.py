@@ -12,7 +12,15 @@ import pytest
 from connectors.formats import parse_row
 from connectors.records import CST, AssistanceType, CivilAffairsRecord, Gender, MaritalStatus
 from hub.errors import BadRecordError
-from tests.test_formats_support import GOOD_ROWS, assert_bad_column, csv_bytes, header_of, read_all, write
+from tests.test_formats_support import (
+    GOOD_ROWS,
+    assert_bad_column,
+    csv_bytes,
+    header_of,
+    keys_of_rows_with_wrong_column_count,
+    read_all,
+    write,
+)
 
 GOOD = GOOD_ROWS["civil_affairs"]
 
@@ -189,3 +197,8 @@ def test_parse_row_maps_a_json_push() -> None:
     )
     with pytest.raises(BadRecordError, match="column 出生日期: expected text, got int"):
         parse_row("civil_affairs", {**GOOD, "出生日期": 19850312})
+
+
+def test_rows_with_wrong_column_count_name_their_key(tmp_path: Path) -> None:
+    key, keys = keys_of_rows_with_wrong_column_count(tmp_path, "civil_affairs")
+    assert keys == [key] * 6

@@ -10,7 +10,7 @@ import pytest
 from connectors.formats import parse_row
 from connectors.records import CST, CommerceRecord, RegistrationStatus
 from hub.errors import BadRecordError
-from tests.test_formats_support import GOOD_ROWS, assert_bad_column, read_one_csv
+from tests.test_formats_support import GOOD_ROWS, assert_bad_column, keys_of_rows_with_wrong_column_count, read_one_csv
 
 GOOD = GOOD_ROWS["commerce"]
 
@@ -83,3 +83,8 @@ def test_bad_values(tmp_path: Path, changes: dict[str, str], column: str, fragme
 
 def test_parse_row_maps_a_json_push() -> None:
     assert parse_row("commerce", GOOD) == EXPECTED
+
+
+def test_rows_with_wrong_column_count_name_their_key(tmp_path: Path) -> None:
+    key, keys = keys_of_rows_with_wrong_column_count(tmp_path, "commerce")
+    assert keys == [key] * 6

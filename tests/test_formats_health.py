@@ -10,7 +10,15 @@ import pytest
 from connectors.formats import parse_row
 from connectors.records import CST, DocumentType, Gender, HealthRecord
 from hub.errors import BadRecordError
-from tests.test_formats_support import GOOD_ROWS, assert_bad_column, csv_bytes, read_all, read_one_csv, write
+from tests.test_formats_support import (
+    GOOD_ROWS,
+    assert_bad_column,
+    csv_bytes,
+    keys_of_rows_with_wrong_column_count,
+    read_all,
+    read_one_csv,
+    write,
+)
 
 GOOD = GOOD_ROWS["health"]
 
@@ -121,3 +129,8 @@ def test_parse_row_maps_a_json_push() -> None:
     assert parse_row("health", GOOD) == EXPECTED
     with pytest.raises(BadRecordError, match="column 性别代码: expected text, got int"):
         parse_row("health", {**GOOD, "性别代码": 1})
+
+
+def test_rows_with_wrong_column_count_name_their_key(tmp_path: Path) -> None:
+    key, keys = keys_of_rows_with_wrong_column_count(tmp_path, "health")
+    assert keys == [key] * 6
