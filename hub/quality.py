@@ -200,7 +200,7 @@ class Report:
 #: noise tags whose rows are hard to link: the scorer reports how many landed with their person
 HARD_MERGE_TAGS = ("planted_typo_traditional", "no_resident_id", "id_wrong_digit", "id_transposition",
                    "id_legacy15", "id_blank", "name_traditional", "name_homophone_typo", "name_dot_variant",
-                   "stale_late")
+                   "stale_late", "birth_differs_from_id")
 
 
 def _intern(value: str | None) -> str | None:

@@ -125,3 +125,29 @@ def test_update_times_in_another_zone_compare_as_instants() -> None:
     cst = HrssRecord(record_id="RS1", name="陈晓明", phone="13912345611",
                      updated_at=datetime(2024, 1, 5, 9, tzinfo=CST))
     assert {m.value("phone") for m, _ in every_order([utc, cst])} == {"13912345699"}
+
+
+VALID_ID = "330106198503121231"  # checksum-valid: born 1985-03-12, male
+
+
+def test_a_valid_resident_ids_birth_date_and_gender_win_over_typed_columns() -> None:
+    """Civil affairs types 1985-04-12 and 女; its own valid ID says 1985-03-12, male: the ID wins, and
+    each typed value that disagrees is a conflict for the department that typed it."""
+    typed = civil(id_number=VALID_ID, birth_date=date(1985, 4, 12), gender=Gender.FEMALE)
+    health = HealthRecord(record_id="WJ1", name="陈晓明", document_type="resident_id", document_number=VALID_ID,
+                          birth_date=date(1985, 3, 21), updated_at=at(4))
+    for master, conflicts in every_order([typed, health]):
+        assert master.fields["birth_date"] == FieldValue(date(1985, 3, 12), "civil_affairs", "MZ1", at(1))
+        assert master.fields["gender"] == FieldValue("male", "civil_affairs", "MZ1", at(1))
+        assert master.contract_row()["birth_date"] == "1985-03-12"
+        found = [(c.field, c.contradicting.source, c.contradicting.value) for c in conflicts]
+        assert found == [("birth_date", "civil_affairs", date(1985, 4, 12)),
+                         ("birth_date", "health", date(1985, 3, 21)),
+                         ("gender", "civil_affairs", "female")]
+
+
+def test_without_a_valid_id_the_typed_columns_stand() -> None:
+    typed = civil(birth_date=date(1985, 4, 12), gender=Gender.FEMALE)  # ID fails its checksum
+    master, conflicts = master_of([typed])
+    assert (master.value("birth_date"), master.value("gender")) == (date(1985, 4, 12), "female")
+    assert conflicts == []

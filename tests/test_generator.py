@@ -370,3 +370,14 @@ def test_bad_rows_name_the_key_their_bytes_show(city: Path) -> None:
                 named += obj["record_id"] is not None
                 unnamed += obj["record_id"] is None
     assert named > 5 * unnamed > 0
+
+
+def test_typed_birth_dates_that_disagree_with_the_id_and_their_truth(city: Path) -> None:
+    """Some rows type a birth date other than their valid ID's; the truth is the ID's date."""
+    citizens = _citizens(city)
+    differing = [obj for obj in _truth_rows(city).values() if "birth_differs_from_id" in obj["noise"]]
+    assert differing
+    for obj in differing:
+        truth = citizens[obj["person_id"]]
+        assert truth["birth_date"] == f"{truth['id_number'][6:10]}-{truth['id_number'][10:12]}-" \
+                                      f"{truth['id_number'][12:14]}"

@@ -104,6 +104,9 @@ class MessRates:
     # other fields (per rendered value)
     phone_blank: float = 0.07
     birth_blank: float = 0.03
+    # a typed birth date that disagrees with the record's own valid resident ID (a lunar-calendar
+    # birthday, a slipped digit, month and day swapped): the ID's digits are the truth
+    birth_typed_differs: float = 0.01
     gender_blank: float = 0.02
     health_gender_unknown: float = 0.01
     address_blank: float = 0.025

@@ -1,9 +1,11 @@
 """Survivorship: the master citizen as a pure function of the latest versions of its linked records.
 
 Field authority (一数一源) comes from the policy: identity fields from the first source in the
-authority list that has a value, phone from the most recent record (及时更新), residence from civil
-affairs first, death from health then civil affairs. Every surviving value keeps its provenance,
-and every identity value contradicted by another source is reported (多元校核).
+authority list that has a value (birth date and gender from the master's checksum-valid resident
+ID itself when it has one: a typed column that disagrees is a conflict for its department), phone
+from the most recent record (及时更新), residence from civil affairs first, death from health then
+civil affairs. Every surviving value keeps its provenance, and every identity value contradicted
+by another source is reported (多元校核).
 """
 
 from __future__ import annotations
@@ -240,15 +242,18 @@ def build_master(
     identities = [(s, _identity_values(s)) for s in _by_authority(groups, plan.identity)]
     fields: dict[str, FieldValue] = {}
     _put(fields, "name", _first_identity(identities, _NAME))
-    _put(
-        fields,
-        "id_number",
-        _first_identity(identities, _VALID_ID)
-        or _first_identity(identities, _DOCUMENT)
-        or _first_identity(identities, _INVALID_ID),
-    )
-    _put(fields, "birth_date", _first_identity(identities, _BIRTH_DATE))
-    _put(fields, "gender", _first_identity(identities, _GENDER))
+    valid_id = _first_identity(identities, _VALID_ID)
+    _put(fields, "id_number", valid_id or _first_identity(identities, _DOCUMENT)
+         or _first_identity(identities, _INVALID_ID))
+    if valid_id is not None:  # a checksum-valid ID's own digits win over any typed column
+        digits: str = valid_id.value
+        born = _id_birth_date(digits)
+        _put(fields, "birth_date", _cited(valid_id, born) if born is not None
+             else _first_identity(identities, _BIRTH_DATE))
+        _put(fields, "gender", _cited(valid_id, "male" if int(digits[16]) % 2 else "female"))
+    else:
+        _put(fields, "birth_date", _first_identity(identities, _BIRTH_DATE))
+        _put(fields, "gender", _first_identity(identities, _GENDER))
     _put(fields, "phone", _phone(seen, plan.phone_rank))
     residence = _first_address(_by_authority(groups, plan.residence), address_id_of)
     if residence is None:
@@ -261,6 +266,20 @@ def build_master(
 
     master = MasterCitizen(citizen_id, fields, tuple(sorted([record_ref(s.source, s.record_id) for s in seen])))
     return master, _conflicts(master, identities)
+
+
+def _id_birth_date(digits: str) -> date | None:
+    """The birth date an 18-digit resident ID encodes (None if its date part is not a real date)."""
+    try:
+        return date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return None
+
+
+def _cited(origin: FieldValue, value: Any) -> FieldValue:
+    """`value` with the provenance of `origin` (a value derived from another, as a birth date from an ID)."""
+    result: FieldValue = _TUPLE_NEW(FieldValue, (value, origin.source, origin.record_id, origin.updated_at))
+    return result
 
 
 def _put(fields: dict[str, FieldValue], name: str, value: FieldValue | None) -> None:
