@@ -151,3 +151,22 @@ def test_without_a_valid_id_the_typed_columns_stand() -> None:
     master, conflicts = master_of([typed])
     assert (master.value("birth_date"), master.value("gender")) == (date(1985, 4, 12), "female")
     assert conflicts == []
+
+
+def test_current_residence_is_the_newest_report_and_registered_is_civil_affairs() -> None:
+    """A resident moved and told health first: the master's current residence is health's newer
+    address (with its department and date); the registered address stays civil affairs' (一数一源)."""
+    registered = civil(day=2, residence_address="文三路90号")
+    told_first = HealthRecord(record_id="WJ1", name="陈晓明", address="解放路12号", updated_at=at(6))
+    older = HrssRecord(record_id="RS1", name="陈晓明", address="文三路90号", updated_at=at(4))
+    for master, _ in every_order([registered, told_first, older]):
+        assert master.fields["address_id"] == FieldValue("A-2", "health", "WJ1", at(6))
+        assert master.fields["registered_address_id"] == FieldValue("A-1", "civil_affairs", "MZ1", at(2))
+        row = master.contract_row()
+        assert (row["address_id"], row["registered_address_id"]) == ("A-2", "A-1")
+
+
+def test_no_civil_affairs_record_no_registered_address() -> None:
+    health = HealthRecord(record_id="WJ1", name="陈晓明", address="解放路12号", updated_at=at(6))
+    master, _ = master_of([health])
+    assert master.value("address_id") == "A-2" and master.value("registered_address_id") is None

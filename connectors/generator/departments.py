@@ -349,9 +349,13 @@ def _plan_times(plan: RecordPlan, ctx: Context, rng: random.Random) -> None:
             p, lag = _REACTS.get(kind, {}).get(plan.source, (0.0, 0))
             if plan.variant == "second_archive":
                 p *= 0.5
+            late = kind == "move" and plan.source == "civil_affairs" and \
+                random.Random(f"{plan.key}:move").random() < events.move_civil_affairs_late
             for moment in moments:
                 if moment < last_alive and rng.random() < p:
-                    times.add(floor_to(moment + rng.randint(0, lag * MS_PER_DAY), unit))
+                    told = floor_to(moment + rng.randint(0, lag * MS_PER_DAY), unit)
+                    if not late:
+                        times.add(told)
         for k in range(1, len(periods.bounds)):
             start, end = periods.bounds[k - 1], periods.bounds[k]
             if start < last_alive and rng.random() < events.touch:

@@ -59,8 +59,9 @@ def survivorship(facts: Iterable[Facts]) -> dict[str, Any]:
     reading only the latest version of each record; the ID is the first *valid* resident ID (a
     15-digit one upgraded), else another document's number. Birth date and gender are what that ID
     encodes, over any typed column; without a valid ID, the first typed value. Phone: the most recently updated latest version with a phone, over the
-    personal departments. Residence: civil affairs' most recent, else the most recent of the other
-    personal departments. Death: health, then civil affairs.
+    personal departments. Current residence (address_id): the most recently updated latest version
+    with an address over the personal departments (a mover may tell any of them first). Registered
+    address: civil affairs' most recently updated record's. Death: health, then civil affairs.
     """
     records = _latest(facts)
     ordered = _by_authority(records)
@@ -76,8 +77,8 @@ def survivorship(facts: Iterable[Facts]) -> dict[str, Any]:
         gender = next((f.gender for f in ordered if f.gender), None)
     personal = [f for f in records if f.source in PERSONAL_SOURCES]
     phone = _most_recent([f for f in personal if f.phone])
-    residence = _most_recent([f for f in personal if f.source == "civil_affairs" and f.place_id]) or \
-        _most_recent([f for f in personal if f.place_id])
+    residence = _most_recent([f for f in personal if f.place_id])
+    registered = _most_recent([f for f in records if f.source == "civil_affairs" and f.place_id])
     death = next((f.death for f in _by_authority([f for f in records if f.source == "health"]) if f.death),
                  None) or next((f.death for f in records if f.source == "civil_affairs" and f.death), None)
     return {
@@ -87,6 +88,7 @@ def survivorship(facts: Iterable[Facts]) -> dict[str, Any]:
         "gender": gender,
         "phone": phone.phone if phone else None,
         "address_id": residence.place_id if residence else None,
+        "registered_address_id": registered.place_id if registered else None,
         "death_date": death.isoformat() if death else None,
     }
 

@@ -3,9 +3,10 @@
 Field authority (一数一源) comes from the policy: identity fields from the first source in the
 authority list that has a value (birth date and gender from the master's checksum-valid resident
 ID itself when it has one: a typed column that disagrees is a conflict for its department), phone
-from the most recent record (及时更新), residence from civil affairs first, death from health then
-civil affairs. Every surviving value keeps its provenance, and every identity value contradicted
-by another source is reported (多元校核).
+from the most recent record (及时更新), the current residence from the most recent record of any
+department, the registered (户籍) address from civil affairs, death from health then civil
+affairs. Every surviving value keeps its provenance, and every identity value contradicted by
+another source is reported (多元校核).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class MasterCitizen:
             "gender": self.value("gender"),
             "phone": self.value("phone"),
             "address_id": self.value("address_id"),
+            "registered_address_id": self.value("registered_address_id"),
             "death_date": _iso(self.value("death_date")),
         }
 
@@ -116,8 +118,8 @@ class _Plan:
     def __init__(self, authority: AuthorityPolicy) -> None:
         self.authority = authority
         self.identity = _in_rank_order(authority.identity)
-        self.residence = _in_rank_order(authority.residence)
-        self.residence_fallback = frozenset(authority.residence_fallback)
+        self.residence_rank = _rank(authority.residence)
+        self.registered = _in_rank_order(authority.registered)
         self.phone_rank = _rank(authority.phone)
         self.death = _in_rank_order(authority.death)
         self.employment = _in_rank_order(authority.employment)
@@ -255,11 +257,8 @@ def build_master(
         _put(fields, "birth_date", _first_identity(identities, _BIRTH_DATE))
         _put(fields, "gender", _first_identity(identities, _GENDER))
     _put(fields, "phone", _phone(seen, plan.phone_rank))
-    residence = _first_address(_by_authority(groups, plan.residence), address_id_of)
-    if residence is None:
-        fallback = plan.residence_fallback
-        residence = _first_address([s for s in newest if s.source in fallback], address_id_of)
-    _put(fields, "address_id", residence)
+    _put(fields, "address_id", _newest_address(seen, plan.residence_rank, address_id_of))
+    _put(fields, "registered_address_id", _first_address(_by_authority(groups, plan.registered), address_id_of))
     _put(fields, "death_date", _death(_by_authority(groups, plan.death)))
     _department_facts(newest, fields)
     _put(fields, "employer_id", _employer(_by_authority(groups, plan.employment), organization_id_of))
@@ -314,6 +313,28 @@ def _more_recent(a: _Seen, a_rank: int, b: _Seen, b_rank: int) -> bool:
     if a_rank != b_rank:
         return a_rank < b_rank
     return content_hash(a.record) > content_hash(b.record)  # rare: hash the tie
+
+
+def _newest_address(seen: Sequence[_Seen], rank: dict[str, int],
+                    address_id_of: Callable[[str], str | None]) -> FieldValue | None:
+    """The current residence: the address of the most recent record that gives one, whichever of the
+    ranked departments it is (a mover may tell any of them first); on a tie of update times the more
+    authoritative source, then the hash (as `_phone`)."""
+    best: _Seen | None = None
+    best_rank = 0
+    best_id = ""
+    for s in seen:
+        r = rank.get(s.source)
+        if r is None:
+            continue
+        text = s.mentions.address_text
+        if not text:
+            continue
+        if best is None or _more_recent(s, r, best, best_rank):
+            address_id = address_id_of(text)
+            if address_id is not None and address_id != "":
+                best, best_rank, best_id = s, r, address_id
+    return best.provenance(best_id) if best is not None else None
 
 
 def _first_address(ordered: Sequence[_Seen], address_id_of: Callable[[str], str | None]) -> FieldValue | None:
