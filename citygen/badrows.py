@@ -114,13 +114,16 @@ def _corrupt_json(fmt: Format, values: dict[str, object], kind: str,
     elif kind == "invalid_enum":
         values["zjlx"] = rng.choice(_BAD_ENUMS["zjlx"])
     line = orjson.dumps(values)
-    # a line that is not JSON (cut short, or not UTF-8) has no readable key at all
+    # a line that is not JSON (cut short, or not UTF-8) still names its key if the key's member was written
+    # whole before the cut (the key comes first) and the bad bytes are elsewhere (only the name is mangled)
     if kind == "truncated_json":  # cut between characters: the line is still UTF-8, just not JSON
         text = line.decode("utf-8")
         cut = rng.randrange(max(2, len(text) // 4), len(text) - 2)
-        return text[:cut].encode("utf-8") + b"\n", kind, False
+        key = values.get(fmt.key)
+        member = orjson.dumps({fmt.key: key})[1:-1].decode("utf-8")
+        key_ok = key_ok and isinstance(key, str) and bool(key.strip()) and member in text[:cut]
+        return text[:cut].encode("utf-8") + b"\n", kind, key_ok
     if kind == "bad_encoding":
         name = str(values.get(fmt.name) or "张")
         line = line.replace(orjson.dumps(name), b"\"" + _invalid_utf8(name, rng) + b"\"", 1)
-        key_ok = False
     return line + b"\n", kind, key_ok

@@ -72,6 +72,9 @@ class EventRates:
     """Monthly life events that make the delta exports (per person or household per month)."""
 
     move: float = 0.012  # household
+    # of movers' civil-affairs records: the hukou office hears of the move only after the exports (the
+    # resident told health, HRSS or tax first), so civil affairs keeps the old flat
+    move_civil_affairs_late: float = 0.3
     phone_change: float = 0.010
     death_per_elderly: float = 0.0012  # age 70+
     death_other: float = 0.00005
@@ -104,6 +107,9 @@ class MessRates:
     # other fields (per rendered value)
     phone_blank: float = 0.07
     birth_blank: float = 0.03
+    # a typed birth date that disagrees with the record's own valid resident ID (a lunar-calendar
+    # birthday, a slipped digit, month and day swapped): the ID's digits are the truth
+    birth_typed_differs: float = 0.01
     gender_blank: float = 0.02
     health_gender_unknown: float = 0.01
     address_blank: float = 0.025

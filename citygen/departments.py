@@ -93,6 +93,7 @@ class RecordPlan:
     name_content: str = ""
     name_typed: str = ""
     birth_blank: bool = False
+    birth_typed: date | None = None  # a typed birth date other than the ID's, while the ID is valid
     gender_blank: bool = False
     phone_blank: bool = False
     address_blank: bool = False
@@ -239,6 +240,11 @@ def _plan_presentation(plan: RecordPlan, ctx: Context, rng: random.Random) -> No
                                                and rng.random() < 0.7)
     plan.tags += tags
     plan.birth_blank = rng.random() < mess.birth_blank
+    if not plan.birth_blank and plan.source in _BIRTH_COLUMNS:
+        # its own stream (seeded by the record key), so the rest of the city stays as it was
+        typing = random.Random(f"{plan.key}:birth")
+        if typing.random() < mess.birth_typed_differs:
+            plan.birth_typed = mistyped_birth(person.birth, typing)
     plan.gender_blank = rng.random() < mess.gender_blank
     plan.phone_blank = rng.random() < mess.phone_blank
     plan.address_blank = rng.random() < mess.address_blank
@@ -270,6 +276,31 @@ def _plan_presentation(plan: RecordPlan, ctx: Context, rng: random.Random) -> No
     elif plan.source == "commerce" and plan.org is not None:
         r = rng.random()
         plan.extra["status"] = "注销" if r < 0.05 else "吊销" if r < 0.07 else "在业" if r < 0.4 else "存续"
+
+
+#: departments with a birth-date column
+_BIRTH_COLUMNS = frozenset({"civil_affairs", "health", "hrss"})
+
+
+def mistyped_birth(born: date, rng: random.Random) -> date:
+    """A birth date typed at a counter that is not the one the ID encodes: a lunar-calendar birthday
+    (weeks later), month and day swapped, a day off by one, or a slipped digit of the year."""
+    for _ in range(8):
+        kind = rng.random()
+        try:
+            if kind < 0.35:
+                typed = date.fromordinal(born.toordinal() + rng.randint(20, 50))
+            elif kind < 0.55:
+                typed = born.replace(month=born.day, day=born.month)
+            elif kind < 0.8:
+                typed = date.fromordinal(born.toordinal() + rng.choice((-1, 1)))
+            else:
+                typed = born.replace(year=born.year + rng.choice((-10, -1, 1, 10)))
+        except ValueError:
+            continue
+        if typed != born and typed.year >= 1900:
+            return typed
+    return date.fromordinal(born.toordinal() + 1)
 
 
 def _base_time(plan: RecordPlan, ctx: Context, rng: random.Random) -> int:
@@ -318,9 +349,13 @@ def _plan_times(plan: RecordPlan, ctx: Context, rng: random.Random) -> None:
             p, lag = _REACTS.get(kind, {}).get(plan.source, (0.0, 0))
             if plan.variant == "second_archive":
                 p *= 0.5
+            late = kind == "move" and plan.source == "civil_affairs" and \
+                random.Random(f"{plan.key}:move").random() < events.move_civil_affairs_late
             for moment in moments:
                 if moment < last_alive and rng.random() < p:
-                    times.add(floor_to(moment + rng.randint(0, lag * MS_PER_DAY), unit))
+                    told = floor_to(moment + rng.randint(0, lag * MS_PER_DAY), unit)
+                    if not late:
+                        times.add(told)
         for k in range(1, len(periods.bounds)):
             start, end = periods.bounds[k - 1], periods.bounds[k]
             if start < last_alive and rng.random() < events.touch:
@@ -453,8 +488,11 @@ def _render(plan: RecordPlan, t: int, ctx: Context, rng: random.Random) -> Row:
     dead = plan.death_known is not None and t >= plan.death_known and person.death_ms is not None
     death = person.death_date if dead else None
     employer = at(person.employers, t) if person.employers else None
+    born: date | None = None if plan.birth_blank else person.birth
+    if born is not None and plan.birth_typed is not None and id18 is not None:  # the ID shows the truth
+        born = plan.birth_typed
     facts = Facts(source, plan.key, t, plan.name_content, id18, other or None,
-                  None if plan.birth_blank else person.birth, None if plan.gender_blank else person.gender,
+                  born, None if plan.gender_blank else person.gender,
                   phone, place.id if place is not None else None, death, None)
     tags = list(plan.tags)
     if corrected:
@@ -463,8 +501,10 @@ def _render(plan: RecordPlan, t: int, ctx: Context, rng: random.Random) -> Row:
         tags.append("phone_blank")
     if plan.address_blank:
         tags.append("address_blank")
-    if plan.birth_blank and source in ("civil_affairs", "health", "hrss"):
+    if plan.birth_blank and source in _BIRTH_COLUMNS:
         tags.append("birth_blank")
+    if born is not None and born != person.birth:
+        tags.append("birth_differs_from_id")
     if source == "civil_affairs":
         values: list[str] | dict[str, object] = _civil(plan, t, facts, id_text, phone_text, address_text,
                                                         place, death)
@@ -490,7 +530,7 @@ def _civil(plan: RecordPlan, t: int, facts: Facts, id_text: str, phone: str, add
     return [
         plan.key, plan.name_typed,
         "" if plan.gender_blank else ("男" if person.gender == "male" else "女"),
-        id_text, "" if plan.birth_blank else f"{person.birth:%Y-%m-%d}", person.ethnicity, person.marital,
+        id_text, "" if facts.birth is None else f"{facts.birth:%Y-%m-%d}", person.ethnicity, person.marital,
         _hukou(plan), address, phone,
         place.street.name if place is not None else "", place.community if place is not None else "",
         plan.extra.get("assistance", ""), plan.extra.get("elderly", ""),
@@ -516,7 +556,7 @@ def _health(plan: RecordPlan, t: int, facts: Facts, id_text: str, phone: str, ad
         plan.doc_number or "", random.Random(plan.key))
     return [
         plan.key, plan.name_typed, gender, plan.doc_code if (doc_number or plan.doc_code == "02") else "",
-        doc_number, "" if plan.birth_blank else f"{person.birth:%Y%m%d}", address, phone,
+        doc_number, "" if facts.birth is None else f"{facts.birth:%Y%m%d}", address, phone,
         plan.extra.get("doctor", ""), plan.extra.get("chronic", ""), f"{death:%Y%m%d}" if death else "",
         from_ms(t).isoformat(timespec="seconds"),
     ]
@@ -557,7 +597,7 @@ def _hrss(plan: RecordPlan, t: int, facts: Facts, id_text: str, phone: str, addr
         facts.org_id = employer.oid
     return [
         plan.key, plan.name_typed, id_text, "" if plan.gender_blank else ("男" if person.gender == "male" else "女"),
-        "" if plan.birth_blank else f"{person.birth:%Y%m%d}", status, kinds, name, code, address, phone,
+        "" if facts.birth is None else f"{facts.birth:%Y%m%d}", status, kinds, name, code, address, phone,
         plan.extra.get("card", ""), f"{from_ms(t):%Y/%m/%d %H:%M}",
     ]
 

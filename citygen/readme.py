@@ -52,7 +52,8 @@ The shape of the `hub resolve --masters` contract, with `person_id` instead of `
 ```json
 {{"person_id": "P00001234", "name": "陈晓明", "id_number": "330106198503121234",
  "birth_date": "1985-03-12", "gender": "male", "phone": "13912345678",
- "address_id": "330106-E00042-3-2-501", "death_date": null}}
+ "address_id": "330106-E00042-3-2-501", "registered_address_id": "330106-E00042-3-2-501",
+ "death_date": null}}
 ```
 
 Values are what a correct hub shows after survivorship and 及时更新, computed from the person's
@@ -71,16 +72,20 @@ stale late row or a bad newer row never counts):
 - Every resident ID the generator calls valid passes python-stdnum's full `stdnum.cn.ric`
   validation (check character, birth date, and a region code that existed in the birth year per
   its GB/T 2260 history — so older natives carry codes like 330120 or a former county's).
-- `birth_date`, `gender`: first value present in authority order (tax and commerce have none;
-  health 性别代码 0/9 is unknown); if none, what the chosen resident ID encodes; else null.
+- `birth_date`, `gender`: what the chosen resident ID encodes (its digits win over a typed column
+  that disagrees: rows tagged `birth_differs_from_id`); without one, the first value present in
+  authority order (tax and commerce have none; health 性别代码 0/9 is unknown); else null.
 - `phone`: digits only (mobile 11 digits; landline with the city's area code even when written
   without it, e.g. `88886666` → `{area}88886666`). From the latest version with a phone that was
   updated most recently, over civil affairs, health, HRSS and tax; equal times go to the more
   authoritative source, then the smaller record key. **Commerce is excluded**: its 联系电话 is the
   business's (often a company landline), not the citizen's.
-- `address_id`: civil affairs' most recently updated latest version with a residence address;
-  if none, the most recently updated latest version with an address among health, HRSS and tax.
-  **Commerce is excluded**: 住所 is the business's registered address.
+- `address_id`: the current residence (及时更新): the most recently updated latest version with an
+  address among civil affairs, health, HRSS and tax (a mover may tell any department first; some
+  movers' civil-affairs records hear of the move only after the exports). Equal times go to the
+  more authoritative source. **Commerce is excluded**: 住所 is the business's registered address.
+- `registered_address_id`: the registered (户籍) address, owned by civil affairs: its most recently
+  updated latest version's residence address; null when civil affairs has no record.
 - `death_date`: from health (any latest health version recording a death), else civil affairs.
 
 ### hard_pairs.jsonl — pairs of different people a hub must never merge

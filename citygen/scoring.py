@@ -99,7 +99,10 @@ def forbidden_merges(clusters_of: Mapping[str, AbstractSet[Hashable]],
     return merged, total
 
 
-MASTER_FIELDS = ("name", "id_number", "birth_date", "gender", "phone", "address_id", "death_date")
+MASTER_FIELDS = ("name", "id_number", "birth_date", "gender", "phone", "address_id", "registered_address_id",
+                 "death_date")
+#: master fields that hold a predicted address id, scored by the true address most of its rows have
+ADDRESS_FIELDS = frozenset({"address_id", "registered_address_id"})
 
 
 def master_accuracy(truth: Iterable[Mapping[str, Any]], master_of: Mapping[str, Hashable | None],
@@ -121,7 +124,7 @@ def master_accuracy(truth: Iterable[Mapping[str, Any]], master_of: Mapping[str, 
         all_right = True
         for name in MASTER_FIELDS:
             predicted = master.get(name)
-            if name == "address_id" and predicted is not None:
+            if name in ADDRESS_FIELDS and predicted is not None:
                 predicted = address_truth_of.get(predicted)
             if predicted == citizen.get(name):
                 right[name] += 1
@@ -199,7 +202,7 @@ class Report:
 #: noise tags whose rows are hard to link: the scorer reports how many landed with their person
 HARD_MERGE_TAGS = ("planted_typo_traditional", "no_resident_id", "id_wrong_digit", "id_transposition",
                    "id_legacy15", "id_blank", "name_traditional", "name_homophone_typo", "name_dot_variant",
-                   "stale_late")
+                   "stale_late", "birth_differs_from_id")
 
 
 def _intern(value: str | None) -> str | None:

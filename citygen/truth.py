@@ -57,26 +57,28 @@ def survivorship(facts: Iterable[Facts]) -> dict[str, Any]:
     Identity (name, id, birth date, gender): the first value present in civil affairs, HRSS,
     health, tax, commerce (that order; within a department the most recently updated record),
     reading only the latest version of each record; the ID is the first *valid* resident ID (a
-    15-digit one upgraded), else another document's number. Birth date and gender fall back to
-    what that ID encodes. Phone: the most recently updated latest version with a phone, over the
-    personal departments. Residence: civil affairs' most recent, else the most recent of the other
-    personal departments. Death: health, then civil affairs.
+    15-digit one upgraded), else another document's number. Birth date and gender are what that ID
+    encodes, over any typed column; without a valid ID, the first typed value. Phone: the most recently updated latest version with a phone, over the
+    personal departments. Current residence (address_id): the most recently updated latest version
+    with an address over the personal departments (a mover may tell any of them first). Registered
+    address: civil affairs' most recently updated record's. Death: health, then civil affairs.
     """
     records = _latest(facts)
     ordered = _by_authority(records)
     name = next((f.name for f in ordered if f.name), None)
     id18 = next((f.id18 for f in ordered if f.id18), None)
     id_number = id18 or next((f.other_doc for f in ordered if f.other_doc), None)
-    birth = next((f.birth for f in ordered if f.birth), None)
-    if birth is None and id18:
-        birth = _birth_from_id(id18)
-    gender = next((f.gender for f in ordered if f.gender), None)
-    if gender is None and id18:
-        gender = "male" if int(id18[16]) % 2 else "female"
+    # a valid resident ID's own digits win over a typed column (the disagreement is a conflict)
+    birth = _birth_from_id(id18) if id18 else None
+    if birth is None:
+        birth = next((f.birth for f in ordered if f.birth), None)
+    gender = ("male" if int(id18[16]) % 2 else "female") if id18 else None
+    if gender is None:
+        gender = next((f.gender for f in ordered if f.gender), None)
     personal = [f for f in records if f.source in PERSONAL_SOURCES]
     phone = _most_recent([f for f in personal if f.phone])
-    residence = _most_recent([f for f in personal if f.source == "civil_affairs" and f.place_id]) or \
-        _most_recent([f for f in personal if f.place_id])
+    residence = _most_recent([f for f in personal if f.place_id])
+    registered = _most_recent([f for f in records if f.source == "civil_affairs" and f.place_id])
     death = next((f.death for f in _by_authority([f for f in records if f.source == "health"]) if f.death),
                  None) or next((f.death for f in records if f.source == "civil_affairs" and f.death), None)
     return {
@@ -86,6 +88,7 @@ def survivorship(facts: Iterable[Facts]) -> dict[str, Any]:
         "gender": gender,
         "phone": phone.phone if phone else None,
         "address_id": residence.place_id if residence else None,
+        "registered_address_id": registered.place_id if registered else None,
         "death_date": death.isoformat() if death else None,
     }
 

@@ -71,7 +71,7 @@ def citizen_datum(master: MasterCitizen, city_code: str, updated_at: datetime) -
         "birth_date": _date(v("birth_date")),
         "document_type": "resident_id" if isinstance(id_number, str) and len(id_number) == 18 else None,
         "marital_status": _enum("marital_status", v("marital_status")),
-        "hukou_address_id": None,
+        "hukou_address_id": None if v("registered_address_id") is None else str(v("registered_address_id")),
         "household_member_ids": [],
         "assistance_type": _enum("assistance_type", v("assistance_type")),
         "insurance_status": _enum("insurance_status", v("insurance_status")),

@@ -17,7 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Iterator
+from typing import Final
 
 from hub.contract.errors import BadRecordError
 
@@ -26,7 +28,7 @@ from .lines import RAW_KEPT_BYTES, LineFeeder, RecordTooLongError
 from .rows import ParsedRow
 from .scan import FileScan
 
-__all__ = ["csv_rows"]
+__all__ = ["bad_row_key", "csv_rows"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +89,44 @@ def csv_rows(scan: FileScan, start_offset: int) -> Iterator[ParsedRow]:
                     yield ParsedRow(source, path, line, found.offset, found.next_offset, found.raw, record.record_id,
                                     record)
                     continue
-        key = fields[key_index].strip() or None if key_index < len(fields) else None
+        key = bad_row_key(fields, key_index, width)
         bad = BadRecordError(error, field=field)
         yield ParsedRow(source, path, line, found.offset, found.next_offset, found.raw, key, bad)
+
+
+#: A date or date-time as the departments write them (2024-05-01, 2024/05/01 09:30, 2024-05-01T09:30...).
+_DATE_LIKE: Final = re.compile(r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?:[T ].*)?$")
+
+
+def bad_row_key(fields: list[str], key_index: int, width: int) -> str | None:
+    """The record key a bad row still shows, or None.
+
+    With as many fields as the header has columns, the key column's value. With more or fewer, the fields
+    before the place where a comma was typed inside a value (or one went missing) are where the header
+    says, those after it shifted: the key is the key column counted from the left or, counted from the
+    right, the column as far from the row's end as the header puts it. Of the two readings, one that looks
+    like a key (no spaces, no Chinese characters, no undecodable bytes, not a date) is taken, the left one when both do
+    (the key is the first column of every department's export, so nothing can shift it)."""
+    count = len(fields)
+    if key_index >= width:  # the header has no key column
+        return None
+    left = fields[key_index].strip() if key_index < count else ""
+    if count == width:
+        return left or None
+    right_index = key_index + count - width
+    right = fields[right_index].strip() if 0 <= right_index < count else ""
+    if _looks_like_key(left):
+        return left
+    if _looks_like_key(right):
+        return right
+    return left or None
+
+
+def _looks_like_key(value: str) -> bool:
+    """Whether a value could be a record key: printable ASCII without spaces (department keys are codes),
+    and not a date or time (the required update time is the ASCII value every row has)."""
+    return (bool(value) and value.isascii() and value.isprintable() and " " not in value
+            and _DATE_LIKE.match(value) is None)
 
 
 def _records(scan: FileScan, feeder: LineFeeder) -> Iterator[_Record]:

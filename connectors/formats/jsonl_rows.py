@@ -7,7 +7,9 @@ per file and key, since they mean the department changed its export.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
+from typing import Final
 
 import orjson
 
@@ -18,7 +20,7 @@ from .lines import RecordTooLongError
 from .rows import ParsedRow
 from .scan import FileScan
 
-__all__ = ["jsonl_rows"]
+__all__ = ["jsonl_rows", "key_in_broken_line"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,52 @@ _JSON_KINDS: dict[type, str] = {
     bool: "boolean",
     type(None): "null",
 }
+
+
+#: One top-level member of a flat JSON object: a key, and a scalar value with what follows it (`,`, `}` or
+#: nothing yet: a line cut short). Nested values stop the scan: department keys come before any.
+_MEMBER: Final = re.compile(
+    r'\s*"((?:[^"\\]|\\.)*)"\s*:\s*("(?:[^"\\]|\\.)*"|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null)'
+    r"\s*([,}]?)"
+)
+_OPENING: Final = re.compile(r"\s*\{")
+
+
+def key_in_broken_line(text: str, key_name: str) -> str | None:
+    """The record key a line that is not a readable JSON object still shows, or None.
+
+    The line is scanned from its start as a flat object, member by member, as far as it goes: a truncated
+    line ``{"nsrbh": "33010…", "xm": "陈`` still names its key, because the key's value was written whole
+    (a closing quote; a number only when a ``,`` or ``}`` follows it). Only a top-level member counts, and
+    a value holding an undecodable byte (shown as U+FFFD) is not a key."""
+    opening = _OPENING.match(text)
+    if opening is None:
+        return None
+    pos = opening.end()
+    while True:
+        member = _MEMBER.match(text, pos)
+        if member is None:
+            return None
+        try:
+            name = orjson.loads(member.group(1).join('""'))
+        except orjson.JSONDecodeError:
+            return None
+        value = member.group(2)
+        if name == key_name:
+            if value.startswith('"'):
+                try:
+                    key = orjson.loads(value)
+                except orjson.JSONDecodeError:
+                    return None
+            elif value[0] in "-0123456789" and member.group(3):
+                key = value
+            else:
+                return None
+            key = key.strip() if isinstance(key, str) else None
+            return key if key and "\ufffd" not in key else None
+        if member.group(3) != ",":
+            return None
+        pos = member.end()
 
 
 def jsonl_rows(scan: FileScan, start_offset: int) -> Iterator[ParsedRow]:
@@ -81,5 +129,7 @@ def jsonl_rows(scan: FileScan, start_offset: int) -> Iterator[ParsedRow]:
                     else:
                         yield ParsedRow(source, path, line, offset, feeder.offset, raw, key, record)
                         continue
+        if key is None:
+            key = key_in_broken_line(text, key_name)
         bad = BadRecordError(error, field=field)
         yield ParsedRow(source, path, line, offset, feeder.offset, raw, key, bad)

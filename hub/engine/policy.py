@@ -23,8 +23,12 @@ class AuthorityPolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     identity: SourceList
+    #: current residence (及时更新): the most recent record of these sources; ties in this order
     residence: SourceList
-    residence_fallback: SourceList
+    #: registered (户籍) address (一数一源): the latest record of the first of these with one
+    registered: SourceList = Field(default_factory=lambda: ["civil_affairs"])
+    #: no longer read (the current residence is the newest of `residence`); accepted in older files
+    residence_fallback: SourceList | None = None
     phone: SourceList
     death: SourceList
     employment: SourceList

@@ -1,9 +1,12 @@
 """Survivorship: the master citizen as a pure function of the latest versions of its linked records.
 
 Field authority (一数一源) comes from the policy: identity fields from the first source in the
-authority list that has a value, phone from the most recent record (及时更新), residence from civil
-affairs first, death from health then civil affairs. Every surviving value keeps its provenance,
-and every identity value contradicted by another source is reported (多元校核).
+authority list that has a value (birth date and gender from the master's checksum-valid resident
+ID itself when it has one: a typed column that disagrees is a conflict for its department), phone
+from the most recent record (及时更新), the current residence from the most recent record of any
+department, the registered (户籍) address from civil affairs, death from health then civil
+affairs. Every surviving value keeps its provenance, and every identity value contradicted by
+another source is reported (多元校核).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class MasterCitizen:
             "gender": self.value("gender"),
             "phone": self.value("phone"),
             "address_id": self.value("address_id"),
+            "registered_address_id": self.value("registered_address_id"),
             "death_date": _iso(self.value("death_date")),
         }
 
@@ -114,8 +118,8 @@ class _Plan:
     def __init__(self, authority: AuthorityPolicy) -> None:
         self.authority = authority
         self.identity = _in_rank_order(authority.identity)
-        self.residence = _in_rank_order(authority.residence)
-        self.residence_fallback = frozenset(authority.residence_fallback)
+        self.residence_rank = _rank(authority.residence)
+        self.registered = _in_rank_order(authority.registered)
         self.phone_rank = _rank(authority.phone)
         self.death = _in_rank_order(authority.death)
         self.employment = _in_rank_order(authority.employment)
@@ -240,27 +244,41 @@ def build_master(
     identities = [(s, _identity_values(s)) for s in _by_authority(groups, plan.identity)]
     fields: dict[str, FieldValue] = {}
     _put(fields, "name", _first_identity(identities, _NAME))
-    _put(
-        fields,
-        "id_number",
-        _first_identity(identities, _VALID_ID)
-        or _first_identity(identities, _DOCUMENT)
-        or _first_identity(identities, _INVALID_ID),
-    )
-    _put(fields, "birth_date", _first_identity(identities, _BIRTH_DATE))
-    _put(fields, "gender", _first_identity(identities, _GENDER))
+    valid_id = _first_identity(identities, _VALID_ID)
+    _put(fields, "id_number", valid_id or _first_identity(identities, _DOCUMENT)
+         or _first_identity(identities, _INVALID_ID))
+    if valid_id is not None:  # a checksum-valid ID's own digits win over any typed column
+        digits: str = valid_id.value
+        born = _id_birth_date(digits)
+        _put(fields, "birth_date", _cited(valid_id, born) if born is not None
+             else _first_identity(identities, _BIRTH_DATE))
+        _put(fields, "gender", _cited(valid_id, "male" if int(digits[16]) % 2 else "female"))
+    else:
+        _put(fields, "birth_date", _first_identity(identities, _BIRTH_DATE))
+        _put(fields, "gender", _first_identity(identities, _GENDER))
     _put(fields, "phone", _phone(seen, plan.phone_rank))
-    residence = _first_address(_by_authority(groups, plan.residence), address_id_of)
-    if residence is None:
-        fallback = plan.residence_fallback
-        residence = _first_address([s for s in newest if s.source in fallback], address_id_of)
-    _put(fields, "address_id", residence)
+    _put(fields, "address_id", _newest_address(seen, plan.residence_rank, address_id_of))
+    _put(fields, "registered_address_id", _first_address(_by_authority(groups, plan.registered), address_id_of))
     _put(fields, "death_date", _death(_by_authority(groups, plan.death)))
     _department_facts(newest, fields)
     _put(fields, "employer_id", _employer(_by_authority(groups, plan.employment), organization_id_of))
 
     master = MasterCitizen(citizen_id, fields, tuple(sorted([record_ref(s.source, s.record_id) for s in seen])))
     return master, _conflicts(master, identities)
+
+
+def _id_birth_date(digits: str) -> date | None:
+    """The birth date an 18-digit resident ID encodes (None if its date part is not a real date)."""
+    try:
+        return date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return None
+
+
+def _cited(origin: FieldValue, value: Any) -> FieldValue:
+    """`value` with the provenance of `origin` (a value derived from another, as a birth date from an ID)."""
+    result: FieldValue = _TUPLE_NEW(FieldValue, (value, origin.source, origin.record_id, origin.updated_at))
+    return result
 
 
 def _put(fields: dict[str, FieldValue], name: str, value: FieldValue | None) -> None:
@@ -295,6 +313,28 @@ def _more_recent(a: _Seen, a_rank: int, b: _Seen, b_rank: int) -> bool:
     if a_rank != b_rank:
         return a_rank < b_rank
     return content_hash(a.record) > content_hash(b.record)  # rare: hash the tie
+
+
+def _newest_address(seen: Sequence[_Seen], rank: dict[str, int],
+                    address_id_of: Callable[[str], str | None]) -> FieldValue | None:
+    """The current residence: the address of the most recent record that gives one, whichever of the
+    ranked departments it is (a mover may tell any of them first); on a tie of update times the more
+    authoritative source, then the hash (as `_phone`)."""
+    best: _Seen | None = None
+    best_rank = 0
+    best_id = ""
+    for s in seen:
+        r = rank.get(s.source)
+        if r is None:
+            continue
+        text = s.mentions.address_text
+        if not text:
+            continue
+        if best is None or _more_recent(s, r, best, best_rank):
+            address_id = address_id_of(text)
+            if address_id is not None and address_id != "":
+                best, best_rank, best_id = s, r, address_id
+    return best.provenance(best_id) if best is not None else None
 
 
 def _first_address(ordered: Sequence[_Seen], address_id_of: Callable[[str], str | None]) -> FieldValue | None:

@@ -288,12 +288,14 @@ BUFFER, BATCH, FETCH = 200, 100, 64 * 1024
 RSS_GROWTH_MAX_MIB = 12.0
 
 
-def test_slow_redis_slows_consumption_not_memory(env: dict[str, str], slow_redis: str, tmp_path: Path) -> None:
+def test_slow_redis_slows_consumption_not_memory(env: dict[str, str], slow_redis: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """Back-pressure: while Redis refuses writes the backlog stays in Kafka (lag grows), not in the worker."""
     env = {**env, "HUB_REDIS_URL": slow_redis, "HUB_PROCESSORS__STREAM_BUFFER_MAXSIZE": str(BUFFER),
            "HUB_PROCESSORS__BATCH_MAX": str(BATCH), "HUB_PROCESSORS__FETCH_MAX_BYTES": str(FETCH),
            "HUB_PROCESSORS__REDIS_TIMEOUT_S": "2"}
-    os.environ.update(env)
+    for key, value in env.items():  # undone after the test: later tests must not inherit the private Redis
+        monkeypatch.setenv(key, value)
     settings = load_settings()
     files, records = city_records(tmp_path / "city", persons=1000)
     prepare(settings)

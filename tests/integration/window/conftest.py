@@ -58,6 +58,11 @@ def window_records() -> list[DepartmentRecord]:
     """The engine tests' city plus the department facts a window shows (health, assistance, care)."""
     return [
         *city_records(),
+        # civil affairs confirms the move to 上城区 after tax last reported the old flat: the current
+        # residence (the newest report) is 上城区 again
+        CivilAffairsRecord(record_id="MZ1", name="陈晓明", gender=Gender.MALE, id_number="330106198503121234",
+                           birth_date=date(1985, 3, 12), residence_address="上城区解放路12号3幢1单元201室",
+                           phone="13912345678", updated_at=at(26)),
         HealthRecord(record_id="WJ9", name="陈晓明", gender=Gender.MALE, document_number=CHEN_ID,
                      birth_date=date(1985, 3, 12), family_doctor="李医生", chronic_diseases=["高血压"],
                      updated_at=at(21)),

@@ -14,7 +14,8 @@ import pytest
 from citygen.engine import generate
 
 ROW_KEYS = {"source", "record_id", "citizen_id", "address_id", "organization_id"}
-MASTER_KEYS = {"citizen_id", "name", "id_number", "birth_date", "gender", "phone", "address_id", "death_date"}
+MASTER_KEYS = {"citizen_id", "name", "id_number", "birth_date", "gender", "phone", "address_id",
+               "registered_address_id", "death_date"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -70,6 +71,7 @@ def test_masters_have_the_contract_shape(resolved: tuple[Path, list[dict], list[
         assert master["death_date"] is None or DATE.match(master["death_date"])
         assert master["phone"] is None or master["phone"].isdigit()
         assert master["address_id"] is None or master["address_id"] in row_addresses
+        assert master["registered_address_id"] is None or master["registered_address_id"] in row_addresses
         name = master["name"]
         assert name and (name.isascii() or " " not in name), "Chinese names carry no stray spaces"
         assert "•" not in name and "．" not in name, "minority names use the middle dot ·"
@@ -180,7 +182,7 @@ def test_the_explain_index_gives_every_citizen_the_same_explanation(
 
 def test_rows_are_written_one_per_input_row_in_contract_shape(resolved: tuple[Path, list[dict], list[dict]]) -> None:
     """docs/departments.md: a line per input row, in input order; a good row names its citizen, address and
-    organisation, a bad row its reason and no ids."""
+    organization, a bad row its reason and no ids."""
     import io
 
     import orjson

@@ -353,3 +353,31 @@ def test_address_text_names_its_true_place(city: Path) -> None:
         elif place["kind"] == "house":
             assert place["village"] in text, (text, place)
     assert checked > 500
+
+
+def test_bad_rows_name_the_key_their_bytes_show(city: Path) -> None:
+    """The truth names a bad row's key exactly when the reader can still read it from the bytes."""
+    from connectors.formats import read_file
+
+    truth = _truth_rows(city)
+    named = unnamed = 0
+    for path in sorted(city.glob("*.*")):
+        for row, parsed in enumerate(read_file(path), start=1):
+            obj = truth[(path.name, row)]
+            if "bad" in obj:
+                assert parsed.error is not None
+                assert parsed.key == obj["record_id"], (path.name, parsed.line, obj["bad"], parsed.raw[:80])
+                named += obj["record_id"] is not None
+                unnamed += obj["record_id"] is None
+    assert named > 5 * unnamed > 0
+
+
+def test_typed_birth_dates_that_disagree_with_the_id_and_their_truth(city: Path) -> None:
+    """Some rows type a birth date other than their valid ID's; the truth is the ID's date."""
+    citizens = _citizens(city)
+    differing = [obj for obj in _truth_rows(city).values() if "birth_differs_from_id" in obj["noise"]]
+    assert differing
+    for obj in differing:
+        truth = citizens[obj["person_id"]]
+        assert truth["birth_date"] == f"{truth['id_number'][6:10]}-{truth['id_number'][10:12]}-" \
+                                      f"{truth['id_number'][12:14]}"

@@ -139,7 +139,8 @@ def _write_masters(city: Path, path: Path) -> None:
         for line in (city / "truth" / "citizens.jsonl").read_bytes().splitlines():
             c = orjson.loads(line)
             master = {**c, "citizen_id": "C-" + c.pop("person_id")}
-            master["address_id"] = master["address_id"] and "A-" + master["address_id"]
+            for name in ("address_id", "registered_address_id"):
+                master[name] = master[name] and "A-" + master[name]
             out.write(orjson.dumps(master) + b"\n")
 
 

@@ -133,3 +133,48 @@ def test_update_times_in_another_zone_compare_as_instants() -> None:
     cst = HrssRecord(record_id="RS1", name="陈晓明", phone="13912345611",
                      updated_at=datetime(2024, 1, 5, 9, tzinfo=CST))
     assert {m.value("phone") for m, _ in every_order([utc, cst])} == {"13912345699"}
+
+
+VALID_ID = "330106198503121231"  # checksum-valid: born 1985-03-12, male
+
+
+def test_a_valid_resident_ids_birth_date_and_gender_win_over_typed_columns() -> None:
+    """Civil affairs types 1985-04-12 and 女; its own valid ID says 1985-03-12, male: the ID wins, and
+    each typed value that disagrees is a conflict for the department that typed it."""
+    typed = civil(id_number=VALID_ID, birth_date=date(1985, 4, 12), gender=Gender.FEMALE)
+    health = HealthRecord(record_id="WJ1", name="陈晓明", document_type="resident_id", document_number=VALID_ID,
+                          birth_date=date(1985, 3, 21), updated_at=at(4))
+    for master, conflicts in every_order([typed, health]):
+        assert master.fields["birth_date"] == FieldValue(date(1985, 3, 12), "civil_affairs", "MZ1", at(1))
+        assert master.fields["gender"] == FieldValue("male", "civil_affairs", "MZ1", at(1))
+        assert master.contract_row()["birth_date"] == "1985-03-12"
+        found = [(c.field, c.contradicting.source, c.contradicting.value) for c in conflicts]
+        assert found == [("birth_date", "civil_affairs", date(1985, 4, 12)),
+                         ("birth_date", "health", date(1985, 3, 21)),
+                         ("gender", "civil_affairs", "female")]
+
+
+def test_without_a_valid_id_the_typed_columns_stand() -> None:
+    typed = civil(birth_date=date(1985, 4, 12), gender=Gender.FEMALE)  # ID fails its checksum
+    master, conflicts = master_of([typed])
+    assert (master.value("birth_date"), master.value("gender")) == (date(1985, 4, 12), "female")
+    assert conflicts == []
+
+
+def test_current_residence_is_the_newest_report_and_registered_is_civil_affairs() -> None:
+    """A resident moved and told health first: the master's current residence is health's newer
+    address (with its department and date); the registered address stays civil affairs' (一数一源)."""
+    registered = civil(day=2, residence_address="文三路90号")
+    told_first = HealthRecord(record_id="WJ1", name="陈晓明", address="解放路12号", updated_at=at(6))
+    older = HrssRecord(record_id="RS1", name="陈晓明", address="文三路90号", updated_at=at(4))
+    for master, _ in every_order([registered, told_first, older]):
+        assert master.fields["address_id"] == FieldValue("A-2", "health", "WJ1", at(6))
+        assert master.fields["registered_address_id"] == FieldValue("A-1", "civil_affairs", "MZ1", at(2))
+        row = master.contract_row()
+        assert (row["address_id"], row["registered_address_id"]) == ("A-2", "A-1")
+
+
+def test_no_civil_affairs_record_no_registered_address() -> None:
+    health = HealthRecord(record_id="WJ1", name="陈晓明", address="解放路12号", updated_at=at(6))
+    master, _ = master_of([health])
+    assert master.value("address_id") == "A-2" and master.value("registered_address_id") is None

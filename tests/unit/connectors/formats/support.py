@@ -22,6 +22,7 @@ __all__ = [
     "file_bytes",
     "header_of",
     "jsonl_bytes",
+    "keys_of_rows_with_wrong_column_count",
     "read_all",
     "write",
 ]
@@ -176,3 +177,32 @@ def read_one_csv(directory: Path, source: Source, row: Mapping[str, str]) -> obj
     rows = read_all(write(directory, source, csv_bytes(source, [row])))
     assert len(rows) == 1
     return rows[0].result
+
+
+#: The primary address column of each CSV department: where an unquoted comma is typed most often.
+ADDRESS_COLUMNS: dict[Source, str] = {
+    "civil_affairs": "居住地址", "health": "现住址", "hrss": "通讯地址", "commerce": "住所",
+}
+
+
+def keys_of_rows_with_wrong_column_count(directory: Path, source: Source) -> tuple[str, list[str | None]]:
+    """(the good row's key, the keys read from bad versions of it): an unquoted comma typed inside the
+    address (too many columns), an empty column appended, the first or last column lost (too few) — in the
+    department's column order and in one with the key column last, after the address."""
+    columns = header_of(source)
+    key_column = DIALECTS[source].required[0]
+    address = ADDRESS_COLUMNS[source]
+    good = GOOD_ROWS[source]
+    keys: list[str | None] = []
+    for header in (columns, [c for c in columns if c != key_column] + [key_column]):
+        values = [str(good.get(column, "")) for column in header]
+        at = header.index(address)
+        text = values[at] or "文三路90号"
+        split = [*values[:at], text[:2], text[2:], *values[at + 1 :]]
+        lost = values[:-1] if header[0] == key_column else values[1:]  # a column other than the key lost
+        rows = [split, [*values, ""], lost]
+        found = read_all(write(directory, source, csv_bytes(source, rows, header=header)))
+        assert [row.error is not None for row in found] == [True, True, True]
+        assert "columns where the header has" in str(found[0].error)
+        keys.extend(row.key for row in found)
+    return str(good[key_column]), keys

@@ -13,7 +13,15 @@ from connectors.formats import parse_row
 from hub.contract.errors import BadRecordError
 from hub.contract.records import AssistanceType, CivilAffairsRecord, Gender, MaritalStatus
 from hub.contract.timezone import CST
-from tests.unit.connectors.formats.support import GOOD_ROWS, assert_bad_column, csv_bytes, header_of, read_all, write
+from tests.unit.connectors.formats.support import (
+    GOOD_ROWS,
+    assert_bad_column,
+    csv_bytes,
+    header_of,
+    keys_of_rows_with_wrong_column_count,
+    read_all,
+    write,
+)
 
 GOOD = GOOD_ROWS["civil_affairs"]
 
@@ -190,3 +198,8 @@ def test_parse_row_maps_a_json_push() -> None:
     )
     with pytest.raises(BadRecordError, match="column 出生日期: expected text, got int"):
         parse_row("civil_affairs", {**GOOD, "出生日期": 19850312})
+
+
+def test_rows_with_wrong_column_count_name_their_key(tmp_path: Path) -> None:
+    key, keys = keys_of_rows_with_wrong_column_count(tmp_path, "civil_affairs")
+    assert keys == [key] * 6

@@ -11,7 +11,12 @@ from connectors.formats import parse_row
 from hub.contract.errors import BadRecordError
 from hub.contract.records import CommerceRecord, RegistrationStatus
 from hub.contract.timezone import CST
-from tests.unit.connectors.formats.support import GOOD_ROWS, assert_bad_column, read_one_csv
+from tests.unit.connectors.formats.support import (
+    GOOD_ROWS,
+    assert_bad_column,
+    keys_of_rows_with_wrong_column_count,
+    read_one_csv,
+)
 
 GOOD = GOOD_ROWS["commerce"]
 
@@ -84,3 +89,8 @@ def test_bad_values(tmp_path: Path, changes: dict[str, str], column: str, fragme
 
 def test_parse_row_maps_a_json_push() -> None:
     assert parse_row("commerce", GOOD) == EXPECTED
+
+
+def test_rows_with_wrong_column_count_name_their_key(tmp_path: Path) -> None:
+    key, keys = keys_of_rows_with_wrong_column_count(tmp_path, "commerce")
+    assert keys == [key] * 6

@@ -11,7 +11,15 @@ from connectors.formats import parse_row
 from hub.contract.errors import BadRecordError
 from hub.contract.records import DocumentType, Gender, HealthRecord
 from hub.contract.timezone import CST
-from tests.unit.connectors.formats.support import GOOD_ROWS, assert_bad_column, csv_bytes, read_all, read_one_csv, write
+from tests.unit.connectors.formats.support import (
+    GOOD_ROWS,
+    assert_bad_column,
+    csv_bytes,
+    keys_of_rows_with_wrong_column_count,
+    read_all,
+    read_one_csv,
+    write,
+)
 
 GOOD = GOOD_ROWS["health"]
 
@@ -122,3 +130,8 @@ def test_parse_row_maps_a_json_push() -> None:
     assert parse_row("health", GOOD) == EXPECTED
     with pytest.raises(BadRecordError, match="column 性别代码: expected text, got int"):
         parse_row("health", {**GOOD, "性别代码": 1})
+
+
+def test_rows_with_wrong_column_count_name_their_key(tmp_path: Path) -> None:
+    key, keys = keys_of_rows_with_wrong_column_count(tmp_path, "health")
+    assert keys == [key] * 6

@@ -11,7 +11,15 @@ from connectors.formats import parse_row
 from hub.contract.errors import BadRecordError
 from hub.contract.records import Gender, HrssRecord, InsuranceStatus
 from hub.contract.timezone import CST
-from tests.unit.connectors.formats.support import GOOD_ROWS, assert_bad_column, csv_bytes, read_all, read_one_csv, write
+from tests.unit.connectors.formats.support import (
+    GOOD_ROWS,
+    assert_bad_column,
+    csv_bytes,
+    keys_of_rows_with_wrong_column_count,
+    read_all,
+    read_one_csv,
+    write,
+)
 
 GOOD = GOOD_ROWS["hrss"]
 
@@ -95,3 +103,8 @@ def test_bad_values(tmp_path: Path, changes: dict[str, str], column: str, fragme
 
 def test_parse_row_maps_a_json_push() -> None:
     assert parse_row("hrss", GOOD) == EXPECTED
+
+
+def test_rows_with_wrong_column_count_name_their_key(tmp_path: Path) -> None:
+    key, keys = keys_of_rows_with_wrong_column_count(tmp_path, "hrss")
+    assert keys == [key] * 6

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from connectors.formats import parse_row
+from connectors.formats.jsonl_rows import key_in_broken_line
 from hub.contract.errors import BadRecordError
 from hub.contract.records import DocumentType, TaxRecord
 from hub.contract.timezone import CST
@@ -131,7 +132,39 @@ def test_broken_lines_lose_only_themselves(tmp_path: Path) -> None:
     assert reasons[2] == "line 4: expected a JSON object, got null"
     assert reasons[3].startswith("line 6: not valid UTF-8")
     assert reasons[4].startswith("line 7: truncated or invalid JSON")
-    assert rows[-1].key == "SW3"
+    # the truncated, the undecodable and the surrogate line still show their key; arrays and null do not
+    assert [row.key for row in rows] == ["SW0000000042", "SW0000000042", None, None, "SW0000000042", "SW2", "SW3"]
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        (b'{"nsrbh": "330106000000001", "xm": "\xe9\x99\x88\xe6', "330106000000001"),  # cut inside a value
+        (b'{"nsrbh": "330106000000001"', "330106000000001"),  # cut right after the key
+        (b'  { "xm" : "\xe9\x99\x88", "nsrbh":"SW9" , "gxsj": 17', "SW9"),  # key after other members
+        (b'{"zjlx": 201, "lxdh": null, "nd": 2023, "nsrbh": "SW\\u0039", "x', "SW9"),
+        (b'{"nsrbh": 3301060001, "xm": "', "3301060001"),  # a number, complete: a comma follows
+        (b'{"nsrbh": "33010600', None),  # cut inside the key itself
+        (b'{"nsrbh": 33010600', None),  # a number that may be cut short
+        (b'{"xm": "\xe9\x99\x88", "addr": {"nsrbh": "SW8"}, "nsrbh": "SW9', None),  # nested: not scanned
+        (b'{"xm": "say \\"nsrbh\\": \\"SW7\\"", "gx', None),  # inside a string value: not a member
+        (b'{"nsrbh": "   ", "xm": "', None),  # blank
+        (b'["nsrbh", "SW1"', None),
+        (b'{"nsrbh": "S\xe9W1", "xm": "', None),  # an undecodable byte inside the key
+    ],
+)
+def test_truncated_or_undecodable_line_names_the_key_it_shows(tmp_path: Path, line: bytes, key: str | None) -> None:
+    rows = read_all(write(tmp_path, "tax", line + b"\n" + jsonl_bytes([GOOD])))
+    assert [row.error is None for row in rows] == [False, True]
+    assert rows[0].key == key
+    assert rows[0].raw == line
+
+
+def test_key_in_broken_line_unit() -> None:
+    assert key_in_broken_line('{"nsrbh": "SW\\u0031", "x', "nsrbh") == "SW1"
+    assert key_in_broken_line('{"a": true, "b": false, "c": -1.5e3, "nsrbh": "K"}', "nsrbh") == "K"
+    assert key_in_broken_line('{"a": tru', "nsrbh") is None
+    assert key_in_broken_line("", "nsrbh") is None
 
 
 def test_unknown_keys_are_ignored(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
