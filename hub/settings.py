@@ -46,6 +46,7 @@ class TopicNames(BaseModel):
     lifecycle: str = "master.lifecycle.v1"
     conflicts: str = "quality.conflicts.v1"
     audit: str = "audit.access.v1"
+    feedback: str = "quality.feedback.v1"
 
     def dept(self, source: str) -> str:
         return self.department.format(source=source)
@@ -127,6 +128,7 @@ class WindowSettings(BaseModel):
     grant_max_ttl_s: int = Field(default=900, ge=30, le=86_400)
     audit_spool: Path | None = Field(default=None, description="default: <state dir>/window/audit-spool.jsonl")
     audit_timeout_s: float = Field(default=2.0, gt=0)
+    audit_retry_s: float = Field(default=5.0, ge=0, description="after Kafka failed, spool directly this long")
     rate_per_s: float = Field(default=20.0, gt=0, description="sustained requests per second per credential")
     rate_burst: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=16_384, ge=256)

@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 
 from hub.engine.mentions import record_ref
 from hub.engine.resolver import Changes, Resolver
-from hub.engine.survivorship import MasterCitizen
+from hub.engine.survivorship import Conflict, MasterCitizen
 from hub.readmodel.store import BatchWrite, RedisKeys, index_keys, master_json, write_batch
 from hub.settings import HubSettings
 from hub.wire.serde import TopicCodecs
@@ -142,8 +142,11 @@ class ResolveStage:
         plan.org_mentions = {k: org_to_json(state.organizations[k]) for k in new_orgs}
         retired = self._retired(changes, old_masters, resolver)
         messages = self._messages(resolver, changes, old_masters, retired)
+        conflicts_of: dict[str, list[Conflict]] = {}
+        for conflict in changes.conflicts:  # a rebuilt master comes with all of its conflicts
+            conflicts_of.setdefault(conflict.citizen_id, []).append(conflict)
         for cid, master in changes.masters.items():
-            plan.masters[cid] = master_json(master)
+            plan.masters[cid] = master_json(master, conflicts_of.get(cid, ()))
             plan.move(cid, index_keys(old_masters.get(cid), self.keys, self.secret),
                       index_keys(master, self.keys, self.secret))
         for old in retired:

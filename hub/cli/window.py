@@ -15,9 +15,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import orjson
 import typer
 from redis.asyncio import Redis
 
+from hub.contract.errors import HubError
 from hub.readmodel.store import RedisKeys
 from hub.settings import HubSettings, load_settings
 from hub.window.audit import read_jsonl, verify_chain
@@ -125,17 +127,12 @@ def issue(
 
 @audit_app.command("verify")
 def verify(
-    files: Annotated[list[Path] | None, typer.Argument(help="JSON-lines audit files (default: the spool)")] = None,
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="JSON-lines audit files (exports or a spool); default: the audit topic, then this host's spool")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Check the audit chain; exits 1 if an entry was removed, altered or reordered."""
-    paths = files or [window_settings(load_settings()).spool_path()]
-    rows: list[dict[str, Any]] = []
-    for path in paths:
-        if not path.exists():
-            typer.echo(f"error: no audit file {path}", err=True)
-            raise typer.Exit(2)
-        rows.extend(read_jsonl(path))
+    rows = _audit_rows(files)
     report = verify_chain(rows)
     if as_json:
         typer.echo(report.model_dump_json())
@@ -146,6 +143,33 @@ def verify(
     if not report.ok:
         sys.stdout.flush()
         raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def export(out: Annotated[Path, typer.Option("--out", help="JSON-lines file to write")]) -> None:
+    """Write the audit topic and this host's spool as JSON lines (the sealed events), for archiving or checks."""
+    rows = _audit_rows(None)
+    out.write_bytes(b"".join(orjson.dumps(row) + b"\n" for row in rows))
+    typer.echo(f"{len(rows)} audit events -> {out}")
+
+
+def _audit_rows(files: list[Path] | None) -> list[dict[str, Any]]:
+    """The sealed events of `files`, or of the audit topic followed by the spool's events not yet sent."""
+    if files:
+        rows: list[dict[str, Any]] = []
+        for path in files:
+            if not path.exists():
+                raise HubError(f"no audit file {path}")
+            rows.extend(read_jsonl(path))
+        return rows
+    from hub.window.audit_topic import read_audit_topic
+
+    settings = load_settings()
+    rows = list(read_audit_topic(settings))
+    spool = window_settings(settings).spool_path()
+    if spool.exists():
+        rows.extend(read_jsonl(spool))
+    return rows
 
 
 @window_app.command("reindex")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 from redis.asyncio import Redis
 
-from hub.engine.survivorship import MasterCitizen
+from hub.engine.survivorship import Conflict, FieldValue, MasterCitizen
 
 
 @dataclass(frozen=True)
@@ -116,16 +116,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def master_json(master: MasterCitizen) -> bytes:
-    """The read model's citizen document: every surviving field with its provenance."""
+def _field_json(fv: FieldValue) -> dict[str, Any]:
+    return {"value": _plain(fv.value), "source": fv.source, "record_id": fv.record_id,
+            "updated_at": fv.updated_at.isoformat()}
+
+
+def master_json(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> bytes:
+    """The read model's citizen document: every surviving field with its provenance, and the open
+    data-quality conflicts on it (the authoritative value contradicted by another department)."""
     return orjson.dumps({
         "citizen_id": master.citizen_id,
         "records": list(master.records),
-        "fields": {
-            name: {"value": _plain(fv.value), "source": fv.source, "record_id": fv.record_id,
-                   "updated_at": fv.updated_at.isoformat()}
-            for name, fv in sorted(master.fields.items())
-        },
+        "fields": {name: _field_json(fv) for name, fv in sorted(master.fields.items())},
+        "conflicts": [{"field": c.field, "authoritative": _field_json(c.authoritative),
+                       "contradicting": _field_json(c.contradicting)} for c in conflicts],
         "contract": master.contract_row(),
     })
 

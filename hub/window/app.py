@@ -18,8 +18,10 @@ from hub.engine.policy import default_policy as resolution_policy
 from hub.readmodel.store import RedisKeys
 from hub.settings import HubSettings
 from hub.window.audit import AuditLog, AuditSink, Spool
+from hub.window.audit_topic import KafkaAuditSink
 from hub.window.config import WindowSettings, window_settings
 from hub.window.credentials import CredentialStore
+from hub.window.feedback_topic import KafkaFeedbackSink
 from hub.window.problems import WindowError, window_error_handler
 from hub.window.purposes import load_policy
 from hub.window.ratelimit import RateLimiter
@@ -33,6 +35,7 @@ from hub.window.tracker import Tracker
 def build_window(settings: HubSettings, *, redis: Redis | None = None, window: WindowSettings | None = None,
                  audit_sink: AuditSink | None = None, feedback_sink: FeedbackSink | None = None) -> Window:
     ws = window or window_settings(settings)
+    sink = audit_sink if audit_sink is not None else KafkaAuditSink(settings)
     client = redis or Redis.from_url(settings.redis_url, socket_timeout=settings.request_timeout_s)
     policy = load_policy(ws.purposes_file)
     secret = settings.citizen_id_key.get_secret_value().encode("utf-8")
@@ -41,9 +44,10 @@ def build_window(settings: HubSettings, *, redis: Redis | None = None, window: W
     return Window(
         redis=client, reader=ReadModel(client, keys, secret),
         credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy), policy=policy,
-        audit=AuditLog(Spool(ws.spool_path()), audit_sink, timeout_s=ws.audit_timeout_s),
+        audit=AuditLog(Spool(ws.spool_path()), sink, timeout_s=ws.audit_timeout_s, retry_s=ws.audit_retry_s),
         tracker=Tracker(client, ws.redis_prefix, ws.disclosures_kept),
-        reports=Reports(client, ws.redis_prefix, authority, feedback_sink),
+        reports=Reports(client, ws.redis_prefix, authority,
+                        feedback_sink if feedback_sink is not None else KafkaFeedbackSink(settings)),
         limiter=RateLimiter(ws.rate_per_s, ws.rate_burst), settings=ws, city_code=settings.city_code,
         authority=authority,
     )

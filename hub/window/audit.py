@@ -79,7 +79,8 @@ class AuditSink(Protocol):
     async def send(self, events: Sequence[SealedEvent]) -> None: ...
 
 
-def _canonical(fields: dict[str, Any]) -> bytes:
+def canonical_json(fields: dict[str, Any]) -> bytes:
+    """The one byte form of an event that its hash covers: sorted keys, UTC as Z."""
     return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
 
 
@@ -87,7 +88,7 @@ def event_hash(fields: dict[str, Any]) -> str:
     """SHA-256 over every field of a sealed event but `hash`, in canonical JSON."""
     body = {k: v for k, v in fields.items() if k != "hash"}
     try:
-        return hashlib.sha256(_canonical(body)).hexdigest()
+        return hashlib.sha256(canonical_json(body)).hexdigest()
     except TypeError:  # a value JSON cannot hold (an altered entry): it matches no hash
         return ""
 
@@ -201,51 +202,89 @@ def new_chain_id() -> str:
 
 
 class AuditLog:
-    """Seals events into this process's chain and writes each to the sink, else to the spool.
+    """Seals events into this process's chain and writes them to the sink, else to the spool.
 
+    Group commit: a request seals its event at once (the chain's order is the order requests ask)
+    and waits until the batch holding it is durable — acknowledged by Kafka or fsynced to the
+    spool — so concurrent requests share one round trip instead of queueing for one each. A batch
+    that can be written nowhere fails with every event sealed after it (they hash over it), and the
+    chain steps back to its last durable event: the read is refused, and no gap is left in the
+    chain. After the sink fails it is skipped for `retry_s` (events go straight to the spool, so a
+    dead broker does not add its timeout to every read), then tried again, spool first.
     With no sink (Kafka not wired), the spool is the audit store and `hub audit verify` reads it.
     """
 
     def __init__(self, spool: Spool, sink: AuditSink | None = None, *, chain: str | None = None,
-                 timeout_s: float = 2.0) -> None:
+                 timeout_s: float = 2.0, retry_s: float = 5.0) -> None:
         self.spool = spool
         self.sink = sink
         self.chain = chain or new_chain_id()
         self.timeout_s = timeout_s
+        self.retry_s = retry_s
         self.seq = 0
         self.head = GENESIS
-        self._lock = asyncio.Lock()
+        self._durable = (0, GENESIS)
+        self._queue: list[tuple[SealedEvent, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._io = asyncio.Lock()
+        self._sink_down_until = 0.0
 
     async def record(self, event: AuditEvent) -> SealedEvent:
         """Seal and durably write one event; AuditUnavailableError when it could be written nowhere."""
-        async with self._lock:
-            sealed = seal(event, self.chain, self.seq, self.head)
-            if not await self._to_sink(sealed):
-                try:
-                    await asyncio.to_thread(self.spool.append, [sealed])
-                except OSError as exc:
-                    raise AuditUnavailableError("the audit event could not be written; the read is refused",
-                                                ) from exc
-            self.seq, self.head = sealed.seq + 1, sealed.hash  # advance only once written
-            return sealed
+        sealed = seal(event, self.chain, self.seq, self.head)
+        self.seq, self.head = sealed.seq + 1, sealed.hash
+        written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((sealed, written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queue())
+        await written
+        return sealed
 
-    async def _to_sink(self, sealed: SealedEvent) -> bool:
-        """Forward the spool (in order) and then this event; False if the sink did not take them."""
-        if self.sink is None:
+    async def _write_queue(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            events = [sealed for sealed, _ in batch]
+            async with self._io:
+                error = await self._write(events)
+            if error is None:
+                self._durable = (events[-1].seq + 1, events[-1].hash)
+                for _, written in batch:
+                    if not written.done():
+                        written.set_result(None)
+                continue
+            failed, self._queue = batch + self._queue, []
+            self.seq, self.head = self._durable
+            for _, written in failed:
+                if not written.done():
+                    written.set_exception(error)
+
+    async def _write(self, events: list[SealedEvent]) -> AuditUnavailableError | None:
+        if await self._to_sink(events):
+            return None
+        try:
+            await asyncio.to_thread(self.spool.append, events)
+        except OSError:
+            return AuditUnavailableError("the audit event could not be written; the read is refused")
+        return None
+
+    async def _to_sink(self, events: list[SealedEvent]) -> bool:
+        """Forward the spool (in order) and then `events`; False if the sink did not take them."""
+        loop = asyncio.get_running_loop()
+        if self.sink is None or loop.time() < self._sink_down_until:
             return False
         try:
             if self.spool.has_pending():
-                pending = self.spool.pending()
-                await asyncio.wait_for(self.sink.send(pending), self.timeout_s)
+                await asyncio.wait_for(self.sink.send(self.spool.pending()), self.timeout_s)
                 self.spool.clear()
-            await asyncio.wait_for(self.sink.send([sealed]), self.timeout_s)
+            await asyncio.wait_for(self.sink.send(events), self.timeout_s)
             return True
         except (HubError, OSError, TimeoutError):
+            self._sink_down_until = loop.time() + self.retry_s
             return False
 
     async def flush(self) -> int:
         """Forward the spool now (e.g. when Kafka is back, or at shutdown); how many went."""
-        async with self._lock:
+        async with self._io:
             if self.sink is None or not self.spool.has_pending():
                 return 0
             pending = self.spool.pending()
@@ -254,6 +293,7 @@ class AuditLog:
             except (HubError, OSError, TimeoutError):
                 return 0
             self.spool.clear()
+            self._sink_down_until = 0.0
             return len(pending)
 
 

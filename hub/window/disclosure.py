@@ -20,7 +20,7 @@ from hub.engine.standardise.addresses import parse_address
 from hub.window.credentials import Credential
 from hub.window.masking import is_present, mask_value, presence_text
 from hub.window.purposes import VIEW_FIELDS, Mode, Purpose
-from hub.window.views import DEPARTMENT_LABELS, CitizenView, FieldValue, Member, Provenance
+from hub.window.views import DEPARTMENT_LABELS, CitizenView, ConflictView, FieldValue, Member, Provenance
 
 #: View fields read as they are from the document's `fields` (others are derived below).
 DIRECT = tuple(f for f in VIEW_FIELDS if f not in ("residence", "household", "employer"))
@@ -159,5 +159,35 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
                 shown.add(mid, "household_member", mode)
                 household.append(Member(citizen_id=mid, name=name_out))
         shown.add(cid, "household", mode)
+    conflicts = _conflicts(doc, purpose, shown, cid)
     return CitizenView(citizen_id=cid, redirected_from=redirected_from, purpose=purpose.name, fields=out,
-                       household=household, data_as_of=newest)
+                       conflicts=conflicts, household=household, data_as_of=newest)
+
+
+#: The view field a master field's conflict is about, where the names differ.
+_CONFLICT_FIELD: dict[str, str] = {"address_id": "residence", "registered_address_id": "hukou_address",
+                                   "employer_id": "employer"}
+
+
+def _conflicts(doc: dict[str, Any], purpose: Purpose, shown: Shown, cid: str) -> list[ConflictView]:
+    """The open conflicts on fields the purpose shows, each side in the field's mode (a presence-only
+    field says that departments disagree and which, never the values)."""
+    found: list[ConflictView] = []
+    for item in doc.get("conflicts") or ():
+        master_field = item.get("field") if isinstance(item, dict) else None
+        if not isinstance(master_field, str):
+            continue
+        field = _CONFLICT_FIELD.get(master_field, master_field)
+        mode = purpose.mode(field)
+        if mode is Mode.HIDDEN:
+            continue
+        sides = []
+        for side in (item.get("authoritative"), item.get("contradicting")):
+            entry = side if isinstance(side, dict) else None
+            if mode is Mode.PRESENCE:
+                sides.append(FieldValue(mode="presence", answer="部门间不一致", provenance=provenance(entry)))
+            else:
+                sides.append(_value_for(mode, field, entry.get("value") if entry else None, entry))
+        found.append(ConflictView(field=field, authoritative=sides[0], contradicting=sides[1]))
+        shown.add(cid, f"conflict:{field}", mode)
+    return found

@@ -2,12 +2,15 @@
 
 Why routed by the resolution policy: the department that owns a field by field authority
 (一数一源) is the one that can correct it, so the report names it, with an id and a status, and
-the loop can be followed to closure. Until `quality.feedback.v1` is wired (a `FeedbackSink`),
-reports are kept in Redis: `W report:<id>` (JSON) and `W reports:open` (a set of ids).
+the loop can be followed to closure. Each report is kept in Redis (`W report:<id>` as JSON,
+`W reports:open` a set of ids) and published to `quality.feedback.v1` for its owner (a
+`FeedbackSink`). A report Kafka did not take stays in `W reports:unsent` and goes first with the
+next report that gets through: the counter's report is never refused because the broker is down.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime
 from typing import Any, Final, Protocol
@@ -15,10 +18,13 @@ from typing import Any, Final, Protocol
 import orjson
 from redis.asyncio import Redis
 
+from hub.contract.errors import HubError
 from hub.engine.policy import AuthorityPolicy
 from hub.window.problems import BodyInvalidError
 from hub.window.reader import guarded
 from hub.window.views import ReportIn, ReportOut
+
+logger = logging.getLogger(__name__)
 
 #: Fields owned by one department whatever the authority lists say (department facts).
 FACT_OWNERS: Final = {
@@ -72,7 +78,30 @@ class Reports:
         pipe = self.redis.pipeline(transaction=True)
         pipe.set(f"{self.prefix}report:{out.report_id}", orjson.dumps(stored))
         pipe.sadd(f"{self.prefix}reports:open", out.report_id)
+        pipe.sadd(f"{self.prefix}reports:unsent", out.report_id)
         await guarded(pipe.execute)
-        if self.sink is not None:
-            await self.sink.send(stored)
+        await self.forward()
         return out
+
+    async def forward(self) -> int:
+        """Publish every report Kafka has not taken yet, oldest first; how many went (0 if it is down)."""
+        if self.sink is None:
+            return 0
+        unsent = sorted(_text(i) for i in await guarded(lambda: self.redis.smembers(f"{self.prefix}reports:unsent")))
+        if not unsent:
+            return 0
+        docs = await guarded(lambda: self.redis.mget([f"{self.prefix}report:{i}" for i in unsent]))
+        reports = sorted((orjson.loads(d) for d in docs if d is not None), key=lambda r: (r["submitted_at"],
+                                                                                        r["report_id"]))
+        try:
+            for report in reports:
+                await self.sink.send(report)
+        except (HubError, OSError, TimeoutError) as exc:
+            logger.warning("feedback reports not published yet (%s); kept in Redis", type(exc).__name__)
+            return 0
+        await guarded(lambda: self.redis.srem(f"{self.prefix}reports:unsent", *unsent))
+        return len(reports)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -41,11 +41,21 @@ class Member(_Out):
     name: FieldValue | None = None
 
 
+class ConflictView(_Out):
+    """多元校核: the value the owning department gives, contradicted by another department's."""
+
+    field: str
+    authoritative: FieldValue
+    contradicting: FieldValue
+
+
 class CitizenView(_Out):
     citizen_id: str
     redirected_from: str | None = Field(default=None, description="the id asked for, retired by a merge")
     purpose: str
     fields: dict[str, FieldValue]
+    conflicts: list[ConflictView] = Field(default_factory=list,
+                                          description="open data-quality conflicts on fields the purpose shows")
     household: list[Member] | None = Field(default=None, description="others whose current residence it is")
     data_as_of: datetime | None = Field(default=None, description="newest department change behind this view")
 

@@ -38,6 +38,7 @@ class TopicKind(StrEnum):
     LIFECYCLE = "lifecycle"
     CONFLICTS = "conflicts"
     AUDIT = "audit"
+    FEEDBACK = "feedback"
 
 
 class Compatibility(StrEnum):
@@ -56,6 +57,7 @@ VALUE_COMPATIBILITY: dict[TopicKind, Compatibility] = {
     TopicKind.LIFECYCLE: Compatibility.BACKWARD_TRANSITIVE,
     TopicKind.CONFLICTS: Compatibility.BACKWARD_TRANSITIVE,
     TopicKind.AUDIT: Compatibility.BACKWARD_TRANSITIVE,
+    TopicKind.FEEDBACK: Compatibility.BACKWARD_TRANSITIVE,
 }
 KEY_COMPATIBILITY = Compatibility.FULL_TRANSITIVE
 
@@ -150,6 +152,7 @@ def topics(settings: HubSettings) -> list[TopicEntry]:
         TopicEntry(names.lifecycle, TopicKind.LIFECYCLE, "lifecycle_event"),
         TopicEntry(names.conflicts, TopicKind.CONFLICTS, "quality_conflict"),
         TopicEntry(names.audit, TopicKind.AUDIT, "audit_access"),
+        TopicEntry(names.feedback, TopicKind.FEEDBACK, "quality_feedback"),
     ]
     return entries
 

@@ -44,7 +44,7 @@ class TopicOutcome:
 
 
 def _config_for(kind: TopicKind, policy: TopicPolicy) -> dict[str, str]:
-    if kind is TopicKind.MASTER:
+    if kind in (TopicKind.MASTER, TopicKind.FEEDBACK):  # the latest state per key is what is read
         return {"cleanup.policy": "compact"}
     retention = {
         TopicKind.DEPARTMENT: policy.department_retention_ms,

@@ -72,6 +72,10 @@ def window_records() -> list[DepartmentRecord]:
                            birth_date=date(1940, 3, 5), residence_address="上城区解放路12号3幢1单元201室",
                            phone="13700002222", assistance_type=AssistanceType.MINIMUM_LIVING, elderly_care=True,
                            street="清波街道", updated_at=at(23)),
+        # HRSS typed 赵秀英's birth date with day and month swapped: her ID's digits win, and the
+        # disagreement is an open data-quality conflict on her record
+        HrssRecord(record_id="RS20", name="赵秀英", id_number=ZHAO_ID, gender=Gender.FEMALE,
+                   birth_date=date(1940, 5, 3), updated_at=at(23)),
         CommerceRecord(record_id=CREDIT_CODE, business_name="杭州清波养老服务有限公司", business_type="有限责任公司",
                        legal_rep_name="陈晓明", legal_rep_id_number=CHEN_ID, address="上城区清波街30号",
                        registration_status=RegistrationStatus.OPERATING, updated_at=at(24)),
@@ -178,12 +182,26 @@ class MemorySink:
         self.events.extend(events)
 
 
+class MemoryFeedback:
+    """A feedback sink that can be switched off, standing in for quality.feedback.v1."""
+
+    def __init__(self) -> None:
+        self.reports: list[dict[str, Any]] = []
+        self.down = False
+
+    async def send(self, report: dict[str, Any]) -> None:
+        if self.down:
+            raise OSError("broker down")
+        self.reports.append(report)
+
+
 @dataclass
 class Env:
     client: TestClient
     settings: HubSettings
     window_settings: WindowSettings
     sink: MemorySink
+    feedback: MemoryFeedback
 
     def key(self, name: str, jurisdiction: list[str], purposes: list[str], days: int = 30) -> str:
         async def create() -> str:
@@ -205,11 +223,13 @@ class Env:
 def env(city: HubSettings, tmp_path: Path) -> Iterator[Env]:
     from pydantic import SecretStr
 
-    ws = WindowSettings(audit_spool=tmp_path / "audit" / "spool.jsonl", grant_key=SecretStr(GRANT_KEY),
-                        rate_per_s=1000, rate_burst=1000)
+    ws = WindowSettings(audit_spool=tmp_path / "audit" / "spool.jsonl", audit_retry_s=0,
+                        grant_key=SecretStr(GRANT_KEY), rate_per_s=1000, rate_burst=1000)
     sink = MemorySink()
+    feedback = MemoryFeedback()
     app = FastAPI()
-    window = build_window(city, redis=Redis.from_url(city.redis_url), window=ws, audit_sink=sink)
+    window = build_window(city, redis=Redis.from_url(city.redis_url), window=ws, audit_sink=sink,
+                          feedback_sink=feedback)
     mount(app, city, window=window)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield Env(client, city, ws, sink)
+        yield Env(client, city, ws, sink, feedback)

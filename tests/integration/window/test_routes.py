@@ -217,6 +217,25 @@ def test_reports_go_to_the_owner_and_bad_bodies_are_4xx(env: Env, sc: str, citiz
     _problem(env.client.post(url, json=[1, 2], headers=h(sc)), 422, "invalid-body")
 
 
+def test_reports_reach_their_owner_and_wait_in_redis_while_the_broker_is_down(
+    env: Env, sc: str, citizens: dict[str, Any]
+) -> None:
+    cid = citizens["陈晓明"]["citizen_id"]
+    url = f"/citizens/{cid}/reports"
+    first = env.client.post(url, json={"field": "family_doctor", "resident_says": "王医生"}, headers=h(sc))
+    assert first.status_code == 201, first.text
+    assert env.feedback.reports[-1]["report_id"] == first.json()["report_id"]
+    assert env.feedback.reports[-1]["owner"] == "health"
+    env.feedback.down = True
+    second = env.client.post(url, json={"field": "elderly_care", "resident_says": "已享受"}, headers=h(sc))
+    assert second.status_code == 201, "a report is kept even when Kafka is down"
+    assert env.feedback.reports[-1]["report_id"] == first.json()["report_id"]
+    env.feedback.down = False
+    third = env.client.post(url, json={"field": "street", "resident_says": "清波街道"}, headers=h(sc))
+    assert [r["report_id"] for r in env.feedback.reports[-2:]] == [second.json()["report_id"],
+                                                                   third.json()["report_id"]]
+
+
 def test_every_request_is_audited_and_the_chain_verifies(env: Env, sc: str) -> None:
     before = len(env.sink.events)
     _search(env, None, id_number=CHEN_ID)
@@ -281,3 +300,18 @@ def test_rate_limit_answers_429_with_retry_after(env: Env, sc: str) -> None:
 def test_health_endpoints(env: Env) -> None:
     assert env.client.get("/healthz").json() == {"status": "ok"}
     assert env.client.get("/readyz").status_code == 200
+
+
+def test_open_conflicts_are_shown_in_the_mode_of_their_field(env: Env, sc: str, citizens: dict[str, Any]) -> None:
+    """多元校核 at the counter: HRSS's typed birth date contradicts the ID's, shown as the purpose shows birth dates."""
+    cid = citizens["赵秀英"]["citizen_id"]
+    full = env.client.get(f"/citizens/{cid}", headers=h(sc, "养老服务"))
+    assert full.status_code == 200, full.text
+    conflicts = [c for c in full.json()["conflicts"] if c["field"] == "birth_date"]
+    assert len(conflicts) == 1
+    assert conflicts[0]["authoritative"]["value"] == "1940-03-05"
+    assert conflicts[0]["contradicting"]["value"] == "1940-05-03"
+    assert conflicts[0]["contradicting"]["provenance"]["source"] == "hrss"
+    masked = env.client.get(f"/citizens/{cid}", headers=h(sc, "综合受理")).json()["conflicts"]
+    assert [c["contradicting"]["mode"] for c in masked if c["field"] == "birth_date"] == ["masked"]
+    assert "1940-05-03" not in str(masked)

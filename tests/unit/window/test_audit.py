@@ -93,7 +93,7 @@ class FlakySink:
 
 def test_spooled_while_the_sink_is_down_then_forwarded_in_order(tmp_path: Path) -> None:
     sink = FlakySink()
-    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1")
+    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1", retry_s=0)
 
     async def run() -> None:
         await log.record(_event(0))
@@ -113,7 +113,7 @@ def test_spooled_while_the_sink_is_down_then_forwarded_in_order(tmp_path: Path) 
 def test_flush_forwards_the_spool(tmp_path: Path) -> None:
     sink = FlakySink()
     sink.down = True
-    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1")
+    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1", retry_s=0)
 
     async def run() -> int:
         await log.record(_event(0))
@@ -147,3 +147,73 @@ def test_the_spool_alone_is_a_verifiable_store(tmp_path: Path) -> None:
     assert verify_chain(rows).ok
     rows[2]["case_id"] = "CASE-FORGED"
     assert not verify_chain(rows).ok
+
+
+class CountingSink(FlakySink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    async def send(self, events: Sequence[SealedEvent]) -> None:
+        self.calls += 1
+        await super().send(events)
+
+
+def test_after_the_sink_fails_it_is_skipped_for_a_while_then_takes_the_spool_first(tmp_path: Path) -> None:
+    """A dead broker must not add its timeout to every read: events go straight to the spool until the
+    retry time, then the spool is forwarded before new events, in order."""
+    sink = CountingSink()
+    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1", retry_s=3600)
+
+    async def run() -> None:
+        sink.down = True
+        await log.record(_event(0))
+        calls = sink.calls
+        await log.record(_event(1))
+        await log.record(_event(2))
+        assert sink.calls == calls, "the sink is not asked again before the retry time"
+        assert [r["seq"] for r in read_jsonl(tmp_path / "spool.jsonl")] == [0, 1, 2]
+        sink.down = False
+        assert await log.flush() == 3
+        await log.record(_event(3))
+
+    asyncio.run(run())
+    assert [e.seq for e in sink.events] == [0, 1, 2, 3]
+    assert verify_chain([e.model_dump(mode="json") for e in sink.events]).ok
+
+
+def test_concurrent_records_share_batches_and_keep_the_chain(tmp_path: Path) -> None:
+    """Group commit: many requests at once are written in few sink calls, in the chain's order."""
+    sink = CountingSink()
+    log = AuditLog(Spool(tmp_path / "spool.jsonl"), sink, chain="w1")
+
+    async def run() -> None:
+        await asyncio.gather(*(log.record(_event(i)) for i in range(50)))
+
+    asyncio.run(run())
+    assert [e.seq for e in sink.events] == list(range(50))
+    assert sink.calls < 50
+    assert verify_chain([e.model_dump(mode="json") for e in sink.events]).ok
+
+
+class BrokenSpool(Spool):
+    def append(self, events: Sequence[SealedEvent]) -> None:
+        raise OSError("disk full")
+
+
+def test_a_batch_written_nowhere_fails_with_what_was_sealed_after_it_and_leaves_no_gap(tmp_path: Path) -> None:
+    sink = FlakySink()
+    spool = BrokenSpool(tmp_path / "spool.jsonl")
+    log = AuditLog(spool, sink, chain="w1", retry_s=0)
+
+    async def run() -> None:
+        await log.record(_event(0))
+        sink.down = True
+        results = await asyncio.gather(*(log.record(_event(i)) for i in range(1, 4)), return_exceptions=True)
+        assert all(isinstance(r, AuditUnavailableError) for r in results)
+        sink.down = False
+        await log.record(_event(4))
+
+    asyncio.run(run())
+    assert [e.seq for e in sink.events] == [0, 1]
+    assert verify_chain([e.model_dump(mode="json") for e in sink.events]).ok
