@@ -44,23 +44,24 @@
   const DEPARTMENTS = { civil_affairs: "民政", health: "卫健", hrss: "人社", tax: "税务", commerce: "市场监管" };
   const GRADES = { certain: "确定匹配", probable: "很可能匹配", possible: "可能匹配" };
 
+  // what to do next, shown after the problem's own Chinese title (hub/window/problems.py)
   const PROBLEM_TEXT = {
-    "credential-missing": "请先登录：本次请求没有携带凭证。",
-    "credential-invalid": "凭证无效、已过期或已吊销，请向管理员确认后重新登录。",
-    "purpose-unknown": "未知的用途，请重新选择。",
-    "purpose-not-allowed": "本凭证无权用于所选用途。",
-    "case-id-missing": "请填写受理编号（事项/受理编号）。",
+    "credential-missing": "请先登录。",
+    "credential-invalid": "请向管理员确认凭证后重新登录。",
+    "purpose-unknown": "请重新选择用途。",
+    "purpose-not-allowed": "请选择本凭证可用的用途，或向管理员申请。",
+    "case-id-missing": "请填写本次办理的事项/受理编号。",
     "case-id-invalid": "受理编号只能包含字母、数字、汉字和 - . / : # _，最长 64 个字符。",
-    "grant-required": "此用途需要居民扫码授权：请在“居民授权码”中填入居民出示的授权码。",
-    "grant-invalid": "居民授权码无效或已过期，或不是为此用途、此居民出具的，请居民重新授权。",
-    "invalid-query": "查询内容格式不正确，请检查身份证号、手机号、姓名或日期。",
-    "search-too-broad": "查询条件不足：请输入身份证号，或姓名加完整出生日期，或手机号。",
-    "invalid-body": "提交的内容无效，请检查后重试。",
-    "body-too-large": "提交的内容过长，请精简后重试。",
-    "not-found": "未找到：没有本凭证在所选用途下可以查看的居民。",
-    "rate-limited": "请求过于频繁，请稍后再试。",
-    "read-model-unavailable": "数据服务暂不可用，请稍后再试。",
-    "audit-unavailable": "审计记录暂时无法写入，为保护居民信息，本次查询已被拒绝，请稍后再试。",
+    "grant-required": "请在“居民授权码”中填入居民出示的授权码后重新查询。",
+    "grant-invalid": "授权码可能已过期，或不是为此用途、此居民出具的，请居民重新授权。",
+    "invalid-query": "请检查身份证号、手机号、姓名或日期的写法。",
+    "search-too-broad": "请输入身份证号，或姓名加完整出生日期（YYYY-MM-DD），或手机号。",
+    "invalid-body": "请检查填写的内容后重试。",
+    "body-too-large": "请精简后重试。",
+    "not-found": "本凭证在所选用途下没有可以查看的该居民。",
+    "rate-limited": "请稍后再试。",
+    "read-model-unavailable": "请稍后再试；如持续出现，请联系运维。",
+    "audit-unavailable": "为保护居民信息，审计无法记录时不提供查询，请稍后再试。",
   };
   const STATUS_TEXT = {
     400: "请求无效", 401: "未登录或凭证无效", 403: "无权查看", 404: "未找到", 413: "内容过大",
@@ -138,10 +139,10 @@
     const p = err.problem;
     const title = /[\u4e00-\u9fff]/.test(p.title || "") ? p.title : (STATUS_TEXT[err.status] || "请求失败");
     let text = PROBLEM_TEXT[err.slug] || STATUS_TEXT[err.status] || "请求未成功。";
-    if (err.status === 429 && err.retryAfter) text = `请求过于频繁，请 ${err.retryAfter} 秒后再试。`;
+    if (err.status === 429 && err.retryAfter) text = `请 ${err.retryAfter} 秒后再试。`;
     const extra = [`HTTP ${err.status}`];
     if (p.request_id) extra.push("请求编号 " + p.request_id);
-    if (p.detail) extra.push("说明：" + p.detail);
+    if (p.detail) extra.push("技术说明：" + p.detail);
     showMessage(title, text, extra.join(" · "));
   }
 

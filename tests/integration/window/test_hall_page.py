@@ -259,12 +259,33 @@ def test_hall_page_end_to_end_in_chromium(hall: Hall, citizens: dict[str, Any]) 
     assert "享受社会救助: 是（低保）" in p.row("assistance_type").text
     assert p.row("elderly_care").get_attribute("data-mode") == "full" and "是" in p.row("elderly_care").text
 
+    # the other two searches: by phone, and by name + birth date with match grades (a reload keeps the sign-in)
+    p.d.refresh()
+    p.until(lambda _: p.visible("#workspace"))
+    assert p.el("#case-id").get_attribute("value") == CASE
+    p.el('.tab[data-mode="phone"]').click()
+    p.type("#q-phone", "137 0000 2222")
+    p.el("#search-button").click()
+    p.until(lambda _: p.els(".candidate"))
+    assert "赵秀英" in p.el(".candidate").text and p.el(".candidate .grade").text == "很可能匹配"
+    p.choose("#purpose", "综合受理")
+    p.el('.tab[data-mode="name"]').click()
+    p.type("#q-name", "王芳")
+    p.type("#q-birth", "1990")
+    p.el("#search-button").click()
+    assert "查询条件不足" in p.message() and "HTTP 422" in p.message()
+    p.type("#q-birth", "1990-01-01")
+    p.el("#search-button").click()
+    p.until(lambda _: len(p.els(".candidate")) == 2)
+    assert [g.text for g in p.els(".candidate .grade")] == ["很可能匹配", "很可能匹配"]
+
     # 医疗卫生: results cleared on the change; without the resident's grant a readable 403
     p.choose("#purpose", "医疗卫生")
     assert not p.visible("#record") and not p.els(".candidate") and p.visible("#grant-field")
     p.search_id(CHEN_ID)
     text = p.message()
     assert "居民扫码授权" in text and "HTTP 403" in text
+    p.d.save_screenshot(str(hall.shots / "hall-refused.png"))
     p.type("#grant", issue_grant(GRANT_KEY.encode(), chen, "医疗卫生"))
     p.search_id(CHEN_ID)
     p.open_first()
@@ -272,6 +293,7 @@ def test_hall_page_end_to_end_in_chromium(hall: Hall, citizens: dict[str, Any]) 
     assert "李医生" in p.row("family_doctor").text
     assert "已脱敏" in p.row("id_number").text
     assert "仅答有无" in p.row("household").text  # 医疗卫生 sees only whether others live there
+    p.d.save_screenshot(str(hall.shots / "hall-health.png"))
 
     # 本人查询 with the resident's grant: the ID in full, health facts hidden again
     p.choose("#purpose", "本人查询")
@@ -298,9 +320,9 @@ def test_hall_page_end_to_end_in_chromium(hall: Hall, citizens: dict[str, Any]) 
     print(f"\nhall page screenshot: {shot}")
 
     # every read carried the percent-encoded case id and the operator, decoded by the API
-    reads = [e for e in hall.sink.events if e.lookup in ("search", "citizen_id", "report")]
+    reads = [e for e in hall.sink.events if e.purpose is not None]  # admitted past the credential and rate
     assert reads and {e.case_id for e in reads} == {CASE} and {e.operator for e in reads} == {"SC-0107"}
-    assert {e.purpose for e in reads} == {"养老服务", "医疗卫生", "本人查询"}
+    assert {e.purpose for e in reads} == {"养老服务", "综合受理", "医疗卫生", "本人查询"}
     assert CHEN_ID not in str([e.model_dump() for e in hall.sink.events])
     redis = SyncRedis.from_url(hall.redis_url)
     try:
