@@ -13,6 +13,11 @@ command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)  # compiles the engine with mypyc (hub/runtime/compiled.py)
 # PostgreSQL server binaries (initdb, pg_ctl) for the DB connector test's throwaway cluster.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
+# The hall page's end-to-end test drives Debian's Chromium through its chromedriver (a test tool's own
+# browser download does not work here), and the page is Chinese: it needs CJK glyphs to render.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+fc-list :lang=zh 2>/dev/null | grep -q . || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -22,6 +22,7 @@ from hub.window.audit_topic import KafkaAuditSink
 from hub.window.config import WindowSettings, window_settings
 from hub.window.credentials import CredentialStore
 from hub.window.feedback_topic import KafkaFeedbackSink
+from hub.window.page import page_router
 from hub.window.problems import WindowError, window_error_handler
 from hub.window.purposes import load_policy
 from hub.window.ratelimit import RateLimiter
@@ -90,6 +91,7 @@ def mount(app: FastAPI, settings: HubSettings, *, window: Window | None = None, 
     app.state.window = built
     app.add_exception_handler(WindowError, window_error_handler)
     app.include_router(window_router())
+    app.include_router(page_router())  # the hall page (/hall) and GET /window/me
     if health:
         app.include_router(health_router())
     return built
