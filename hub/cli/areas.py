@@ -25,6 +25,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "hub.cli.serve:register": ("serve",),
     "hub.cli.generate:register": ("generate",),
     "hub.cli.score:register": ("score",),
+    "hub.cli.ops:register": ("lag", "dlq", "quality"),
 }
 
 
