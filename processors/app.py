@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from hub.contract.errors import RegistryUnavailableError
 from hub.contract.sources import SOURCES
 from hub.settings import HubSettings, state_dir
+from hub.wire.dead_letters import context_headers
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs
 from processors.errors import PoisonEventError
@@ -151,7 +152,10 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
             except PoisonEventError as poison:
                 topic, key, value = standardiser.dead_letter(
                     message.topic, message.partition, message.offset, message.key, message.value, poison)
-                await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
+                headers = context_headers(connector="processors", stage="standardise",
+                                          error_class=type(poison).__name__, message=poison.reason,
+                                          topic=message.topic, partition=message.partition, offset=message.offset)
+                await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=headers)
                 logger.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition,
                             message.offset, poison.reason)
                 continue

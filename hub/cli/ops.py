@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, cast
 
 import typer
 
+from hub.contract.sources import SOURCES, Source
 from hub.settings import load_settings
 
 __all__ = ["register"]
@@ -37,6 +39,59 @@ def _lag(as_json: Annotated[bool, typer.Option("--json", help="One JSON object, 
             line = (f"  {p.topic:<{width}}  {p.partition:>4}  {committed:>9}  {p.end:>8}  {p.lag:>8}  "
                     f"{secs:>6}  {p.status}")
             typer.echo(line + (f"  {p.evidence}" if why else ""))
+
+
+def _source(value: str) -> Source:
+    if value not in SOURCES:
+        raise typer.BadParameter(f"expected one of {', '.join(SOURCES)}")
+    return cast(Source, value)
+
+
+@dlq_app.command("list")
+def dlq_list(source: Annotated[str, typer.Argument(help="Department: civil_affairs, health, hrss, tax, commerce.")],
+             page: Annotated[int, typer.Option(min=1, help="Page of letters to list.")] = 1,
+             size: Annotated[int, typer.Option(min=1, max=1000, help="Letters per page.")] = 20,
+             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Dead letters of a department: counts by reason, then one page of letters (ids for `hub dlq show`)."""
+    from hub.ops.dlq import list_letters
+
+    found = list_letters(load_settings(), _source(source), page=page, size=size)
+    if as_json:
+        typer.echo(found.model_dump_json())
+        return
+    typer.echo(f"{found.total} dead letters of {found.source}")
+    for r in found.by_reason:
+        typer.echo(f"  {r.count:>8}  {r.reason}")
+    if found.letters:
+        typer.echo(f"page {found.page}:")
+    for letter in found.letters:
+        typer.echo(f"  {letter.id}  {letter.failed_at:%Y-%m-%d %H:%M:%S}  {letter.field or '-'}  {letter.reason}")
+
+
+@dlq_app.command("show")
+def dlq_show(letter_id: Annotated[str, typer.Argument(help="<source>:<partition>:<offset>, from `hub dlq list`.")]
+             ) -> None:
+    """One dead letter with its context headers; ID numbers, phones and names masked. The read is audited."""
+    from hub.ops.dlq import show_letter
+
+    typer.echo(json.dumps(show_letter(load_settings(), letter_id), ensure_ascii=False, indent=2))
+
+
+@dlq_app.command("replay")
+def dlq_replay(source: Annotated[str, typer.Argument(help="Department whose dead letters to replay.")],
+               reason: Annotated[str | None, typer.Option(help="Only letters whose reason contains this.")] = None,
+               since: Annotated[datetime | None, typer.Option(help="Only letters that failed at or after this "
+                                                                       "(ISO time, China Standard Time if naive).")]
+               = None,
+               dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would pass; publish nothing.")]
+               = False) -> None:
+    """Re-read dead letters with today's readers; republish the rows that now pass, leave the rest (audited)."""
+    from hub.contract.timezone import CST
+    from hub.ops.dlq import replay
+
+    when = since.replace(tzinfo=CST) if since is not None and since.tzinfo is None else since
+    result = replay(load_settings(), _source(source), reason=reason, since=when, dry_run=dry_run)
+    typer.echo(result.model_dump_json(indent=2))
 
 
 def register(app: typer.Typer) -> None:
