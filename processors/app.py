@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 
 from hub.contract.errors import RegistryUnavailableError
 from hub.contract.sources import SOURCES
+from hub.ops.recorder import Recorder
 from hub.settings import HubSettings, state_dir
 from hub.wire.dead_letters import context_headers
 from hub.wire.registry_client import SchemaRegistry
@@ -128,10 +129,11 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     )
     registry = SchemaRegistry.from_settings(settings)
     codecs = TopicCodecs(settings, registry, precheck=False)  # outputs are built by the hub itself
-    standardiser = Standardiser(settings, codecs)
     warm_up(settings, codecs)
     # an explicit reply timeout: a hung connection becomes a retried attempt (ResolveStage._with_retries)
     redis = Redis.from_url(settings.redis_url, socket_timeout=p.redis_timeout_s)
+    recorder = Recorder(redis, p.redis_prefix)  # ops measurements (hub/ops/recorder.py), both stages
+    standardiser = Standardiser(settings, codecs, on_event=recorder.event_read)
     resolve_topic = app.topic(p.resolve_topic, key_type=bytes, value_type=bytes,
                               key_serializer="raw", value_serializer="raw", partitions=1)
     dept_topic = app.topic(*[settings.topics.dept(s) for s in SOURCES], key_type=bytes, value_type=bytes,
@@ -140,7 +142,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     async def send(topic: str, key: bytes | None, value: bytes | None) -> Awaitable[Any]:
         return await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
 
-    stage = ResolveStage(settings, codecs, redis, send)
+    stage = ResolveStage(settings, codecs, redis, send, recorder=recorder)
     app.resolve_stage = stage  # type: ignore[attr-defined]
 
     @app.agent(dept_topic, concurrency=1)
@@ -164,6 +166,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
             # faust flushes the producer before it commits the consumed offsets
             await resolve_topic.send(key=f"{record.source}/{record.record_id}".encode(),
                                      value=record.model_dump_json().encode("utf-8"))
+            await recorder.flush()  # ops: at most once a second
 
     @app.agent(resolve_topic, concurrency=1)
     async def resolve(stream: faust.StreamT[bytes]) -> None:

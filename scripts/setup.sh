@@ -13,6 +13,10 @@ command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)  # compiles the engine with mypyc (hub/runtime/compiled.py)
 # PostgreSQL server binaries (initdb, pg_ctl) for the DB connector test's throwaway cluster.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
+# Headless Chromium and its driver for the ops page test (tests/integration/test_ops_page.py); Selenium is
+# pointed at these, so no tool ever downloads a browser.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -25,6 +25,9 @@ from hub.contract.errors import (
     RegistryUnavailableError,
     SchemaNotRegisteredError,
 )
+from hub.ops.errors import BadDeadLetterIdError, DeadLetterNotFoundError
+from hub.ops.metrics import install as install_ops
+from hub.ops.page import UnknownStaticFileError
 from hub.settings import HubSettings
 
 __all__ = ["ERROR_STATUS", "create_app"]
@@ -36,6 +39,9 @@ ERROR_STATUS: dict[type[HubError], int] = {
     IngestAuthError: 401,
     UnknownSourceError: 404,
     IngestLimitError: 413,
+    UnknownStaticFileError: 404,
+    BadDeadLetterIdError: 400,
+    DeadLetterNotFoundError: 404,
     DeliveryError: 503,
     BrokerUnavailableError: 503,
     RegistryUnavailableError: 503,
@@ -65,4 +71,5 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None) -> Fa
     app.state.ingestor = ingest
     app.add_exception_handler(HubError, _hub_error)
     app.include_router(ingest_router())
+    install_ops(app, settings)  # /metrics (OpenMetrics) and the /ops page: hub/ops/
     return app

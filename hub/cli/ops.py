@@ -98,3 +98,28 @@ def register(app: typer.Typer) -> None:
     app.command("lag")(_lag)
     app.add_typer(dlq_app, name="dlq")
     app.add_typer(quality_app, name="quality")
+
+
+@quality_app.command("report")
+def quality_report(as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False) -> None:
+    """Conflicts per department pair and field, rejects per department and reason, link/merge/split rates."""
+    from hub.ops.quality import report
+
+    found = report(load_settings())
+    if as_json:
+        typer.echo(found.model_dump_json())
+        return
+    typer.echo("conflicts (authoritative > contradicting, field):")
+    for c in found.conflicts:
+        typer.echo(f"  {c.count:>8}  {c.authoritative} > {c.contradicting}  {c.field}")
+    typer.echo("rejected rows (department, reason):")
+    for r in found.rejected:
+        typer.echo(f"  {r.count:>8}  {r.source}  {r.reason}")
+    typer.echo("resolution per day and policy version:")
+    for o in found.outcomes:
+        typer.echo(f"  {o.day}  policy {o.policy}  {o.records} records  link rate {o.link_rate}  "
+                   f"merges/1k {o.merge_rate}  splits/1k {o.split_rate}  {o.counts}")
+    typer.echo("unmatched IDs (records with an ID whose master holds no other department):")
+    for u in found.unmatched_ids:
+        typer.echo(f"  {u.source}  {u.unmatched}/{u.records_with_id}  rate {u.rate}")
+    typer.echo(f"feedback reports: {found.feedback}")
