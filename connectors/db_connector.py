@@ -162,6 +162,8 @@ class DbConnector:
                     field=exc.field if isinstance(exc, BadRecordError) else None,
                     record_key=str(key) if key is not None else None,
                     tracker=tracker,
+                    connector="db",
+                    error_class=type(exc).__name__,
                 )
                 bad += 1
         publisher.wait(tracker, f"rows of table {self.table}")

@@ -129,12 +129,14 @@ def wait_for(producer: Producer, tracker: DeliveryTracker, timeout_s: float, wha
 
 
 def produce_patiently(
-    producer: Producer, timeout_s: float, topic: str, key: bytes | None, value: bytes, tracker: DeliveryTracker
+    producer: Producer, timeout_s: float, topic: str, key: bytes | None, value: bytes, tracker: DeliveryTracker,
+    headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     """Produce one message; when the local queue is full, serve callbacks until there is room (bounded)."""
     tracker.expect()
+    sent: list[tuple[str, str | bytes | None]] | None = [(k, v) for k, v in headers] if headers else None
     try:
-        producer.produce(topic, value, key, on_delivery=tracker.on_delivery)
+        producer.produce(topic, value, key, on_delivery=tracker.on_delivery, headers=sent)
         return
     except BufferError:
         pass
@@ -145,7 +147,7 @@ def produce_patiently(
     while True:
         producer.poll(0.05)
         try:
-            producer.produce(topic, value, key, on_delivery=tracker.on_delivery)
+            producer.produce(topic, value, key, on_delivery=tracker.on_delivery, headers=sent)
             return
         except BufferError:
             if time.monotonic() > deadline:

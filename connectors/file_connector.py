@@ -259,13 +259,15 @@ class _FileRun:
                     self.published += 1
                 except (BadRecordError, SchemaMismatchError) as exc:
                     origin = FileOrigin(file_name, row.line, row.offset)
-                    dead_letter(str(exc), row.raw, origin, record_key=row.key, tracker=batch)
+                    dead_letter(str(exc), row.raw, origin, record_key=row.key, tracker=batch, connector="file",
+                                error_class=type(exc).__name__)
                     self.dead += 1
             else:
                 error = row.error
                 assert error is not None
                 origin = FileOrigin(file_name, row.line, row.offset)
-                dead_letter(error.reason, row.raw, origin, field=error.field, record_key=row.key, tracker=batch)
+                dead_letter(error.reason, row.raw, origin, field=error.field, record_key=row.key, tracker=batch,
+                            connector="file")
                 self.dead += 1
             self.rows += 1
             self.offset = row.next_offset

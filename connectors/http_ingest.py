@@ -121,6 +121,8 @@ class Ingestor:
                     field=field,
                     record_key=key.strip() or None if isinstance(key, str) else None,
                     tracker=tracker,
+                    connector="http",
+                    error_class=type(exc).__name__,
                 )
                 outcomes.append(RowOutcome(index=index, status="rejected", reason=reason, field=field))
         publisher.wait(tracker, f"rows of push {request_id}")

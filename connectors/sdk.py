@@ -31,6 +31,7 @@ from hub.contract.errors import BadRecordError, DeliveryError
 from hub.contract.records import RECORD_TYPES, DepartmentRecord
 from hub.contract.sources import SOURCES, Source
 from hub.settings import HubSettings
+from hub.wire.dead_letters import context_headers
 from hub.wire.events import EventEncoder
 from hub.wire.registry_client import SchemaRegistry, shared_registry
 from hub.wire.serde import TopicCodecs
@@ -147,8 +148,15 @@ class DepartmentPublisher:
         field: str | None = None,
         record_key: str | None = None,
         tracker: DeliveryTracker | None = None,
+        connector: str = "sdk",
+        error_class: str = "BadRecordError",
+        replay_count: int = 0,
     ) -> None:
-        """Send an unreadable row to dlq.<source>.v1 with why, its raw bytes and where it came from."""
+        """Send an unreadable row to dlq.<source>.v1 with why, its raw bytes and where it came from.
+
+        The message carries Kafka Connect's context headers (`hub.wire.dead_letters`); `replay_count` says
+        how many replays it has been through (`hub dlq replay` stops at `ops.replay_max`).
+        """
         value = self._dlq_value(
             {
                 "source": self.source,
@@ -162,7 +170,10 @@ class DepartmentPublisher:
             }
         )
         key = self.encoder.key_bytes(record_key) if record_key else None
-        produce_patiently(self.producer, self.timeout_s, self.dlq_topic, key, value, tracker or self.tracker)
+        headers = context_headers(connector=connector, stage="read", error_class=error_class, message=reason,
+                                  replay_count=replay_count)
+        produce_patiently(self.producer, self.timeout_s, self.dlq_topic, key, value, tracker or self.tracker,
+                          headers)
 
     # -- acknowledgements ------------------------------------------------------------------------
 

@@ -139,6 +139,37 @@ class WindowSettings(BaseModel):
         return self.audit_spool or state_dir() / "window" / "audit-spool.jsonl"
 
 
+def _default_cadences() -> dict[str, float]:
+    """Expected export cadence per department, seconds: health pushes hourly, the others export daily."""
+    return {"civil_affairs": 86_400.0, "health": 3_600.0, "hrss": 86_400.0, "tax": 86_400.0, "commerce": 86_400.0}
+
+
+class OpsSettings(BaseModel):
+    """Operations (`hub lag`, `/metrics`, `/ops`, `hub dlq`): the status window and departments' cadences.
+
+    `lag_window_s` replaces Burrow's last-10-commits with a time window (the processors commit every
+    second, so ten commits would be ten seconds). Samples of committed and end offsets are kept in Redis
+    under `<processors.redis_prefix>ops:` for `lag_keep_s`, so a single `hub lag` has history.
+    """
+
+    lag_window_s: float = Field(default=600.0, gt=0)
+    lag_keep_s: float = Field(default=3_600.0, gt=0)
+    allowed_lag: int = Field(default=0, ge=0)  # Burrow's allowed-lag: lag at or below this counts as caught up
+    cadence_s: dict[str, float] = Field(default_factory=_default_cadences)  # SILENT after this long without events
+    replay_max: int = Field(default=3, ge=1)  # a dead letter replayed this often is not replayed again (loop guard)
+    # consumer groups to watch besides the processors' own: group id -> the topics it consumes
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    lag_record_timeout_s: float = Field(default=3.0, gt=0)  # reading the oldest unprocessed records
+
+    @field_validator("cadence_s")
+    @classmethod
+    def _cadences_name_departments(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(SOURCES))
+        if unknown:
+            raise ValueError(f"no department {', '.join(unknown)}; expected {', '.join(SOURCES)}")
+        return {**_default_cadences(), **value}
+
+
 class HubSettings(BaseSettings):
     """Everything that tells the hub where it runs and which city it serves."""
 
@@ -164,6 +195,7 @@ class HubSettings(BaseSettings):
     connectors: ConnectorSettings = ConnectorSettings()
     processors: ProcessorSettings = ProcessorSettings()
     window: WindowSettings = WindowSettings()
+    ops: OpsSettings = OpsSettings()
 
     @field_validator("city_code")
     @classmethod

@@ -29,7 +29,9 @@ from redis.asyncio import Redis
 
 from hub.contract.errors import RegistryUnavailableError
 from hub.contract.sources import SOURCES
+from hub.ops.recorder import Recorder
 from hub.settings import HubSettings, state_dir
+from hub.wire.dead_letters import context_headers
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs
 from processors.errors import PoisonEventError
@@ -127,10 +129,11 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     )
     registry = SchemaRegistry.from_settings(settings)
     codecs = TopicCodecs(settings, registry, precheck=False)  # outputs are built by the hub itself
-    standardiser = Standardiser(settings, codecs)
     warm_up(settings, codecs)
     # an explicit reply timeout: a hung connection becomes a retried attempt (ResolveStage._with_retries)
     redis = Redis.from_url(settings.redis_url, socket_timeout=p.redis_timeout_s)
+    recorder = Recorder(redis, p.redis_prefix)  # ops measurements (hub/ops/recorder.py), both stages
+    standardiser = Standardiser(settings, codecs, on_event=recorder.event_read)
     resolve_topic = app.topic(p.resolve_topic, key_type=bytes, value_type=bytes,
                               key_serializer="raw", value_serializer="raw", partitions=1)
     dept_topic = app.topic(*[settings.topics.dept(s) for s in SOURCES], key_type=bytes, value_type=bytes,
@@ -139,7 +142,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     async def send(topic: str, key: bytes | None, value: bytes | None) -> Awaitable[Any]:
         return await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
 
-    stage = ResolveStage(settings, codecs, redis, send)
+    stage = ResolveStage(settings, codecs, redis, send, recorder=recorder)
     app.resolve_stage = stage  # type: ignore[attr-defined]
 
     @app.agent(dept_topic, concurrency=1)
@@ -151,7 +154,10 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
             except PoisonEventError as poison:
                 topic, key, value = standardiser.dead_letter(
                     message.topic, message.partition, message.offset, message.key, message.value, poison)
-                await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
+                headers = context_headers(connector="processors", stage="standardise",
+                                          error_class=type(poison).__name__, message=poison.reason,
+                                          topic=message.topic, partition=message.partition, offset=message.offset)
+                await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=headers)
                 logger.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition,
                             message.offset, poison.reason)
                 continue
@@ -160,6 +166,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
             # faust flushes the producer before it commits the consumed offsets
             await resolve_topic.send(key=f"{record.source}/{record.record_id}".encode(),
                                      value=record.model_dump_json().encode("utf-8"))
+            await recorder.flush()  # ops: at most once a second
 
     @app.agent(resolve_topic, concurrency=1)
     async def resolve(stream: faust.StreamT[bytes]) -> None:

@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from hub.engine.mentions import record_ref
 from hub.engine.resolver import Changes, Resolver
 from hub.engine.survivorship import Conflict, MasterCitizen
+from hub.ops.recorder import Recorder
 from hub.readmodel.store import BatchWrite, RedisKeys, index_keys, master_json, write_batch
 from hub.settings import HubSettings
 from hub.wire.serde import TopicCodecs
@@ -101,7 +102,7 @@ class ResolveStage:
     """Owns the engine while this worker owns the partition of hub.resolve.v1."""
 
     def __init__(self, settings: HubSettings, codecs: TopicCodecs, redis: Redis, send: Send,
-                 *, patience_s: float | None = None) -> None:
+                 *, patience_s: float | None = None, recorder: Recorder | None = None) -> None:
         self.settings = settings
         self.codecs = codecs
         self.redis = redis
@@ -112,6 +113,7 @@ class ResolveStage:
         self.resolver: Resolver | None = None
         self.mirrors = Mirrors()
         self.events = 0
+        self.recorder = recorder or Recorder(redis, settings.processors.redis_prefix)  # ops measurements
 
     def invalidate(self) -> None:
         """Forget the engine (partition revoked): another worker may change the state meanwhile."""
@@ -158,9 +160,15 @@ class ResolveStage:
             org = state.organizations.get(key)
             if org is not None and org.credit_code and org.code_valid:
                 plan.credit[org.credit_code] = oid
+        began = time.monotonic()
         await self._with_retries("Kafka", lambda: self._produce(messages))
+        kafka_s = time.monotonic() - began
         await self._with_retries("Redis", lambda: write_batch(self.redis, self.keys, plan))
         self.events += len(values)
+        # ops: freshness (update -> master), outcomes, conflicts, write latencies (hub/ops/recorder.py)
+        self.recorder.batch_written(records, changes.citizens, resolver.current.masters, old_masters,
+                                    changes.lifecycle, changes.conflicts, kafka_s, time.monotonic() - began - kafka_s)
+        await self.recorder.flush()
 
     @staticmethod
     def _retired(changes: Changes, old: dict[str, MasterCitizen], resolver: Resolver) -> set[str]:

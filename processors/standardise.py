@@ -6,6 +6,7 @@ department partitions are spread over workers cannot change any result.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +23,10 @@ from processors.errors import PoisonEventError
 class Standardiser:
     """Decodes a dept.<source>.v1 message into its record; raises PoisonEventError for a dead letter."""
 
-    def __init__(self, settings: HubSettings, codecs: TopicCodecs) -> None:
+    def __init__(self, settings: HubSettings, codecs: TopicCodecs,
+                 on_event: Callable[[str, datetime, datetime], None] | None = None) -> None:
         self.settings = settings
+        self.on_event = on_event  # ops measurement: (source, updated at, ingested at) of each good event
         self.codecs = codecs
         self.source_of_topic = {settings.topics.dept(s): s for s in SOURCES}
         self._unknown_ids: set[int] = set()  # asked once; a flood of bad ids costs one registry call each
@@ -48,6 +51,8 @@ class Standardiser:
         if event.city_code != self.settings.city_code:
             raise PoisonEventError(f"event for city {event.city_code}, this hub serves {self.settings.city_code}",
                                    field="city_code", record_key=event.record_key)
+        if self.on_event is not None:
+            self.on_event(event.source, event.source_updated_at, event.ingested_at)
         return event.record
 
     def record_key(self, topic: str, key: bytes | None) -> str | None:

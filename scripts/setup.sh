@@ -13,7 +13,7 @@ command -v java >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)  # compiles the engine with mypyc (hub/runtime/compiled.py)
 # PostgreSQL server binaries (initdb, pg_ctl) for the DB connector test's throwaway cluster.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
-# The hall page's end-to-end test drives Debian's Chromium through its chromedriver (a test tool's own
+# The hall and ops pages' end-to-end tests drive Debian's Chromium through its chromedriver (a test tool's own
 # browser download does not work here), and the page is Chinese: it needs CJK glyphs to render.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)

@@ -32,6 +32,9 @@ from hub.contract.errors import (
     RegistryUnavailableError,
     SchemaNotRegisteredError,
 )
+from hub.ops.errors import BadDeadLetterIdError, DeadLetterNotFoundError
+from hub.ops.metrics import install as install_ops
+from hub.ops.page import UnknownStaticFileError
 from hub.settings import HubSettings
 from hub.window.app import close as close_window
 from hub.window.app import mount as mount_window
@@ -49,6 +52,9 @@ ERROR_STATUS: dict[type[HubError], int] = {
     IngestLimitError: 413,
     IngestMediaTypeError: 415,
     IngestBodyInvalidError: 400,
+    UnknownStaticFileError: 404,
+    BadDeadLetterIdError: 400,
+    DeadLetterNotFoundError: 404,
     DeliveryError: 503,
     BrokerUnavailableError: 503,
     RegistryUnavailableError: 503,
@@ -109,4 +115,5 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, windo
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.include_router(ingest_router())
     mount_window(app, settings, window=window)
+    install_ops(app, settings)  # /metrics (OpenMetrics) and the /ops page: hub/ops/
     return app

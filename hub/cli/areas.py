@@ -26,6 +26,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "hub.cli.generate:register": ("generate",),
     "hub.cli.score:register": ("score",),
     "hub.cli.window:register": ("credentials", "grants", "audit", "window"),
+    "hub.cli.ops:register": ("lag", "dlq", "quality"),
 }
 
 
