@@ -10,6 +10,7 @@ the stream: a redelivered batch is counted twice.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -48,6 +49,7 @@ class Recorder:
         self._counts: dict[str, Counter[str]] = {}
         self._last: dict[str, float] = {}
         self._flushed = time.monotonic()
+        self._writing: asyncio.Task[None] | None = None
 
     # -- observations ----------------------------------------------------------------------------
 
@@ -101,7 +103,16 @@ class Recorder:
     # -- writing ---------------------------------------------------------------------------------
 
     async def flush(self, *, force: bool = False) -> None:
-        """Write what was counted since the last flush (at most every `flush_s` unless forced)."""
+        """Write what was counted since the last flush (at most every `flush_s` unless forced).
+
+        The write runs beside the stream, one at a time: a slow or paused Redis delays the figures, never
+        the events (the stream's own Redis writes are what back-pressure waits on). `force` waits for it.
+        """
+        if self._writing is not None and not self._writing.done():
+            if force:
+                await self._writing
+            else:
+                return
         if not force and time.monotonic() - self._flushed < self.flush_s:
             return
         self._flushed = time.monotonic()
@@ -109,6 +120,12 @@ class Recorder:
         self._hist, self._sums, self._counts, self._last = Counter(), {}, {}, {}
         if not (hist or counts or last):
             return
+        self._writing = asyncio.create_task(self._write(hist, sums, counts, last))
+        if force:
+            await self._writing
+
+    async def _write(self, hist: Counter[tuple[str, str, str]], sums: dict[tuple[str, str], float],
+                     counts: dict[str, Counter[str]], last: dict[str, float]) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for (name, label, bucket), n in hist.items():
             pipe.hincrby(self.keys.histogram(name, label), bucket, n)
@@ -124,5 +141,5 @@ class Recorder:
             pipe.hset(self.keys.last_processed, mapping={s: repr(t) for s, t in last.items()})
         try:
             await pipe.execute()
-        except (RedisError, OSError) as exc:
+        except (RedisError, OSError, TimeoutError) as exc:
             logger.warning("ops measurements dropped, Redis refused them: %s", type(exc).__name__)
