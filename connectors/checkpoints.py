@@ -10,6 +10,11 @@ A checkpoint is written only after Kafka acknowledged every message before the p
 write is `tmp file → fsync → rename → fsync folder`, so a crash leaves the old or the new one, never a
 torn one. `lock` takes an exclusive flock per input so that two connector processes never work on the same
 file or table at once (the second one is told, not blocked).
+
+A position belongs to the Kafka cluster it was written against, as Kafka Connect's source offsets live in
+their cluster: each checkpoint records the cluster id, and one written against another cluster (the local
+one wiped and started anew, a move to another cluster) or before checkpoints named their cluster is void —
+the connector says so and reads the input from its start, so nothing is silently missing.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -36,10 +41,22 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class CheckpointStore:
-    """Typed positions by key (e.g. ``file:/abs/path``), one JSON file each under `directory`."""
+    """Typed positions by key (e.g. ``file:/abs/path``), one JSON file each under `directory`.
 
-    def __init__(self, directory: Path) -> None:
+    `cluster` names the Kafka cluster the positions belong to (asked once, when first needed); without
+    it positions are not bound to a cluster (tests of the store alone).
+    """
+
+    def __init__(self, directory: Path, cluster: Callable[[], str] | None = None) -> None:
         self.directory = directory
+        self._cluster = cluster
+        self._cluster_id: str | None = None
+        self.voided: list[str] = []  # inputs whose position belonged to another cluster, this run
+
+    def cluster_id(self) -> str | None:
+        if self._cluster_id is None and self._cluster is not None:
+            self._cluster_id = self._cluster()
+        return self._cluster_id
 
     def _path(self, key: str, suffix: str = ".json") -> Path:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
@@ -58,16 +75,25 @@ class CheckpointStore:
             data = json.loads(text)
             if data.get("key") != key:
                 raise CheckpointError(f"checkpoint {path} belongs to another input")
-            return model.model_validate(data["position"])
+            position = model.model_validate(data["position"])
         except (ValueError, KeyError, TypeError, AttributeError, ValidationError):
             raise CheckpointError(
                 f"checkpoint {path} is not a valid {model.__name__}; remove it to start over"
             ) from None
+        cluster = self.cluster_id()
+        if cluster is not None and data.get("cluster") != cluster:
+            written = data.get("cluster") or "an unnamed cluster"
+            logger.warning("%s: the saved position was written against Kafka cluster %s, not this one (%s): "
+                           "void, reading the input from its start", key, written, cluster)
+            self.voided.append(key)
+            return None
+        return position
 
     def save(self, key: str, position: BaseModel) -> None:
         """Replace the stored position atomically and durably."""
         path = self._path(key)
-        text = json.dumps({"key": key, "position": position.model_dump(mode="json")}, ensure_ascii=False)
+        text = json.dumps({"key": key, "cluster": self.cluster_id(), "position": position.model_dump(mode="json")},
+                          ensure_ascii=False)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)

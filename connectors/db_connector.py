@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from connectors.checkpoints import CheckpointStore
 from connectors.db_sources import TableReader, Watermark, open_reader, redact_dsn
 from connectors.db_tables import TABLES, row_fields
-from connectors.delivery import DeliveryTracker
+from connectors.delivery import DeliveryTracker, kafka_cluster_id
 from connectors.formats import parse_row
 from connectors.sdk import DepartmentPublisher, RequestOrigin
 from hub.contract.errors import BadRecordError, SchemaMismatchError
@@ -80,7 +80,8 @@ class DbConnector:
         self.layout = TABLES[source]
         self.dsn = dsn
         self.table = table
-        self.store = store or CheckpointStore(settings.connectors.checkpoint_dir())
+        self.store = store or CheckpointStore(settings.connectors.checkpoint_dir(),
+                                              cluster=lambda: kafka_cluster_id(settings))
         self.key = f"db:{source}:{redact_dsn(dsn)}:{table}"
         self.batch_size = batch_size
         self.stop = stop or threading.Event()

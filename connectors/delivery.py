@@ -14,10 +14,11 @@ import threading
 import time
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
-from hub.contract.errors import DeliveryError
+from hub.contract.errors import BrokerUnavailableError, DeliveryError
 from hub.settings import HubSettings
+from hub.wire.topics import admin_client
 
 __all__ = ["DeliveryTracker", "make_producer", "produce_patiently", "wait_for"]
 
@@ -50,6 +51,17 @@ def producer_config(settings: HubSettings, **overrides: Any) -> dict[str, Any]:
 
 def make_producer(settings: HubSettings, **overrides: Any) -> Producer:
     return Producer(producer_config(settings, **overrides))
+
+
+def kafka_cluster_id(settings: HubSettings) -> str:
+    """The id of the Kafka cluster at `settings.kafka_bootstrap` (what connector positions belong to)."""
+    try:
+        found = admin_client(settings).list_topics(timeout=settings.request_timeout_s).cluster_id
+    except KafkaException as exc:
+        raise BrokerUnavailableError(f"Kafka at {settings.kafka_bootstrap} did not answer: {exc}") from None
+    if not found:
+        raise BrokerUnavailableError(f"Kafka at {settings.kafka_bootstrap} did not name its cluster")
+    return str(found)
 
 
 def delivery_timeout_s(settings: HubSettings) -> float:

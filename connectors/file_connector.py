@@ -35,7 +35,7 @@ from typing import BinaryIO
 from pydantic import BaseModel
 
 from connectors.checkpoints import CheckpointStore
-from connectors.delivery import DeliveryTracker
+from connectors.delivery import DeliveryTracker, kafka_cluster_id
 from connectors.formats import ResumeOffsetError, UnknownSourceError, detect_source, read_file
 from connectors.progress import NullProgress, Progress
 from connectors.sdk import DepartmentPublisher, FileOrigin
@@ -129,7 +129,8 @@ class FileConnector:
         stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
-        self.store = store or CheckpointStore(settings.connectors.checkpoint_dir())
+        self.store = store or CheckpointStore(settings.connectors.checkpoint_dir(),
+                                              cluster=lambda: kafka_cluster_id(settings))
         self.registry = registry
         self.progress: Progress = progress or NullProgress()
         self.batch_rows = batch_rows

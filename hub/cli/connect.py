@@ -20,12 +20,13 @@ import typer
 from connectors.checkpoints import CheckpointStore
 from connectors.db_connector import DbConnector
 from connectors.db_tables import TABLES
+from connectors.delivery import kafka_cluster_id
 from connectors.file_connector import FileConnector
 from connectors.file_watch import watch
 from connectors.progress import progress_for_terminal
 from hub.contract.errors import HubError, SettingsError, SourceReadError
 from hub.contract.sources import SOURCES, Source
-from hub.settings import load_settings
+from hub.settings import HubSettings, load_settings
 
 __all__ = ["connect_app", "register"]
 
@@ -80,7 +81,7 @@ def connect_file(
     settings = load_settings()
     department = _source(source, allow_auto=True)
     stop = _stop_on_signals()
-    store = CheckpointStore(state_dir or settings.connectors.checkpoint_dir())
+    store = _checkpoints(settings, state_dir)
     unreadable = 0
     with FileConnector(
         settings, store=store, progress=progress_for_terminal(), stop=stop, checkpoint_s=checkpoint_interval
@@ -98,6 +99,7 @@ def connect_file(
                 break
         if watch_dir is not None and not stop.is_set():
             watch(connector, watch_dir, department, interval_s=interval)
+    _say_voided(store)
     if unreadable:
         raise typer.Exit(code=1)
 
@@ -118,15 +120,28 @@ def connect_db(
     department = _source(source, allow_auto=False)
     assert department is not None
     stop = _stop_on_signals()
-    store = CheckpointStore(state_dir or settings.connectors.checkpoint_dir())
+    store = _checkpoints(settings, state_dir)
     layout = TABLES[department]
     logger.info("polling %s by (%s, %s)", table, layout.updated_column, layout.key_column)
     with DbConnector(settings, department, dsn, table, store=store, batch_size=batch_size, stop=stop) as connector:
         totals = connector.run(interval, once=once)
+    _say_voided(store)
     print(
         f"{table}: {totals.rows} rows → {totals.published} published, {totals.dead_letters} dead letters",
         file=sys.stderr,
     )
+
+
+def _checkpoints(settings: HubSettings, state_dir: Path | None) -> CheckpointStore:
+    """Connector positions, bound to the Kafka cluster they are written against."""
+    folder = state_dir or settings.connectors.checkpoint_dir()
+    return CheckpointStore(folder, cluster=lambda: kafka_cluster_id(settings))
+
+
+def _say_voided(store: CheckpointStore) -> None:
+    if store.voided:
+        print(f"{len(store.voided)} saved position(s) belonged to another Kafka cluster and were void: "
+              "those inputs were read from their start", file=sys.stderr)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 
 from connectors.checkpoints import CheckpointStore
 from connectors.db_connector import PollResult
+from connectors.delivery import kafka_cluster_id
 from connectors.file_connector import FileCheckpoint, FileConnector
 from connectors.file_watch import watch
 from connectors.formats import read_file
@@ -70,7 +71,8 @@ def split(settings: HubSettings, source: str, found: dict[str, list[dict[str, An
 
 
 def connector(settings: HubSettings, **kwargs: Any) -> FileConnector:
-    return FileConnector(settings, store=CheckpointStore(settings.connectors.checkpoint_dir()), **kwargs)
+    """The file connector as `hub connect file` builds it: positions bound to the running cluster."""
+    return FileConnector(settings, **kwargs)
 
 
 def assert_dead_letters_match(export: ExportFile, dead: list[dict[str, Any]]) -> None:
@@ -106,6 +108,26 @@ def test_file_rows_are_published_or_dead_lettered_and_a_rerun_is_a_noop(
         assert files.process(export.path).skipped
         events, dead = split(settings, source, again.read())
         assert events == [] and dead == []
+
+
+def test_a_position_written_against_another_cluster_is_void_and_the_file_is_published_again(
+    settings: HubSettings, tmp_path: Path
+) -> None:
+    """After `hub infra down --wipe` and `up` the cluster is new: the old checkpoints must not claim its files."""
+    export = write_export(tmp_path, "health", 120)
+    with connector(settings) as files:
+        assert files.process(export.path).published == 120
+        assert files.process(export.path).skipped
+    stored = next(settings.connectors.checkpoint_dir().glob("*.json")).read_text(encoding="utf-8")
+    assert kafka_cluster_id(settings) in stored, "a position names the cluster it belongs to"
+    elsewhere = CheckpointStore(settings.connectors.checkpoint_dir(), cluster=lambda: "another-cluster-id")
+    seen = window(settings, "health")
+    with FileConnector(settings, store=elsewhere) as files:
+        again = files.process(export.path)
+    assert not again.skipped and again.published == 120
+    assert elsewhere.voided == [f"file:{export.path.absolute()}"]
+    events, _ = split(settings, "health", seen.read())
+    assert len(events) == 120
 
 
 def test_appended_rows_and_new_files_in_a_drop_folder_are_published_once(

@@ -160,6 +160,17 @@ def test_checkpoints_round_trip_and_refuse_a_damaged_or_foreign_file(tmp_path: P
     assert store.load("file:/a.csv", _Position) is None
 
 
+def test_a_position_belongs_to_the_cluster_it_was_written_against(tmp_path: Path) -> None:
+    here = CheckpointStore(tmp_path, cluster=lambda: "cluster-a")
+    here.save("file:/a.csv", _Position(offset=42))
+    assert here.load("file:/a.csv", _Position) == _Position(offset=42)
+    wiped = CheckpointStore(tmp_path, cluster=lambda: "cluster-b")
+    assert wiped.load("file:/a.csv", _Position) is None
+    assert wiped.voided == ["file:/a.csv"]
+    CheckpointStore(tmp_path).save("file:/b.csv", _Position(offset=7))  # written before positions named a cluster
+    assert here.load("file:/b.csv", _Position) is None and here.voided == ["file:/b.csv"]
+
+
 def test_one_input_is_worked_on_by_one_connector_at_a_time(tmp_path: Path) -> None:
     store = CheckpointStore(tmp_path)
     with store.lock("file:/a.csv"):
