@@ -116,3 +116,7 @@ def run_city_demo(settings: HubSettings, say: Callable[[str], None], persons: in
     same = sum(1 for row in batch if streamed.get(row["citizen_id"]) == row)
     say(f"streaming read model vs batch resolution: {same} of {len(batch)} master citizens identical")
     show_masters(resolution, say)
+    from demos.window import run_window_demo
+
+    say("the service window, as a community hall reads it:")
+    run_window_demo(settings, resolution, say)
