@@ -26,6 +26,7 @@ from prometheus_client.core import (
 from prometheus_client.openmetrics.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from redis import Redis
+from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 
 from hub.contract.errors import HubError
@@ -51,13 +52,13 @@ class HubCollector(Collector):
         self.tally = DeadLetterTally()
 
     def collect(self) -> Iterator[Metric]:
-        try:
-            yield from self._lag()
-            yield from self._topics()
-            yield from self._recorded()
-            yield from self._dead_letters()
-        except HubError as exc:  # a scrape shows what it could read; the rest is missing, not wrong
-            logger.warning("metrics incomplete: %s", exc)
+        """Each part on its own: a scrape shows what it could read; the rest is missing, not wrong (and
+        never a failed scrape: Kafka or Redis down is what operators need the figures for)."""
+        for part in (self._lag, self._topics, self._recorded, self._dead_letters):
+            try:
+                yield from list(part())
+            except (HubError, RedisError, OSError) as exc:
+                logger.warning("metrics incomplete (%s): %s", part.__name__.strip("_"), type(exc).__name__)
         yield InfoMetricFamily("hub_policy", "Resolution policy version", value={"version": policy_version()})
 
     def _lag(self) -> Iterator[Metric]:
@@ -93,8 +94,11 @@ class HubCollector(Collector):
         admin = admin_client(self.settings)
         found = activity(self.settings, admin=admin)
         now = time.time()
-        keep_samples(self.redis, OpsKeys(self.settings.processors.redis_prefix), found, now,
-                     self.settings.ops.lag_keep_s)
+        try:
+            keep_samples(self.redis, OpsKeys(self.settings.processors.redis_prefix), found, now,
+                         self.settings.ops.lag_keep_s)
+        except (RedisError, OSError):
+            logger.warning("freshness history not kept: Redis did not answer")
         parts = partitions_of(admin, roles, self.settings.request_timeout_s)
         ends = topic_ends(admin, parts, self.settings.request_timeout_s)
         events = CounterMetricFamily("hub_topic_events", "Events written to a hub topic (sum of end offsets)",

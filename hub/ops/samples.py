@@ -8,10 +8,15 @@ at the rate anyone looks.
 
 from __future__ import annotations
 
+import logging
+
 import orjson
 from redis import Redis
+from redis.exceptions import RedisError
 
 from hub.ops.evaluator import Sample
+
+logger = logging.getLogger(__name__)
 
 #: At most this many samples per partition (a tight polling loop must not grow Redis without bound).
 MAX_SAMPLES = 2000
@@ -22,12 +27,28 @@ class SampleStore:
         self.redis = redis
         self.prefix = prefix
         self.keep_s = keep_s
+        self.degraded = False
 
     def key(self, group: str, topic: str, partition: int) -> str:
         return f"{self.prefix}ops:lag:{group}:{topic}:{partition}"
 
     def record(self, observed: dict[tuple[str, str, int], Sample]) -> dict[tuple[str, str, int], list[Sample]]:
-        """Add one sample per partition and return each partition's history (oldest first), in two round trips."""
+        """Add one sample per partition and return each partition's history (oldest first), in two round trips.
+
+        Without Redis the history is just this sample: the offsets still come from Kafka, and the status is
+        judged on what one look can see (`degraded` says so) instead of failing the whole report.
+        """
+        try:
+            history = self._record(observed)
+        except (RedisError, OSError) as exc:
+            logger.warning("lag history unavailable (Redis: %s): judging on the current sample alone",
+                           type(exc).__name__)
+            self.degraded = True
+            return {k: [s] for k, s in observed.items()}
+        self.degraded = False
+        return history
+
+    def _record(self, observed: dict[tuple[str, str, int], Sample]) -> dict[tuple[str, str, int], list[Sample]]:
         pipe = self.redis.pipeline(transaction=False)
         for (group, topic, partition), s in observed.items():
             key = self.key(group, topic, partition)

@@ -40,3 +40,16 @@ def test_dead_letter_ids() -> None:
         except BadDeadLetterIdError:
             continue
         raise AssertionError(bad)
+
+
+def test_without_redis_the_lag_history_is_the_current_sample_and_says_so() -> None:
+    """`hub lag` and /metrics keep answering from Kafka's offsets when Redis (the history) is down."""
+    from redis import Redis
+
+    from hub.ops.evaluator import Sample
+    from hub.ops.samples import SampleStore
+
+    store = SampleStore(Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5), "hub:", keep_s=60)
+    now = Sample(100.0, 5, 9, 0)
+    assert store.record({("g", "t", 0): now}) == {("g", "t", 0): [now]}
+    assert store.degraded
