@@ -122,4 +122,6 @@ def quality_report(as_json: Annotated[bool, typer.Option("--json", help="One JSO
     typer.echo("unmatched IDs (records with an ID whose master holds no other department):")
     for u in found.unmatched_ids:
         typer.echo(f"  {u.source}  {u.unmatched}/{u.records_with_id}  rate {u.rate}")
-    typer.echo(f"feedback reports: {found.feedback}")
+    typer.echo("counter feedback reports (department: open / closed):")
+    for f in found.feedback:
+        typer.echo(f"  {f.owner}: {f.open} / {f.closed}")

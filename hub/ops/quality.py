@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import orjson
 from pydantic import BaseModel
 from redis import Redis
 
 from hub.ops.counters import DeadLetterTally, read_recorded
+from hub.readmodel.store import ReportKeys
 from hub.settings import HubSettings
 
 
@@ -43,12 +45,20 @@ class Unmatched(BaseModel):
     rate: float | None
 
 
+class FeedbackCount(BaseModel):
+    """Counter reports (多元校核) routed to one department: open (awaiting its answer) and closed."""
+
+    owner: str
+    open: int
+    closed: int
+
+
 class QualityReport(BaseModel):
     conflicts: list[ConflictCount]
     rejected: list[RejectCount]
     outcomes: list[DayOutcomes]
     unmatched_ids: list[Unmatched]
-    feedback: str = "not recorded yet: the service window's feedback reports have no topic to count"
+    feedback: list[FeedbackCount]
 
 
 def report(settings: HubSettings, redis: Redis | None = None, tally: DeadLetterTally | None = None) -> QualityReport:
@@ -75,4 +85,23 @@ def report(settings: HubSettings, redis: Redis | None = None, tally: DeadLetterT
         unmatched_ids=[Unmatched(source=s, records_with_id=n, unmatched=rec.unmatched.get(s, 0),
                                  rate=round(rec.unmatched.get(s, 0) / n, 4) if n else None)
                        for s, n in sorted(rec.with_id.items())],
+        feedback=feedback_counts(redis, ReportKeys(settings.window.redis_prefix)),
     )
+
+
+def feedback_counts(redis: Redis, keys: ReportKeys) -> list[FeedbackCount]:
+    """Reports per owning department, from the window's report store (open: still in its open set)."""
+    open_ids = {_text(i) for i in redis.smembers(keys.open)}
+    counts: dict[str, Counter[str]] = {}
+    for key in redis.scan_iter(match=keys.report("*"), count=1000):
+        raw = redis.get(key)
+        if raw is None:
+            continue
+        found = orjson.loads(raw)
+        state = "open" if found.get("report_id") in open_ids else "closed"
+        counts.setdefault(str(found.get("owner")), Counter())[state] += 1
+    return [FeedbackCount(owner=o, open=c["open"], closed=c["closed"]) for o, c in sorted(counts.items())]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

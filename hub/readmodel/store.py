@@ -73,6 +73,24 @@ class RedisKeys:
         return f"{self.prefix}engine:orgs"
 
 
+@dataclass(frozen=True)
+class ReportKeys:
+    """Where the service window keeps the counter's reports (多元校核), read by `hub quality report` too."""
+
+    prefix: str = "hub:window:"
+
+    def report(self, report_id: str) -> str:
+        return f"{self.prefix}report:{report_id}"
+
+    @property
+    def open(self) -> str:
+        return f"{self.prefix}reports:open"
+
+    @property
+    def unsent(self) -> str:
+        return f"{self.prefix}reports:unsent"
+
+
 def keyed_hash(secret: bytes, kind: str, value: str) -> str:
     """HMAC-SHA256 of a personal value: an index key that does not reveal the value."""
     return hmac.new(secret, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 
 from hub.contract.errors import HubError
 from hub.engine.policy import AuthorityPolicy
+from hub.readmodel.store import ReportKeys
 from hub.window.problems import BodyInvalidError
 from hub.window.reader import guarded
 from hub.window.views import ReportIn, ReportOut
@@ -63,6 +64,7 @@ class Reports:
                  sink: FeedbackSink | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
+        self.keys = ReportKeys(prefix)
         self.authority = authority
         self.sink = sink
 
@@ -76,9 +78,9 @@ class Reports:
         stored = {**out.model_dump(mode="json"), "resident_says": report.resident_says, "note": report.note,
                   "hall": hall, "case_id": case_id}
         pipe = self.redis.pipeline(transaction=True)
-        pipe.set(f"{self.prefix}report:{out.report_id}", orjson.dumps(stored))
-        pipe.sadd(f"{self.prefix}reports:open", out.report_id)
-        pipe.sadd(f"{self.prefix}reports:unsent", out.report_id)
+        pipe.set(self.keys.report(out.report_id), orjson.dumps(stored))
+        pipe.sadd(self.keys.open, out.report_id)
+        pipe.sadd(self.keys.unsent, out.report_id)
         await guarded(pipe.execute)
         await self.forward()
         return out
@@ -87,10 +89,10 @@ class Reports:
         """Publish every report Kafka has not taken yet, oldest first; how many went (0 if it is down)."""
         if self.sink is None:
             return 0
-        unsent = sorted(_text(i) for i in await guarded(lambda: self.redis.smembers(f"{self.prefix}reports:unsent")))
+        unsent = sorted(_text(i) for i in await guarded(lambda: self.redis.smembers(self.keys.unsent)))
         if not unsent:
             return 0
-        docs = await guarded(lambda: self.redis.mget([f"{self.prefix}report:{i}" for i in unsent]))
+        docs = await guarded(lambda: self.redis.mget([self.keys.report(i) for i in unsent]))
         reports = sorted((orjson.loads(d) for d in docs if d is not None), key=lambda r: (r["submitted_at"],
                                                                                         r["report_id"]))
         try:
@@ -99,7 +101,7 @@ class Reports:
         except (HubError, OSError, TimeoutError) as exc:
             logger.warning("feedback reports not published yet (%s); kept in Redis", type(exc).__name__)
             return 0
-        await guarded(lambda: self.redis.srem(f"{self.prefix}reports:unsent", *unsent))
+        await guarded(lambda: self.redis.srem(self.keys.unsent, *unsent))
         return len(reports)
 
 

@@ -235,6 +235,15 @@ def test_reports_reach_their_owner_and_wait_in_redis_while_the_broker_is_down(
     assert [r["report_id"] for r in env.feedback.reports[-2:]] == [second.json()["report_id"],
                                                                    third.json()["report_id"]]
 
+    from redis import Redis as SyncRedis
+
+    from hub.ops.quality import feedback_counts
+    from hub.readmodel.store import ReportKeys
+
+    counts = {f.owner: f for f in feedback_counts(SyncRedis.from_url(env.settings.redis_url),
+                                                  ReportKeys(env.window_settings.redis_prefix))}
+    assert counts["health"].open >= 1 and counts["civil_affairs"].open >= 2  # what `hub quality report` shows
+
 
 def test_every_request_is_audited_and_the_chain_verifies(env: Env, sc: str) -> None:
     before = len(env.sink.events)
