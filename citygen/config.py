@@ -108,6 +108,8 @@ class MessRates:
     typo_and_traditional: float = 0.004
     # other fields (per rendered value)
     phone_blank: float = 0.07
+    # of a married person's records (with own mobile): the spouse's mobile given as the contact number
+    spouse_mobile_contact: float = 0.06
     birth_blank: float = 0.03
     # a typed birth date that disagrees with the record's own valid resident ID (a lunar-calendar
     # birthday, a slipped digit, month and day swapped): the ID's digits are the truth
