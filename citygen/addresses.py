@@ -131,6 +131,12 @@ class Place:
         return text
 
 
+#: House numbers of a village that numbers its houses through the village, and of one group of a
+#: village that numbers each group on its own (so the same number recurs in its groups).
+VILLAGE_HOUSES = 400
+GROUP_HOUSES = 40
+
+
 @dataclass
 class City:
     """The generated city; places are made on demand so memory does not grow with the population."""
@@ -139,6 +145,7 @@ class City:
     districts: tuple[District, ...]
     estates: dict[str, list[Estate]]
     _district_pick: Weighted[District] | None = None
+    per_group_villages: float = 0.0  # share of villages that number houses per group, not per village
 
     @cached_property
     def shared_names(self) -> frozenset[str]:
@@ -176,15 +183,32 @@ class City:
             if towns:
                 street = rng.choice(towns)
                 village = rng.choice(street.villages)
-                group = rng.randint(1, 12)
-                number = rng.randint(1, 180)
-                pid = f"{district.code}-V-{street.name}-{village}-{group}-{number}"
-                return Place(pid, "house", district, street, village, number=number, village=village,
-                             group=group)
+                return self.village_house(district, street, village, rng)
         estates = self.estates[district.code]
         # a few big estates hold many people: a skewed pick
         estate = estates[min(len(estates) - 1, int(len(estates) * rng.random() ** 1.6))]
         return self.flat(estate, rng)
+
+    def village_numbers_per_group(self, district: District, village: str) -> tuple[bool, int]:
+        """Whether a village numbers its houses per group (the rare kind), and how many groups it has;
+        the same for every run of this city."""
+        village_rng = random.Random(f"village:{district.code}:{village}")
+        groups = village_rng.randint(4, 12)
+        return village_rng.random() < self.per_group_villages, groups
+
+    def village_house(self, district: District, street: Street, village: str, rng: random.Random) -> Place:
+        """A house of a village. Most villages number houses through the village (the group, 组, is a
+        qualifier the house number already implies: the place is village + number); a few number each
+        group on its own, so one number names a house in each group (the place is village + group + number)."""
+        per_group, groups = self.village_numbers_per_group(district, village)
+        if per_group:
+            group, number = rng.randint(1, groups), rng.randint(1, GROUP_HOUSES)
+            pid = f"{district.code}-V-{street.name}-{village}-{group}-{number}"
+        else:
+            number = rng.randint(1, VILLAGE_HOUSES)
+            group = 1 + (number - 1) * groups // VILLAGE_HOUSES  # groups hold consecutive numbers
+            pid = f"{district.code}-V-{street.name}-{village}-{number}"
+        return Place(pid, "house", district, street, village, number=number, village=village, group=group)
 
     def flat(self, estate: Estate, rng: random.Random) -> Place:
         building = rng.randint(1, estate.buildings)
@@ -259,8 +283,9 @@ def _roads(rng: random.Random, spec: DistrictSpec, needed: int, stems: list[str]
     return tuple(dict.fromkeys(roads))
 
 
-def build_city(code: str, persons: int, seed: int) -> City:
-    """The city for a run: enough estates for `persons` people (about 700 residents per 小区)."""
+def build_city(code: str, persons: int, seed: int, per_group_villages: float = 0.0) -> City:
+    """The city for a run: enough estates for `persons` people (about 700 residents per 小区);
+    `per_group_villages` of the villages number their houses per group."""
     spec = CITIES.get(code)
     if spec is None:
         raise ValueError(f"unknown city {code}; known: {', '.join(sorted(CITIES))}")
@@ -309,7 +334,7 @@ def build_city(code: str, persons: int, seed: int) -> City:
             index += 1
         estates[dspec.code] = plist
         earlier += sorted(here)
-    return City(spec, tuple(districts), estates)
+    return City(spec, tuple(districts), estates, per_group_villages=per_group_villages)
 
 
 def _estate_name(rng: random.Random, stems: list[str], used: set[str]) -> str:

@@ -53,7 +53,8 @@ class _Chunk:
     def __init__(self, job: ChunkJob) -> None:
         self.job, self.config = job, job.config
         self.periods = Periods.make(job.config.timeline.cut, job.deltas)
-        self.city = build_city(job.city, job.persons, job.seed)
+        self.city = build_city(job.city, job.persons, job.seed,
+                               job.config.population.village_per_group_numbering)
         ids = IdentityAllocator(job.seed, job.chunk, job.chunks, job.size)
         orgs = OrganizationPool(self.city, job.seed, job.persons, job.chunk, job.chunks)
         self.first = job.chunk * job.size

@@ -62,6 +62,8 @@ class PopulationRates:
     resident_passport: float = 0.02  # of resident-ID holders: also hold a passport (tax may use it)
     dead_before_base: float = 0.006  # share of people who died before the base export (age-weighted)
     village_household: float = 0.30  # of households in rural districts: live in a village house
+    # of villages: number houses per group (the same number in several groups), not through the village
+    village_per_group_numbering: float = 0.12
     previous_address: float = 0.25  # households that moved once before the base export
     previous_phone: float = 0.18  # people whose mobile changed before the base export
     recycled_mobile: float = 0.15  # of new mobiles: a number someone else gave up 90+ days before
@@ -106,6 +108,8 @@ class MessRates:
     typo_and_traditional: float = 0.004
     # other fields (per rendered value)
     phone_blank: float = 0.07
+    # of a married person's records (with own mobile): the spouse's mobile given as the contact number
+    spouse_mobile_contact: float = 0.06
     birth_blank: float = 0.03
     # a typed birth date that disagrees with the record's own valid resident ID (a lunar-calendar
     # birthday, a slipped digit, month and day swapped): the ID's digits are the truth
@@ -119,6 +123,9 @@ class MessRates:
     address_chinese_numerals: float = 0.12
     address_dash_shorthand: float = 0.08  # 3-2-501 for 3幢2单元501室
     address_comma: float = 0.004  # an ASCII comma inside the address (quoted in CSV)
+    village_group_omitted: float = 0.35  # of village addresses: the group (组) left out, 明朗村57号
+    village_group_chinese: float = 0.25  # of village addresses: the group in Chinese numerals, 三组57号
+    village_group_fullwidth: float = 0.05  # of village addresses: the group in full-width digits, ３组57号
     hukou_newline: float = 0.0003  # a line break inside a quoted civil-affairs hukou address (RFC 4180)
     employer_code_blank: float = 0.18
     employer_code_lower: float = 0.03

@@ -60,6 +60,9 @@ class Facts:
     place_id: str | None  # true id of the row's primary address
     death: date | None
     org_id: str | None
+    # what the phone is to the person: own (their own mobile) | landline (the household's) |
+    # contact (another person's mobile: a spouse's, a guardian's) | business (commerce)
+    phone_kind: str = "own"
 
 
 @dataclass(slots=True)
@@ -257,6 +260,9 @@ def _plan_presentation(plan: RecordPlan, ctx: Context, rng: random.Random) -> No
         plan.phone_habit = "guardian" if person.guardian and (not landline or rng.random() < 0.7) else "landline"
     elif landline and rng.random() < (0.35 if age >= 60 else 0.08):
         plan.phone_habit = "landline"
+    elif _spouse(person) is not None and random.Random(f"{plan.key}:phone").random() < (
+            ctx.config.mess.spouse_mobile_contact):  # its own stream: the rest of the city stays as it was
+        plan.phone_habit = "spouse"
     if plan.source == "hrss":
         plan.extra["card"] = f"{rng.choice('ABCDE')}{rng.randint(10**7, 10**8 - 1)}"
         plan.extra["terminated"] = "1" if person.retired_terminated else ""
@@ -445,11 +451,36 @@ def versions(plan: RecordPlan, ctx: Context, rng: random.Random) -> list[Row]:
     return rows
 
 
+def _spouse(person: Person) -> Person | None:
+    """The person's husband or wife in the household, when they have a mobile."""
+    if person.role not in ("husband", "wife"):
+        return None
+    return next((m for m in person.household.members
+                 if m is not person and m.role in ("husband", "wife") and m.gender != person.gender and m.mobiles),
+                None)
+
+
+def _phone_kind(plan: RecordPlan, phone: str | None) -> str:
+    """What the shown number is to the person (Facts.phone_kind)."""
+    person = plan.person
+    if phone is None:
+        return "own"
+    if plan.phone_habit == "business" and plan.org is not None and phone == plan.org.landline:
+        return "business"
+    if any(number == phone for _, number in person.mobiles):
+        return "own"
+    if phone == person.household.landline:
+        return "landline"
+    return "contact"
+
+
 def _phone_at(plan: RecordPlan, t: int) -> str | None:
     person = plan.person
     habit = plan.phone_habit
     if habit == "business" and plan.org is not None:
         return plan.org.landline
+    if habit == "spouse" and (spouse := _spouse(person)) is not None:
+        return at(spouse.mobiles, t) or at(person.mobiles, t)
     if habit == "guardian" and person.guardian is not None and person.guardian.mobiles:
         return at(person.guardian.mobiles, t)
     if habit in ("landline", "guardian") and person.household.landline:
@@ -493,7 +524,7 @@ def _render(plan: RecordPlan, t: int, ctx: Context, rng: random.Random) -> Row:
         born = plan.birth_typed
     facts = Facts(source, plan.key, t, plan.name_content, id18, other or None,
                   born, None if plan.gender_blank else person.gender,
-                  phone, place.id if place is not None else None, death, None)
+                  phone, place.id if place is not None else None, death, None, _phone_kind(plan, phone))
     tags = list(plan.tags)
     if corrected:
         tags = [tag for tag in tags if not tag.startswith("id_")] + ["id_corrected"]

@@ -213,6 +213,7 @@ class AddressStyle:
     spaces: bool
     traditional: bool
     comma: bool
+    group: str = "arabic"  # village houses: the group (组) as arabic | chinese | fullwidth | omitted
 
 
 _PREFIX_PICKS = {source: Weighted(("full", "city", "district", "none"), w) for source, w in _PREFIX_WEIGHTS.items()}
@@ -245,7 +246,26 @@ def address_style(source: str, rng: random.Random, mess: MessRates) -> AddressSt
         spaces=rng.random() < mess.address_spaces,
         traditional=rng.random() < mess.address_traditional,
         comma=rng.random() < mess.address_comma,
+        group=_group_pick(mess.village_group_omitted, mess.village_group_chinese, mess.village_group_fullwidth)
+        .pick(rng),
     )
+
+
+@lru_cache(maxsize=8)
+def _group_pick(omitted: float, chinese: float, fullwidth_share: float) -> Weighted[str]:
+    return Weighted(("omitted", "chinese", "fullwidth", "arabic"),
+                    (omitted, chinese, fullwidth_share, max(0.0, 1.0 - omitted - chinese - fullwidth_share)))
+
+
+def _group(n: int, style: AddressStyle) -> str:
+    """A village group as written: 3组, 三组, ３组, 十二组, or nothing (the house number implies it)."""
+    if style.group == "omitted":
+        return ""
+    if style.group == "chinese" or style.numerals == "chinese":
+        return chinese_numeral(n) + "组"
+    if style.group == "fullwidth":
+        return fullwidth(str(n)) + "组"
+    return f"{n}组"
 
 
 def _num(n: int, style: AddressStyle, limit: int = 99) -> str:
@@ -268,7 +288,7 @@ def present_address(place: Place, city: City, style: AddressStyle, rng: random.R
         if style.with_street or style.prefix == "none" or rng.random() < 0.7:
             parts.append(place.street.name)
         parts.append(str(place.village))
-        parts.append(f"{_num(place.group or 0, style)}组{_num(place.number or 0, style, 999)}号")
+        parts.append(f"{_group(place.group or 0, style)}{_num(place.number or 0, style, 999)}号")
     else:
         if style.with_street and style.prefix != "none":
             parts.append(place.street.name)

@@ -110,7 +110,9 @@ A pair can appear under more than one kind.
 ### addresses.jsonl — every true place that is some good row's primary address
 
 One physical place = one id: the same flat (estate, building, unit, room), the same village house
-(town, village, group, number), the same office suite (road, number, building, room) or the same
+(town, village, number: houses are numbered within the village, and the group, 组, written as 3组,
+三组, ３组 or left out, is a qualifier; a few villages number each group on its own, and there the
+house is town, village, group, number, and a spelling without its group is ambiguous), the same office suite (road, number, building, room) or the same
 shop front (road, number). Components and the canonical full text are given. Every spelling of a
 place (province/city/district omitted, 12号/十二号/１２号, 幢/栋/号楼/3-2-501, 单元 written or
 not for a single-unit building, with or without the road or the 小区 name, stray spaces,
@@ -119,8 +121,8 @@ confusable: roads `X路` and `X街` are different roads when both exist; the sam
 exist in several districts (人民路), and so can an estate name (阳光花园 in two districts: two
 places; within one district estate names are unique); estates `翠苑一区`/`翠苑二区` are different
 estates. Ids are
-readable but opaque to a hub: `330106-E00042-3-2-501` (flat), `330109-V-瓜沥镇-明朗村-3-15`
-(house), `330106-O-文三路-90-1-501` (office), `330102-S-延安路-12` (shop).
+readable but opaque to a hub: `330106-E00042-3-2-501` (flat), `330109-V-瓜沥镇-明朗村-157`
+(house; `330109-V-瓜沥镇-明朗村-3-15` in a village that numbers per group), `330106-O-文三路-90-1-501` (office), `330102-S-延安路-12` (shop).
 
 ### organizations.jsonl — every business some good row names
 

@@ -58,8 +58,10 @@ def survivorship(facts: Iterable[Facts]) -> dict[str, Any]:
     health, tax, commerce (that order; within a department the most recently updated record),
     reading only the latest version of each record; the ID is the first *valid* resident ID (a
     15-digit one upgraded), else another document's number. Birth date and gender are what that ID
-    encodes, over any typed column; without a valid ID, the first typed value. Phone: the most recently updated latest version with a phone, over the
-    personal departments. Current residence (address_id): the most recently updated latest version
+    encodes, over any typed column; without a valid ID, the first typed value. Phone, over the
+    personal departments: the person's own mobile of the most recently updated latest version showing
+    one; else the household landline of the most recent showing it; else the most recent number shown
+    (a spouse's or guardian's mobile is a contact, not the person's own). Current residence (address_id): the most recently updated latest version
     with an address over the personal departments (a mover may tell any of them first). Registered
     address: civil affairs' most recently updated record's. Death: health, then civil affairs.
     """
@@ -76,7 +78,9 @@ def survivorship(facts: Iterable[Facts]) -> dict[str, Any]:
     if gender is None:
         gender = next((f.gender for f in ordered if f.gender), None)
     personal = [f for f in records if f.source in PERSONAL_SOURCES]
-    phone = _most_recent([f for f in personal if f.phone])
+    shown = [f for f in personal if f.phone]
+    phone = (_most_recent([f for f in shown if f.phone_kind == "own"])
+             or _most_recent([f for f in shown if f.phone_kind == "landline"]) or _most_recent(shown))
     residence = _most_recent([f for f in personal if f.place_id])
     registered = _most_recent([f for f in records if f.source == "civil_affairs" and f.place_id])
     death = next((f.death for f in _by_authority([f for f in records if f.source == "health"]) if f.death),

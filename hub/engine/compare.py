@@ -13,7 +13,7 @@ from rapidfuzz.distance import OSA
 
 from hub.engine.mentions import PersonMention
 from hub.engine.policy import MatchPolicy
-from hub.engine.standardise.addresses import ParsedAddress
+from hub.engine.standardise.addresses import ParsedAddress, same_village_house
 
 DECISIVE: Final = math.inf
 NEVER: Final = -math.inf
@@ -38,7 +38,8 @@ class Comparison(NamedTuple):
 def _address_level(a: ParsedAddress, b: ParsedAddress) -> str | None:
     if a.district and b.district and a.district != b.district:
         return "address_different"
-    same_street_number = bool(a.road and a.number and a.road == b.road and a.number == b.number)
+    same_street_number = bool(a.road and a.number and a.road == b.road and a.number == b.number) or (
+        same_village_house(a, b))
     same_estate = bool(a.estate and a.estate == b.estate)
     if not (same_street_number or same_estate):
         if (a.road or a.estate) and (b.road or b.estate):

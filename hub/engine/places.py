@@ -7,6 +7,13 @@ the whole set of texts (so the result stays a function of that set). A missing d
 unit is compatible with a known one only when every mention of that place key agrees on it;
 otherwise the mention is ambiguous and stays apart (design: never guess).
 
+Village houses are numbered within the administrative village: the site of ``X村2组57号`` and of
+``X村57号`` is the village and house number, and the group (组) is an optional qualifier like the
+district and unit. Written without its group, a house joins the one group the village's texts show
+at that number; when they show the number in two groups (a village that numbers per group), the
+text without a group is ambiguous and stays apart. Both are decided on the whole block, so the
+result does not depend on the order the texts arrive in.
+
 Mentions are grouped into blocks by link key (site, building, room); a place never spans two
 blocks, so recomputing only the blocks a new text touches gives the same places as resolving
 everything (what the streaming driver relies on).
@@ -20,15 +27,15 @@ from typing import Final, cast
 
 from hub.engine.cluster import Edge, cluster_component
 from hub.engine.identifiers import address_id
-from hub.engine.standardise.addresses import ParsedAddress
+from hub.engine.standardise.addresses import ParsedAddress, village_group, village_house
 
-_OPTIONAL: Final = ("district", "unit")  # may be omitted by a writer; a conflict only when both are known
+_OPTIONAL: Final = ("district", "group", "unit")  # may be omitted by a writer; a conflict only when both are known
 
 RoadNumber = tuple[str, str, str]  # (city, road, number)
 
 
 def _road_number(address: ParsedAddress) -> RoadNumber | None:
-    if address.road and address.number:
+    if address.road and address.number and not village_group(address):
         return (address.city or "", address.road, address.number)
     return None
 
@@ -50,11 +57,12 @@ class PlaceIndex:
 
     def site(self, address: ParsedAddress) -> str | None:
         city = address.city or ""
+        house = village_house(address)
+        if house is not None:
+            # houses are numbered within the village; the group is an optional qualifier (signature)
+            return f"V:{city}|{house[0]}|{house[1]}||"
         if address.estate:
             return f"E:{city}|{address.estate}"
-        if address.road and address.road.endswith("组"):
-            # a village group counts houses within its village: the village is part of the site
-            return f"V:{city}|{address.community or ''}|{address.road}|{address.number or ''}"
         rn = _road_number(address)
         if rn is not None:
             estates = self.estates_of.get(rn)
@@ -67,6 +75,8 @@ class PlaceIndex:
         site = self.site(address)
         if site is None:
             return f"T:{_fallback(address)}"
+        if site[0] == "V":
+            return site  # a village house: its site is the house
         return f"{site}|{address.building or ''}|{address.room or ''}"
 
     def add(self, text: str, address: ParsedAddress, touched: set[str]) -> bool:
@@ -123,7 +133,8 @@ class PlaceIndex:
             if len(groups) == 1:  # every mention agrees on every component: one place, nothing to cluster
                 self._name_place(members, assignment)
                 continue
-            exclusive = {t: (p.district, p.unit) for t in members if (p := mentions[t]).district or p.unit}
+            exclusive = {t: (p.district, village_group(p), p.unit) for t in members
+                         if (p := mentions[t]).district or p.unit or village_group(p)}
             clustering = cluster_component(members, _group_edges(groups), exclusive, _no_conflict)
             for cluster in clustering.clusters:
                 self._name_place(cluster, assignment)
@@ -175,27 +186,56 @@ def _group_edges(groups: dict[tuple[str | None, ...], list[str]]) -> list[Edge]:
     Mentions with one signature are chained; two signatures are joined once if they agree. After
     the ambiguity rule no component of this graph can hold a conflict, so the places are its
     connected components, whichever edges represent it.
+
+    District and unit are ambiguous block-wide: a mention lacking one joins nothing that has it
+    when the block holds two values. A village group is ambiguous per village: a mention without
+    its group joins the groups written at its house number in the villages it may mean (same
+    district and town, or one of them unknown) only when there is one such group; two mentions
+    without a group join only when they may mean the same groups.
     """
     edges = [Edge(-1.0, g[i], g[i + 1], "same place") for g in groups.values() for i in range(len(g) - 1)]
     if len(groups) < 2:
         return edges
     lacking: dict[int, bool] = {}  # signature position -> members lacking it are ambiguous
     for position, part in enumerate(_SIGNATURE):
-        if part in _OPTIONAL:
+        if part in _OPTIONAL and position != _GROUP:
             lacking[position] = len({sig[position] for sig in groups} - {None}) > 1
+    grouped = [sig for sig in groups if sig[_GROUP]]
+    candidates = {sig: frozenset(g[_GROUP] for g in grouped if _same_village(sig, g))
+                  for sig in groups if not sig[_GROUP]}
     signatures = sorted(groups, key=lambda sig: groups[sig][0])
     for i, sa in enumerate(signatures):
         for sb in signatures[i + 1 :]:
-            if _signatures_agree(sa, sb, lacking):
+            if _signatures_agree(sa, sb, lacking) and _groups_agree(sa, sb, candidates):
                 edges.append(Edge(-1.0, groups[sa][0], groups[sb][0], "same place"))
     return edges
 
 
-_SIGNATURE: Final = ("province", "city", "district", "street", "community", "unit")
+def _same_village(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
+    """Whether two signatures may name one village: district and town agree where both are known."""
+    return all(not (a[p] and b[p]) or a[p] == b[p] for p in (_DISTRICT, _STREET))
+
+
+def _groups_agree(a: tuple[str | None, ...], b: tuple[str | None, ...],
+                  candidates: Mapping[tuple[str | None, ...], frozenset[str | None]]) -> bool:
+    """Village groups: two written ones were compared with the rest; a missing one is resolved by the
+    groups its village shows at the number (at most one), two missing ones by the same candidates."""
+    if a[_GROUP] and b[_GROUP]:
+        return True
+    if a[_GROUP]:
+        return len(candidates[b]) <= 1
+    if b[_GROUP]:
+        return len(candidates[a]) <= 1
+    return candidates[a] == candidates[b]
+
+
+_SIGNATURE: Final = ("province", "city", "district", "street", "community", "group", "unit")
+_DISTRICT, _STREET, _GROUP = 2, 3, 5  # their positions in a signature
 
 
 def _signature(address: ParsedAddress) -> tuple[str | None, ...]:
-    return (address.province, address.city, address.district, address.street, address.community, address.unit)
+    return (address.province, address.city, address.district, address.street, address.community,
+            village_group(address), address.unit)
 
 
 def _signatures_agree(a: tuple[str | None, ...], b: tuple[str | None, ...], ambiguous: Mapping[int, bool]) -> bool:
@@ -218,11 +258,12 @@ def resolve_places(mentions: Mapping[str, ParsedAddress]) -> dict[str, str]:
 
 
 def _no_conflict(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
-    """A place has at most one district and one unit (missing values are wildcards)."""
-    pairs = cast(frozenset[tuple[str | None, str | None]], a | b)
-    districts = {district for district, _ in pairs if district}
-    units = {unit for _, unit in pairs if unit}
-    return len(districts) <= 1 and len(units) <= 1
+    """A place has at most one district, one village group and one unit (missing values are wildcards)."""
+    triples = cast(frozenset[tuple[str | None, str | None, str | None]], a | b)
+    districts = {district for district, _, _ in triples if district}
+    groups = {group for _, group, _ in triples if group}
+    units = {unit for _, _, unit in triples if unit}
+    return len(districts) <= 1 and len(groups) <= 1 and len(units) <= 1
 
 
 def _filled(address: ParsedAddress) -> int:

@@ -13,6 +13,7 @@ from hub.contract.records import DepartmentRecord
 from hub.engine.lifecycle import LifecycleEvent, diff_clusters
 from hub.engine.organizations import resolve_organizations
 from hub.engine.persons import ComponentResult, cluster_persons, find_component, resolve_all_persons
+from hub.engine.phonebook import PhoneBook, phone_counts
 from hub.engine.policy import ResolutionPolicy, default_policy
 from hub.engine.state import EngineState, Upsert
 from hub.engine.survivorship import Conflict, MasterCitizen, build_master
@@ -43,6 +44,7 @@ class Resolution:
     conflicts: list[Conflict] = field(default_factory=list)
     components: list[ComponentResult] = field(default_factory=list)
     component_of: dict[str, ComponentResult] = field(default_factory=dict)  # citizen id -> its component
+    phones: PhoneBook = field(default_factory=PhoneBook)  # which citizens show which mobiles
 
 
 class Resolver:
@@ -68,6 +70,11 @@ class Resolver:
         result.place_of_text = self.state.places.resolve()
         result.organization_of_key = resolve_organizations(self.state.organizations)
         result.components = resolve_all_persons(self.state, self.policy.match, self.secret)
+        ranked = {source: i for i, source in enumerate(self.policy.authority.phone)}
+        for component in result.components:  # who shows which number needs every final cluster first
+            for cluster in component.clusters:
+                versions = [self.state.latest[ref] for ref in cluster.refs]
+                result.phones.put(cluster.citizen_id, phone_counts(versions, ranked))
         for component in result.components:
             for cluster in component.clusters:
                 result.component_of[cluster.citizen_id] = component
@@ -78,6 +85,7 @@ class Resolver:
                     self.policy.authority,
                     result.place_of_text.get,
                     result.organization_of_key.get,
+                    result.phones.contacts_of(cluster.citizen_id),
                 )
                 result.masters[cluster.citizen_id] = master
                 result.conflicts.extend(conflicts)
@@ -105,10 +113,13 @@ class Resolver:
                 changes.applied += 1
                 seeds.add(upsert.ref)
         rebuild = self._apply_places(changes) | self._apply_organizations(new_orgs, changes)
-        members = self._recluster(seeds, changes)
+        members, retired = self._recluster(seeds, changes)
         for ref in rebuild:  # a place or organization moved under these records
             cid = self.current.citizen_of_ref.get(ref)
             if cid is not None and cid not in members:
+                members[cid] = self.current.masters[cid].records
+        for cid in self._apply_phones(members, retired):  # a number's holders changed: its other holders too
+            if cid not in members:
                 members[cid] = self.current.masters[cid].records
         self._rebuild_masters(members, changes)
         return changes
@@ -137,7 +148,19 @@ class Resolver:
                     moved |= state.refs_by_organization.get(key, set())
         return moved
 
-    def _recluster(self, seeds: set[str], changes: Changes) -> dict[str, tuple[str, ...]]:
+    def _apply_phones(self, members: dict[str, tuple[str, ...]], retired: set[str]) -> set[str]:
+        """Update the phone book for rebuilt and retired clusters; return every citizen showing a number
+        whose holders or shares changed (their own-or-contact decision may have changed)."""
+        book = self.current.phones
+        ranked = {source: i for i, source in enumerate(self.policy.authority.phone)}
+        numbers: set[str] = set()
+        for cid in sorted(retired):
+            numbers |= book.drop(cid)
+        for cid in sorted(members):
+            numbers |= book.put(cid, phone_counts([self.state.latest[r] for r in members[cid]], ranked))
+        return book.touched(numbers)
+
+    def _recluster(self, seeds: set[str], changes: Changes) -> tuple[dict[str, tuple[str, ...]], set[str]]:
         """Re-cluster every component the seeds reach (with their former clusters); record lifecycle."""
         state, current = self.state, self.current
         members: dict[str, tuple[str, ...]] = {}
@@ -160,7 +183,8 @@ class Resolver:
                 if old is not None and old in current.masters:
                     pending.extend(m for m in current.masters[old].records if m not in done)
 
-        for old in {old for old in old_of_ref.values() if old is not None} - set(members):
+        retired = {old for old in old_of_ref.values() if old is not None} - set(members)
+        for old in retired:
             current.masters.pop(old, None)
         surviving = set(current.masters) | set(members)
         changes.lifecycle, changes.redirects = diff_clusters(old_of_ref, members, surviving)
@@ -173,14 +197,15 @@ class Resolver:
                     current.citizen_of_ref.pop(ref, None)
             if new_id is not None:
                 current.citizen_of_ref[ref] = new_id
-        return members
+        return members, retired
 
     def _rebuild_masters(self, members: dict[str, tuple[str, ...]], changes: Changes) -> None:
         current = self.current
         for cid in sorted(members):
             versions = [self.state.latest[r] for r in members[cid]]
             master, conflicts = build_master(cid, versions, self.policy.authority,
-                                             current.place_of_text.get, current.organization_of_key.get)
+                                             current.place_of_text.get, current.organization_of_key.get,
+                                             current.phones.contacts_of(cid))
             changes.conflicts.extend(conflicts)
             if current.masters.get(cid) != master:
                 current.masters[cid] = changes.masters[cid] = master

@@ -2,11 +2,13 @@
 
 Field authority (一数一源) comes from the policy: identity fields from the first source in the
 authority list that has a value (birth date and gender from the master's checksum-valid resident
-ID itself when it has one: a typed column that disagrees is a conflict for its department), phone
-from the most recent record (及时更新), the current residence from the most recent record of any
-department, the registered (户籍) address from civil affairs, death from health then civil
-affairs. Every surviving value keeps its provenance, and every identity value contradicted by
-another source is reported (多元校核).
+ID itself when it has one: a typed column that disagrees is a conflict for its department), phone:
+the citizen's own mobile of the most recent record showing one (a mobile another citizen shows with
+a greater share is a contact, `hub.engine.phonebook`), else the most recent landline, else the most
+recent number shown (及时更新); every number stays in `contacts` with its source. The current
+residence from the most recent record of any department, the registered (户籍) address from civil
+affairs, death from health then civil affairs. Every surviving value keeps its provenance, and every
+identity value contradicted by another source is reported (多元校核).
 """
 
 from __future__ import annotations
@@ -47,11 +49,24 @@ class Conflict:
     contradicting: FieldValue
 
 
+class Contact(NamedTuple):
+    """A number one of the citizen's records shows: whether it is the citizen's own (a landline is
+    a household's, a mobile another citizen holds more strongly is a contact), and where it is from."""
+
+    phone: str
+    kind: str  # mobile | landline | unknown
+    own: bool
+    source: str
+    record_id: str
+    updated_at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class MasterCitizen:
     citizen_id: str
     fields: dict[str, FieldValue]
     records: tuple[str, ...]
+    contacts: tuple[Contact, ...] = ()  # every number shown, newest first
 
     def value(self, name: str) -> Any:
         found = self.fields.get(name)
@@ -235,8 +250,12 @@ def build_master(
     authority: AuthorityPolicy,
     address_id_of: Callable[[str], str | None],
     organization_id_of: Callable[[str], str | None],
+    contact_numbers: frozenset[str] = frozenset(),
 ) -> tuple[MasterCitizen, list[Conflict]]:
-    """Merge the latest versions of one cluster's records into its master record."""
+    """Merge the latest versions of one cluster's records into its master record.
+
+    `contact_numbers`: the mobiles this citizen shows that are other citizens' own (`PhoneBook.contacts_of`).
+    """
     plan = _plan_of(authority)
     seen = [_Seen(v) for v in versions]
     newest = _newest_first(seen)
@@ -256,14 +275,16 @@ def build_master(
     else:
         _put(fields, "birth_date", _first_identity(identities, _BIRTH_DATE))
         _put(fields, "gender", _first_identity(identities, _GENDER))
-    _put(fields, "phone", _phone(seen, plan.phone_rank))
+    contacts = _contacts(seen, plan.phone_rank, contact_numbers)
+    _put(fields, "phone", _phone(seen, plan.phone_rank, contacts))
     _put(fields, "address_id", _newest_address(seen, plan.residence_rank, address_id_of))
     _put(fields, "registered_address_id", _first_address(_by_authority(groups, plan.registered), address_id_of))
     _put(fields, "death_date", _death(_by_authority(groups, plan.death)))
     _department_facts(newest, fields)
     _put(fields, "employer_id", _employer(_by_authority(groups, plan.employment), organization_id_of))
 
-    master = MasterCitizen(citizen_id, fields, tuple(sorted([record_ref(s.source, s.record_id) for s in seen])))
+    master = MasterCitizen(citizen_id, fields, tuple(sorted([record_ref(s.source, s.record_id) for s in seen])),
+                           contacts)
     return master, _conflicts(master, identities)
 
 
@@ -286,13 +307,17 @@ def _put(fields: dict[str, FieldValue], name: str, value: FieldValue | None) -> 
         fields[name] = value
 
 
-def _phone(seen: Sequence[_Seen], rank: dict[str, int]) -> FieldValue | None:
-    """The most recent valid phone; on a tie of update times the more authoritative source, then the hash.
+def _phone(seen: Sequence[_Seen], rank: dict[str, int], contacts: tuple[Contact, ...]) -> FieldValue | None:
+    """The citizen's own phone: the most recent record showing an own mobile, else the most recent
+    showing a landline, else the most recent showing any valid number; on a tie of update times the
+    more authoritative source, then the hash. With no contact numbers this is the most recent number.
 
     The first of the versions (in the given order) that no other beats, as a stable sort would pick.
     """
+    tier_of = {c.phone: 0 if c.own else 1 if c.kind == "landline" else 2 for c in contacts}
     best: _Seen | None = None
     best_rank = 0
+    best_tier = 3
     best_digits = ""
     for s in seen:
         r = rank.get(s.source)
@@ -301,9 +326,29 @@ def _phone(seen: Sequence[_Seen], rank: dict[str, int]) -> FieldValue | None:
         person = s.mentions.person
         if person is None or person.phone is None or not person.phone.valid:
             continue
-        if best is None or _more_recent(s, r, best, best_rank):
-            best, best_rank, best_digits = s, r, person.phone.digits
+        tier = tier_of.get(person.phone.digits, 2)
+        if best is None or tier < best_tier or (tier == best_tier and _more_recent(s, r, best, best_rank)):
+            best, best_rank, best_tier, best_digits = s, r, tier, person.phone.digits
     return best.provenance(best_digits) if best is not None else None
+
+
+def _contacts(seen: Sequence[_Seen], rank: dict[str, int], contact_numbers: frozenset[str]) -> tuple[Contact, ...]:
+    """Every valid number the ranked sources show, one entry per record, newest first (then source rank,
+    record id): a mobile is own unless it is in `contact_numbers`; a landline is never own."""
+    found: list[tuple[datetime, int, str, Contact]] = []
+    for s in seen:
+        r = rank.get(s.source)
+        if r is None:
+            continue
+        person = s.mentions.person
+        phone = person.phone if person is not None else None
+        if phone is None or not phone.valid:
+            continue
+        own = phone.kind == "mobile" and phone.digits not in contact_numbers
+        contact: Contact = _TUPLE_NEW(Contact, (phone.digits, phone.kind, own, s.source, s.record_id, s.updated_at))
+        found.append((s.updated_at, r, s.record_id, contact))
+    found.sort(key=lambda item: (-item[0].timestamp(), item[1], item[2]))
+    return tuple(item[3] for item in found)
 
 
 def _more_recent(a: _Seen, a_rank: int, b: _Seen, b_rank: int) -> bool:

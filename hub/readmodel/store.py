@@ -140,12 +140,15 @@ def _field_json(fv: FieldValue) -> dict[str, Any]:
 
 
 def master_json(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> bytes:
-    """The read model's citizen document: every surviving field with its provenance, and the open
+    """The read model's citizen document: every surviving field with its provenance, every phone number
+    its records show (`contacts`: own or a contact, with its source), and the open
     data-quality conflicts on it (the authoritative value contradicted by another department)."""
     return orjson.dumps({
         "citizen_id": master.citizen_id,
         "records": list(master.records),
         "fields": {name: _field_json(fv) for name, fv in sorted(master.fields.items())},
+        "contacts": [{"phone": c.phone, "kind": c.kind, "own": c.own, "source": c.source,
+                      "record_id": c.record_id, "updated_at": c.updated_at.isoformat()} for c in master.contacts],
         "conflicts": [{"field": c.field, "authoritative": _field_json(c.authoritative),
                        "contradicting": _field_json(c.contradicting)} for c in conflicts],
         "contract": master.contract_row(),

@@ -72,6 +72,7 @@ _ROAD_RE: Final = re.compile(
 _GROUP_RE: Final = re.compile(r"(?:\d+|[^\d\-#号]{1,4}?)(?:组|队)(?!团)")
 # _NUMBER_RE starts with a digit (what \d matches is what str.isdecimal accepts)
 _NUMBER_RE: Final = re.compile(r"(\d+弄\d+(?:-\d+)?|\d+(?:-\d+)?)号(?!楼|大街)院?|(\d+)弄(?![\d号])")
+_GROUP_AHEAD_RE: Final = re.compile(r"\d+组")
 _BARE_NUMBER_RE: Final = re.compile(r"(\d+(?:-\d+)?)$")
 #: The first character of a marker each regex above needs, and its reach from where the regex would
 #: match (its longest name, plus the marker's first two characters: 大道 ends in 道): one cheap search
@@ -188,11 +189,48 @@ class ParsedAddress:
         )
 
 
+def village_group(address: ParsedAddress) -> str | None:
+    """The village group (``3组``) of a village address, else None; the parser reads it as the road."""
+    road = address.road
+    return road if road and road[-1] == "组" and address.community else None
+
+
+def village_house(address: ParsedAddress) -> tuple[str, str] | None:
+    """The (village, house number) an address names, else None.
+
+    Rural doorplates number houses within the administrative village; the group (组) is an optional
+    qualifier. A village address is a 村 with a house number and no road (a group at most); a
+    ``团结新村353号`` with neither town nor group reads as an estate and its lone number as a building,
+    and is the same house when nothing else (road, unit, room) is written.
+    """
+    community, number = address.community, address.number
+    if community and community[-1] == "村" and number and (not address.road or village_group(address)):
+        return community, number
+    estate = address.estate
+    if (estate and estate.endswith("新村") and not community and not address.road
+            and not (address.unit or address.floor or address.room)):
+        if number and not address.building:
+            return estate, number
+        if address.building and not number:
+            return estate, address.building
+    return None
+
+
+def same_village_house(a: ParsedAddress, b: ParsedAddress) -> bool:
+    """One village, one house number, and no two different groups written."""
+    house = village_house(a)
+    if house is None or house != village_house(b):
+        return False
+    group_a, group_b = village_group(a), village_group(b)
+    return group_a is None or group_b is None or group_a == group_b
+
+
 def _anchor(address: ParsedAddress) -> str:
-    """What the house number counts along: road, else estate, else community, else street."""
+    """What the house number counts along: road, else estate, else community, else street (a village
+    house counts along its village, whether or not its group is written)."""
     if address.road:
         if address.road[-1] in "组队" and address.community:
-            return "r:" + address.community + address.road
+            return "c:" + address.community
         return "r:" + address.road
     if address.estate:
         return "e:" + address.estate
@@ -366,7 +404,7 @@ class _Reader:
                 level < 2
                 and _marked(text, pos, _COMMUNITY_MARKS)
                 and (m := _COMMUNITY_RE.match(text, pos))
-                and not _is_estate_village(m.group())
+                and not (_is_estate_village(m.group()) and not self._village_context(m.end()))
             ):
                 self.community, level = m.group(1) + _COMMUNITY_CANON.get(m.group(2), m.group(2)), 2
             elif level <= 3 and _road_ahead(text, pos) and (m := _ROAD_RE.match(text, pos)):
@@ -381,6 +419,11 @@ class _Reader:
             else:
                 return
             self.pos = m.end()
+
+    def _village_context(self, end: int) -> bool:
+        """A ``新村`` is a village, not a housing estate, after a town (镇/乡) or before a group (3组)."""
+        street = self.street
+        return bool(street and street[-1] in "镇乡") or _GROUP_AHEAD_RE.match(self.text, end) is not None
 
     def _tail(self, tail: str) -> None:
         while (

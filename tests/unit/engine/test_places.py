@@ -51,3 +51,42 @@ def test_a_place_takes_the_id_of_its_most_specific_mention_whatever_the_order() 
     for order in (texts, texts[::-1], texts[1:] + texts[:1]):
         place = resolve_places({t: parsed[t] for t in order})  # type: ignore[misc]
         assert set(place.values()) == {address_id(canonical)}
+
+
+def test_a_village_house_is_one_place_with_or_without_its_group_in_any_numeral_form() -> None:
+    texts = ("萧山区益农镇明朗村3组57号", "益农镇明朗村三组57号", "萧山区明朗村３组五十七号", "萧山区益农镇明朗村57号",
+             "杭州市萧山区益农镇明朗村十二组157号", "益农镇明朗村12组157号", "萧山区益农镇明朗村157号")
+    place = _places(*texts)
+    assert len({place[t] for t in texts[:4]}) == 1
+    assert len({place[t] for t in texts[4:]}) == 1
+    assert place[texts[0]] != place[texts[4]]
+
+
+def test_a_number_shown_in_two_groups_leaves_the_form_without_a_group_apart_whatever_the_order() -> None:
+    import itertools
+
+    texts = ["萧山区益农镇明朗村2组30号", "萧山区益农镇明朗村3组30号", "萧山区益农镇明朗村三组30号", "益农镇明朗村30号"]
+    parsed = {t: parse_address(t, "330100") for t in texts}
+    seen = set()
+    for order in itertools.permutations(texts):
+        place = resolve_places({t: parsed[t] for t in order})  # type: ignore[misc]
+        assert place[texts[1]] == place[texts[2]]
+        assert len({place[texts[0]], place[texts[1]], place[texts[3]]}) == 3
+        seen.add(tuple(place[t] for t in texts))
+    assert len(seen) == 1
+
+
+def test_the_group_is_ambiguous_only_within_one_village() -> None:
+    # 新华村 in two districts, house 112 in group 4 of one and group 3 of the other
+    fuyang, yuhang, bare = "富阳区场口镇新华村4组112号", "余杭区瓶窑镇新华村3组112号", "富阳区场口镇新华村112号"
+    place = _places(fuyang, yuhang, bare, "富阳区新华村112号")
+    assert place[bare] == place[fuyang] == place["富阳区新华村112号"]
+    assert place[yuhang] != place[fuyang]
+
+
+def test_a_new_village_after_a_town_or_before_a_group_is_a_village() -> None:
+    texts = ("萧山区益农镇明朗新村2组59号", "益农镇明朗新村59号", "萧山区明朗新村59号", "萧山区明朗新村二组五十九号")
+    place = _places(*texts)
+    assert len(set(place.values())) == 1
+    assert parse_address("益农镇明朗新村59号", "330100").community == "明朗新村"  # type: ignore[union-attr]
+    assert parse_address("拱墅区朝晖新村12幢301室", "330100").estate == "朝晖新村"  # type: ignore[union-attr]

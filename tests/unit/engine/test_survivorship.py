@@ -178,3 +178,30 @@ def test_no_civil_affairs_record_no_registered_address() -> None:
     health = HealthRecord(record_id="WJ1", name="陈晓明", address="解放路12号", updated_at=at(6))
     master, _ = master_of([health])
     assert master.value("address_id") == "A-2" and master.value("registered_address_id") is None
+
+
+def test_phone_book_gives_a_shared_mobile_to_the_citizen_showing_it_most() -> None:
+    from hub.engine.phonebook import PhoneBook
+
+    book = PhoneBook()
+    book.put("C-wife", ({"13900000001": 3, "13900000002": 1}, 4))  # her husband's mobile on one record
+    book.put("C-husband", ({"13900000002": 3}, 3))
+    assert book.contacts_of("C-wife") == frozenset({"13900000002"})
+    assert book.contacts_of("C-husband") == frozenset()
+    assert book.touched(book.drop("C-husband")) == {"C-wife"}
+    assert book.contacts_of("C-wife") == frozenset()
+
+
+def test_phone_is_the_own_mobile_then_a_landline_and_every_number_stays_a_contact() -> None:
+    own = civil(phone="13912345678", day=1)
+    spouse = TaxRecord(record_id="TX1", name="陈晓明", phone="13912345699", updated_at=at(5))
+    landline = HrssRecord(record_id="RS1", name="陈晓明", phone="0571-88886666", updated_at=at(4))
+    for order in itertools.permutations([own, spouse, landline]):
+        master, _ = build_master("C-1", [version(r) for r in order], AUTHORITY, {}.get, {}.get,
+                                 frozenset({"13912345699"}))
+        assert master.value("phone") == "13912345678"
+        assert [(c.phone, c.own, c.source) for c in master.contacts] == [
+            ("13912345699", False, "tax"), ("057188886666", False, "hrss"), ("13912345678", True, "civil_affairs")]
+    master, _ = build_master("C-1", [version(spouse), version(landline)], AUTHORITY, {}.get, {}.get,
+                             frozenset({"13912345699"}))
+    assert master.value("phone") == "057188886666"
