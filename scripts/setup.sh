@@ -36,3 +36,15 @@ fi
 
 # The engine compiled with mypyc, cached per source digest; without it the same engine runs interpreted.
 .venv/bin/python scripts/build_native.py build >/dev/null || echo "setup: the engine runs interpreted" >&2
+
+# The Compose Specification's JSON schema, which tests/unit/docker validates docker/compose.yaml against
+# (there is no Docker engine here): it ships inside the docker-compose wheel on PyPI; only the file is kept.
+spec=.cache/compose-spec/compose_spec.json
+if [ ! -f "$spec" ]; then
+  mkdir -p .cache/compose-spec
+  .venv/bin/pip download -q --no-deps --cache-dir .cache/pip -d .cache/compose-spec docker-compose==1.29.2 \
+    && .venv/bin/python -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); open(sys.argv[2], 'wb').write(z.read('compose/config/compose_spec.json'))" \
+       .cache/compose-spec/docker_compose-1.29.2-py2.py3-none-any.whl "$spec" \
+    || echo "setup: the Compose schema could not be fetched; the compose test will say so" >&2
+fi
+
