@@ -217,11 +217,13 @@ class Window:
         ref = residence_ref(doc)
         if ref is not None:
             out.residence_text = residence_text_of(await self.reader.record(ref))
-        employer = doc.get("fields", {}).get("employer_id", {}).get("value")
-        if isinstance(employer, str) and employer.startswith("O-") and purpose.mode("employer") is not Mode.HIDDEN:
-            record = await self.reader.record("commerce/" + employer[2:])
+        employer = doc.get("fields", {}).get("employer_id", {})
+        if isinstance(employer.get("value"), str) and purpose.mode("employer") is not Mode.HIDDEN:
+            # the name as the record that gave the employer wrote it (HRSS or tax: employer_name)
+            source, record_id = employer.get("source"), employer.get("record_id")
+            record = await self.reader.record(f"{source}/{record_id}") if source and record_id else None
             if record is not None:
-                out.employer_name = record.get("business_name")
+                out.employer_name = record.get("employer_name") or record.get("business_name")
         address = doc.get("fields", {}).get("address_id", {}).get("value")
         if isinstance(address, str) and purpose.mode("household") is not Mode.HIDDEN:
             ids = [c for c in await self.reader.residents(address) if c != doc.get("citizen_id")]

@@ -324,3 +324,15 @@ def test_open_conflicts_are_shown_in_the_mode_of_their_field(env: Env, sc: str, 
     masked = env.client.get(f"/citizens/{cid}", headers=h(sc, "综合受理")).json()["conflicts"]
     assert [c["contradicting"]["mode"] for c in masked if c["field"] == "birth_date"] == ["masked"]
     assert "1940-05-03" not in str(masked)
+
+
+def test_the_employer_is_named_as_the_record_that_gave_it(env: Env, sc: str, citizens: dict[str, Any]) -> None:
+    """就业服务 shows the employer in full: its organisation id and the name the tax record wrote."""
+    cid = citizens["陈晓明"]["citizen_id"]
+    grant = issue_grant(GRANT_KEY.encode(), cid, "就业服务")
+    resp = env.client.get(f"/citizens/{cid}", headers=h(sc, "就业服务", grant=grant))
+    assert resp.status_code == 200, resp.text
+    employer = resp.json()["fields"]["employer"]
+    assert employer["mode"] == "full"
+    assert employer["value"]["name"] == "杭州东部软件有限公司"
+    assert employer["value"]["organization_id"].startswith("O-")
