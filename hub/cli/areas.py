@@ -19,7 +19,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "hub.cli.topics:register": ("topics",),
     "hub.cli.demo:register": ("demo",),
     "hub.cli.resolve:register": ("resolve", "explain"),
-    "hub.cli.process:register": ("process", "export"),
+    "hub.cli.process:register": ("process", "export", "rebuild"),
     "hub.cli.resolve:register_weights": ("weights",),
     "hub.cli.connect:register": ("connect",),
     "hub.cli.serve:register": ("serve",),

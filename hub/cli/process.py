@@ -36,3 +36,14 @@ def register(app: typer.Typer) -> None:
 
         count = export_masters(load_settings(), out)
         typer.echo(f"exported {count} master citizens", err=True)
+
+    @app.command("rebuild")
+    def rebuild() -> None:
+        """Rebuild the Redis read model from the department topics: empty it (the window's keys stay) and set
+        the processors back to the start; the next `hub process` resolves everything again."""
+        from processors.rebuild import rebuild as run_rebuild
+
+        plan = run_rebuild(load_settings())
+        parts = sum(len(p) for p in plan.offsets.values())
+        typer.echo(f"read model emptied ({plan.deleted_keys} keys; {plan.kept_keys} window and ops keys kept); "
+                   f"the processors start again from {parts} partitions: run `hub process`", err=True)

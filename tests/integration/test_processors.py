@@ -129,6 +129,36 @@ def test_stream_equals_batch_one_worker(env: dict[str, str], tmp_path: Path) -> 
     assert late > 0
 
 
+def test_a_lost_read_model_is_rebuilt_from_kafka_to_the_same_export(env: dict[str, str], tmp_path: Path) -> None:
+    """Redis is a cache of Kafka: delete its data, `hub rebuild`, `hub process` again, same masters."""
+    from processors.rebuild import RebuildRefusedError, rebuild
+
+    settings = load_settings()
+    _, records = city_records(tmp_path / "city", persons=150)
+    prepare(settings)
+    publish(settings, records)
+    log = tmp_path / "worker.log"
+    proc = start(env, log)
+    wait_drained(settings, [proc], log)
+    with pytest.raises(RebuildRefusedError, match="running"):
+        rebuild(settings)  # a running worker would write its engine state back
+    stop(proc, log)
+    before = export(env, tmp_path / "before.jsonl")
+    store = redis.Redis.from_url(settings.redis_url)
+    kept = f"{settings.processors.redis_prefix}window:credential:probe"
+    store.set(kept, b"a hall's credential")
+    lost = [k for k in store.scan_iter(match=f"{settings.processors.redis_prefix}*") if k != kept.encode()]
+    store.delete(*lost)  # the read model is gone
+    assert export(env, tmp_path / "lost.jsonl") == []
+    window = settings.window.model_copy(update={"redis_prefix": f"{settings.processors.redis_prefix}window:"})
+    plan = rebuild(settings.model_copy(update={"window": window}))
+    assert plan.kept_keys == 1 and store.get(kept) == b"a hall's credential"
+    proc = start(env, log)
+    wait_drained(settings, [proc], log)
+    stop(proc, log)
+    assert export(env, tmp_path / "after.jsonl") == before and len(before) > 100
+
+
 def test_stream_equals_batch_two_workers(env: dict[str, str], tmp_path: Path) -> None:
     settings = load_settings()
     files, records = city_records(tmp_path / "city")
