@@ -31,7 +31,7 @@ def producer_config(settings: HubSettings, **overrides: Any) -> dict[str, Any]:
     """Idempotent, batched producer settings; message timeout bounded by the hub's request timeout."""
     timeout_ms = int(settings.request_timeout_s * 1000)
     conf: dict[str, Any] = {
-        "bootstrap.servers": settings.kafka_bootstrap,
+        **settings.kafka_client_config(),
         "enable.idempotence": True,
         "acks": "all",
         "linger.ms": 20,

@@ -127,7 +127,7 @@ def sample_records() -> list[DepartmentRecord]:
 def producer(settings: HubSettings) -> Producer:
     timeout_ms = int(settings.request_timeout_s * 1000)
     conf: dict[str, Any] = {
-        "bootstrap.servers": settings.kafka_bootstrap,
+        **settings.kafka_client_config(),
         "enable.idempotence": True,
         "acks": "all",
         "message.timeout.ms": timeout_ms,
@@ -138,7 +138,7 @@ def producer(settings: HubSettings) -> Producer:
 
 def consumer(settings: HubSettings, group_id: str) -> Consumer:
     conf: dict[str, Any] = {
-        "bootstrap.servers": settings.kafka_bootstrap,
+        **settings.kafka_client_config(),
         "group.id": group_id,
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",

@@ -9,10 +9,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -170,6 +170,51 @@ class OpsSettings(BaseModel):
         return {**_default_cadences(), **value}
 
 
+class KafkaSecurity(BaseModel):
+    """`HUB_KAFKA_SECURITY__*`: how the hub's Kafka clients authenticate and encrypt (PLAINTEXT on loopback).
+
+    Production brokers listen with TLS (`SSL`) and usually SASL on top (`SASL_SSL`, SCRAM). Every
+    librdkafka client the hub builds takes these through `HubSettings.kafka_client_config`, the faust
+    processors through `processors.app` (`broker_credentials`).
+    """
+
+    protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_ca_file: Path | None = Field(default=None, description="CA bundle that signed the brokers' certificates")
+    ssl_cert_file: Path | None = Field(default=None, description="client certificate (mutual TLS)")
+    ssl_key_file: Path | None = Field(default=None, description="client key (mutual TLS)")
+    ssl_key_password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> KafkaSecurity:
+        if self.protocol.startswith("SASL_") and not (self.sasl_mechanism and self.sasl_username
+                                                      and self.sasl_password):
+            raise ValueError(f"{self.protocol} needs sasl_mechanism, sasl_username and sasl_password")
+        if not self.protocol.startswith("SASL_") and (self.sasl_username or self.sasl_password):
+            raise ValueError(f"SASL credentials are given but the protocol is {self.protocol}")
+        if (self.ssl_cert_file is None) != (self.ssl_key_file is None):
+            raise ValueError("a client certificate needs its key, and a key its certificate")
+        if "SSL" not in self.protocol and (self.ssl_ca_file or self.ssl_cert_file):
+            raise ValueError(f"TLS files are given but the protocol is {self.protocol}")
+        return self
+
+    def librdkafka(self) -> dict[str, str]:
+        """The security part of a librdkafka (confluent-kafka) client configuration."""
+        conf: dict[str, str] = {"security.protocol": self.protocol}
+        if self.sasl_mechanism and self.sasl_username and self.sasl_password:
+            conf |= {"sasl.mechanism": self.sasl_mechanism, "sasl.username": self.sasl_username,
+                     "sasl.password": self.sasl_password.get_secret_value()}
+        for key, value in (("ssl.ca.location", self.ssl_ca_file), ("ssl.certificate.location", self.ssl_cert_file),
+                           ("ssl.key.location", self.ssl_key_file)):
+            if value is not None:
+                conf[key] = str(value)
+        if self.ssl_key_password is not None:
+            conf["ssl.key.password"] = self.ssl_key_password.get_secret_value()
+        return conf
+
+
 class HubSettings(BaseSettings):
     """Everything that tells the hub where it runs and which city it serves."""
 
@@ -183,6 +228,7 @@ class HubSettings(BaseSettings):
 
     city_code: str = Field(default="330100", description="GB/T 2260 code of the city the hub serves")
     kafka_bootstrap: str = "127.0.0.1:19092"
+    kafka_security: KafkaSecurity = KafkaSecurity()
     registry_url: str = "http://127.0.0.1:18081/apis/ccompat/v7"
     redis_url: str = "redis://127.0.0.1:16379/0"
     request_timeout_s: float = Field(default=10.0, gt=0)
@@ -196,6 +242,10 @@ class HubSettings(BaseSettings):
     processors: ProcessorSettings = ProcessorSettings()
     window: WindowSettings = WindowSettings()
     ops: OpsSettings = OpsSettings()
+
+    def kafka_client_config(self) -> dict[str, str]:
+        """Where the brokers are and how to reach them securely: the base of every librdkafka client's config."""
+        return {"bootstrap.servers": self.kafka_bootstrap, **self.kafka_security.librdkafka()}
 
     @field_validator("city_code")
     @classmethod

@@ -35,6 +35,7 @@ from hub.wire.dead_letters import context_headers
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs
 from processors.errors import PoisonEventError
+from processors.kafka_auth import broker_credentials
 from processors.resolve import ResolveStage
 from processors.standardise import Standardiser
 
@@ -110,6 +111,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     app = faust.App(
         p.app_id,
         broker=brokers,
+        broker_credentials=broker_credentials(settings.kafka_security),  # TLS / SASL (processors/kafka_auth.py)
         store="memory://",  # no tables: the engine state lives in Redis (see processors/restore.py)
         processing_guarantee="at_least_once",
         topic_replication_factor=settings.topic_policy.replication_factor,

@@ -74,7 +74,7 @@ def _start_offsets(settings: HubSettings, admin: AdminClient) -> dict[str, dict[
     """Department topics from their low watermark; the internal resolve topic from its end."""
     from confluent_kafka import Consumer
 
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "hub.rebuild.probe",
+    consumer = Consumer({**settings.kafka_client_config(), "group.id": "hub.rebuild.probe",
                          "enable.auto.commit": False})
     timeout = settings.request_timeout_s
     try:

@@ -107,7 +107,7 @@ def parse_id(letter_id: str) -> tuple[Source, int, int]:
 
 
 def _consumer(settings: HubSettings) -> Consumer:
-    return Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"hub-ops-dlq-{uuid.uuid4().hex[:8]}",
+    return Consumer({**settings.kafka_client_config(), "group.id": f"hub-ops-dlq-{uuid.uuid4().hex[:8]}",
                      "enable.auto.commit": False, "enable.partition.eof": False})
 
 

@@ -139,7 +139,7 @@ def oldest_timestamps(settings: HubSettings, positions: dict[TP, int], timeout: 
     if not positions:
         return {}
     consumer = Consumer({
-        "bootstrap.servers": settings.kafka_bootstrap,
+        **settings.kafka_client_config(),
         "group.id": f"hub-ops-probe-{uuid.uuid4().hex[:8]}",  # never joined nor committed: assign() only
         "enable.auto.commit": False,
         "enable.partition.eof": False,

@@ -130,7 +130,7 @@ def read_audit_topic(settings: HubSettings, *, registry: SchemaRegistry | None =
     """Every sealed event on the audit topic, partition by partition in offset order (a chain lives in
     one partition, so each chain comes in the order it was written)."""
     deserializer = Deserializer(registry or SchemaRegistry.from_settings(settings))
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "hub.audit.verify",
+    consumer = Consumer({**settings.kafka_client_config(), "group.id": "hub.audit.verify",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest",
                          "socket.timeout.ms": int(settings.request_timeout_s * 1000)})
     try:

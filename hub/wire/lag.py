@@ -16,7 +16,7 @@ from hub.settings import HubSettings
 
 def group_lag(settings: HubSettings, group: str, topics: Iterable[str]) -> int:
     """Total uncommitted events of `group` over `topics` (topics that do not exist count 0)."""
-    consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": group,
+    consumer = Consumer({**settings.kafka_client_config(), "group.id": group,
                          "enable.auto.commit": False})
     timeout = settings.request_timeout_s
     try:

@@ -68,7 +68,7 @@ def plan(settings: HubSettings) -> list[TopicPlan]:
 def admin_client(settings: HubSettings) -> AdminClient:
     timeout_ms = int(settings.request_timeout_s * 1000)
     conf: dict[str, Any] = {
-        "bootstrap.servers": settings.kafka_bootstrap,
+        **settings.kafka_client_config(),
         "socket.timeout.ms": timeout_ms,
         "socket.connection.setup.timeout.ms": timeout_ms,
         "logger": _librdkafka_log,
