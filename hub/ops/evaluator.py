@@ -6,9 +6,10 @@ so the hub samples (time, committed, log end) and judges the samples of the last
 
 - **OK** when the current lag is at most `allowed_lag` (caught up), or nothing below applies;
 - **REWIND** when a committed offset went backwards in the window and no later sample got back to it;
-- **STOP** at once when lag is above `allowed_lag` and the group has no live member (nothing can commit:
-  the processors are down, or the group vanished); else when the committed offset has not moved for the
-  whole window while lag stayed above `allowed_lag` and nothing new arrived;
+- **STOP** at once when lag is above `allowed_lag`, the group has no live member and its committed offset
+  did not move since the previous look (nothing is committing: the processors are down, or the group
+  vanished); else when the committed offset has not moved for the whole window while lag stayed above
+  `allowed_lag` and nothing new arrived;
 - **STALL** when the committed offset has not moved for the whole window, lag stayed up and grew, while a
   consumer is still a member (committing, or at least present, but not moving);
 - **WARN** when the window is complete, lag stayed above `allowed_lag` and never decreased from sample to
@@ -67,7 +68,7 @@ def evaluate(history: Sequence[Sample], now: float, window_s: float, *, allowed_
     rewind = _rewind(window)
     if rewind is not None:
         return Verdict(Status.REWIND, "rewind", rewind, complete)
-    if consuming is False:
+    if consuming is False and (len(samples) < 2 or samples[-2].committed == current.committed):
         return Verdict(Status.STOP, "no-consumer",
                        f"no member to commit, committed {_offset(current.committed)}, lag {current.lag}", complete)
     since = current.at

@@ -347,7 +347,7 @@ def test_slow_redis_slows_consumption_not_memory(env: dict[str, str], slow_redis
         peak, seen = warm, -1
         while True:  # paused for 3 Redis timeouts, and no progress over the last second
             assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() - paused < 25, "consumption did not settle"
+            assert time.monotonic() - paused < 60, "consumption did not settle"  # stage 1 drains first
             peak = max(peak, rss_mib(proc.pid))
             waiting, stalled = lag(settings, dept), lag(settings)
             if time.monotonic() - paused > 6 and waiting == seen:

@@ -39,6 +39,8 @@ def test_lag_with_no_member_to_commit_is_stop_at_once() -> None:
     assert evaluate(early, at_end(early), W, consuming=False).status is Status.STOP
     caught_up = series([(20, 20)])
     assert evaluate(caught_up, at_end(caught_up), W, consuming=False).status is Status.OK
+    committing = series([(10, 20), (12, 25)])  # a committer outside the group's membership is moving
+    assert evaluate(committing, at_end(committing), W, consuming=False).status is not Status.STOP
 
 
 def test_frozen_with_a_member_and_growing_lag_is_stall_and_constant_lag_is_stop() -> None:
