@@ -74,7 +74,7 @@ class Resolver:
         for component in result.components:  # who shows which number needs every final cluster first
             for cluster in component.clusters:
                 versions = [self.state.latest[ref] for ref in cluster.refs]
-                result.phones.put(cluster.citizen_id, phone_counts(versions, ranked))
+                result.phones.put(cluster.citizen_id, phone_counts(versions, ranked, result.place_of_text.get))
         for component in result.components:
             for cluster in component.clusters:
                 result.component_of[cluster.citizen_id] = component
@@ -157,7 +157,8 @@ class Resolver:
         for cid in sorted(retired):
             numbers |= book.drop(cid)
         for cid in sorted(members):
-            numbers |= book.put(cid, phone_counts([self.state.latest[r] for r in members[cid]], ranked))
+            numbers |= book.put(cid, phone_counts([self.state.latest[r] for r in members[cid]], ranked,
+                                                  self.current.place_of_text.get))
         return book.touched(numbers)
 
     def _recluster(self, seeds: set[str], changes: Changes) -> tuple[dict[str, tuple[str, ...]], set[str]]:

@@ -55,3 +55,70 @@ def test_order_duplicates_and_batching_do_not_matter(rnd: random.Random, batches
     current = streaming.current
     masters = {cid: m.contract_row() for cid, m in current.masters.items()}
     assert (masters, dict(current.citizen_of_ref)) == expected
+
+
+def phone_records() -> list:
+    """Numbers several citizens show: a parent's mobile on a child's records, a recycled number, a
+    wife's later record giving her husband's mobile (one household)."""
+    from hub.contract.records import CivilAffairsRecord, DocumentType, HealthRecord, HrssRecord, TaxRecord
+    from tests.fixtures.engine import at
+
+    RID = DocumentType.RESIDENT_ID
+    HOME = "西湖区文三路90号1幢2单元1502室"
+    parent, child = "330106198003041235", "330106201506074527"
+    earlier, later = "330106197001013316", "330106199002023427"
+    husband, wife = "330106198505051353", "330106198707072646"
+    return [
+        # the parent's mobile on half of the parent's records with a phone and half of the child's
+        CivilAffairsRecord(record_id="MZ11", name="王建国", id_number=parent, phone="13900000001", updated_at=at(2)),
+        HrssRecord(record_id="RS11", name="王建国", id_number=parent, phone="13900000001", updated_at=at(4)),
+        TaxRecord(record_id="TX11", name="王建国", document_type=RID, document_number=parent, phone="0571-88881111",
+                  updated_at=at(6)),
+        HealthRecord(record_id="WJ11", name="王建国", document_type=RID, document_number=parent,
+                     phone="0571-88881111", updated_at=at(7)),
+        CivilAffairsRecord(record_id="MZ12", name="王小明", id_number=child, phone="13900000001", updated_at=at(3)),
+        HealthRecord(record_id="WJ12", name="王小明", document_type=RID, document_number=child,
+                     phone="0571-88881111", updated_at=at(5)),
+        # 13900000002: 李四's on all of his records, then (no overlap, no shared home) 张三's newest
+        CivilAffairsRecord(record_id="MZ13", name="李四", id_number=earlier, phone="13900000002", updated_at=at(1)),
+        HrssRecord(record_id="RS13", name="李四", id_number=earlier, phone="13900000002", updated_at=at(2)),
+        CivilAffairsRecord(record_id="MZ14", name="张三", id_number=later, phone="13900000009", updated_at=at(3)),
+        HrssRecord(record_id="RS14", name="张三", id_number=later, phone="13900000002", updated_at=at(25)),
+        # the wife's newest record gives her husband's mobile, after his own records: a contact
+        CivilAffairsRecord(record_id="MZ15", name="刘强", id_number=husband, phone="13900000005",
+                           residence_address=HOME, updated_at=at(1)),
+        HrssRecord(record_id="RS15", name="刘强", id_number=husband, phone="13900000005", address=HOME,
+                   updated_at=at(2)),
+        CivilAffairsRecord(record_id="MZ16", name="赵敏", id_number=wife, phone="13900000006",
+                           residence_address=HOME, updated_at=at(3)),
+        TaxRecord(record_id="TX16", name="赵敏", document_type=RID, document_number=wife,
+                  phone="13900000005", address=HOME,
+                  updated_at=at(10)),
+    ]
+
+
+def test_shared_mobiles_go_to_their_owners() -> None:
+    masters, of_ref = batch_result(phone_records())
+    phone = {ref: masters[cid]["phone"] for ref, cid in of_ref.items()}
+    assert phone["civil_affairs/MZ11"] == "13900000001", "a child's record gives its parent's mobile"
+    assert phone["civil_affairs/MZ12"] == "057188881111", "the child's own phone is the household landline"
+    assert phone["civil_affairs/MZ13"] == "13900000002", "the earlier holder's until the hand-over"
+    assert phone["civil_affairs/MZ14"] == "13900000002", "a recycled number is the later holder's"
+    assert phone["civil_affairs/MZ15"] == "13900000005"
+    assert phone["civil_affairs/MZ16"] == "13900000006", "a spouse's mobile in one household stays a contact"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(1, 6))
+def test_phone_ownership_does_not_depend_on_order_or_batching(rnd: random.Random, batches: int) -> None:
+    records = phone_records()
+    expected = batch_result(records)
+    shuffled = records + rnd.sample(records, k=len(records) // 3)
+    rnd.shuffle(shuffled)
+    assert batch_result(shuffled) == expected
+    streaming = Resolver("330100", SECRET)
+    cuts = sorted(rnd.sample(range(1, len(shuffled)), k=min(batches, len(shuffled) - 1)))
+    for lo, hi in zip([0, *cuts], [*cuts, len(shuffled)], strict=True):
+        streaming.apply(shuffled[lo:hi])
+    masters = {cid: m.contract_row() for cid, m in streaming.current.masters.items()}
+    assert (masters, dict(streaming.current.citizen_of_ref)) == expected

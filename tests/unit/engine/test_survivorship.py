@@ -181,15 +181,26 @@ def test_no_civil_affairs_record_no_registered_address() -> None:
 
 
 def test_phone_book_gives_a_shared_mobile_to_the_citizen_showing_it_most() -> None:
-    from hub.engine.phonebook import PhoneBook
+    from hub.engine.phonebook import Claim, PhoneBook, PhoneCounts
 
     book = PhoneBook()
-    book.put("C-wife", ({"13900000001": 3, "13900000002": 1}, 4))  # her husband's mobile on one record
-    book.put("C-husband", ({"13900000002": 3}, 3))
+    book.put("C-wife", PhoneCounts({"13900000001": Claim(3, at(1), at(9), True),
+                                    "13900000002": Claim(1, at(5), at(5), True)}, 4))  # her husband's, once
+    book.put("C-husband", PhoneCounts({"13900000002": Claim(3, at(2), at(8), True)}, 3))
     assert book.contacts_of("C-wife") == frozenset({"13900000002"})
     assert book.contacts_of("C-husband") == frozenset()
     assert book.touched(book.drop("C-husband")) == {"C-wife"}
     assert book.contacts_of("C-wife") == frozenset()
+
+
+def test_phone_book_age_then_time_then_share() -> None:
+    from hub.engine.phonebook import Claim, beats
+
+    adult, child = Claim(1, at(2), at(2), True), Claim(2, at(1), at(9), False)
+    assert beats(adult, 4, child, 2, household=True) and not beats(child, 2, adult, 4, household=True)
+    earlier, later = Claim(3, at(1), at(4), True), Claim(1, at(6), at(6), True)  # a recycled number
+    assert not beats(earlier, 3, later, 2, household=False) and not beats(later, 2, earlier, 3, household=False)
+    assert beats(earlier, 3, later, 2, household=True), "in one household a later record is a contact"
 
 
 def test_phone_is_the_own_mobile_then_a_landline_and_every_number_stays_a_contact() -> None:
