@@ -135,8 +135,10 @@ class Window:
     @asynccontextmanager
     async def access(self, request: Request, headers: Headers, lookup: str,
                      query: dict[str, str | None]) -> AsyncIterator[Access]:
-        request_id = headers.request_id if headers.request_id and _REQUEST_ID_RE.fullmatch(headers.request_id) \
-            else uuid.uuid4().hex
+        # hub.api.context.RequestContext has chosen it (the caller's if sane); the window alone: here
+        request_id = getattr(request.state, "request_id", None) or (
+            headers.request_id if headers.request_id and _REQUEST_ID_RE.fullmatch(headers.request_id)
+            else uuid.uuid4().hex)
         request.state.request_id = request_id
         acc = Access(request_id=request_id, at=datetime.now(UTC), method=request.method,
                      path=request.url.path[:200], lookup=lookup,
