@@ -48,7 +48,8 @@ def build_window(settings: HubSettings, *, redis: Redis | None = None, window: W
     authority = resolution_policy().authority
     return Window(
         redis=client, reader=ReadModel(client, keys, secret),
-        credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy), policy=policy,
+        credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy,
+                                    cache_s=ws.credential_cache_s), policy=policy,
         audit=AuditLog(Spool(ws.spool_path()), sink, timeout_s=ws.audit_timeout_s, retry_s=ws.audit_retry_s),
         tracker=Tracker(client, ws.redis_prefix, ws.disclosures_kept),
         reports=Reports(client, ws.redis_prefix, authority,

@@ -217,17 +217,19 @@ class Window:
         """Residence text, employer name and household documents a view of `doc` needs."""
         out = Extras()
         ref = residence_ref(doc)
-        if ref is not None:
-            out.residence_text = residence_text_of(await self.reader.record(ref))
         employer = doc.get("fields", {}).get("employer_id", {}).get("value")
-        if isinstance(employer, str) and employer.startswith("O-") and purpose.mode("employer") is not Mode.HIDDEN:
-            record = await self.reader.record("commerce/" + employer[2:])
-            if record is not None:
-                out.employer_name = record.get("business_name")
+        employer_ref = "commerce/" + employer[2:] if (
+            isinstance(employer, str) and employer.startswith("O-") and purpose.mode("employer") is not Mode.HIDDEN
+        ) else None
         address = doc.get("fields", {}).get("address_id", {}).get("value")
-        if isinstance(address, str) and purpose.mode("household") is not Mode.HIDDEN:
-            ids = [c for c in await self.reader.residents(address) if c != doc.get("citizen_id")]
-            out.household = await self.reader.citizens(ids[:50])
+        address_id = address if isinstance(address, str) and purpose.mode("household") is not Mode.HIDDEN else None
+        residence, employer_record, household = await self.reader.around(ref, employer_ref, address_id,
+                                                                         str(doc.get("citizen_id")))
+        if ref is not None:
+            out.residence_text = residence_text_of(residence)
+        if employer_record is not None:
+            out.employer_name = employer_record.get("business_name")
+        out.household = household
         return out
 
     def visible(self, acc: Access, doc: dict[str, Any], extras: Extras, redirected_from: str | None = None) -> bool:
