@@ -192,7 +192,8 @@ def ingest_router() -> APIRouter:
     ) -> IngestResponse:
         """Publish one row (a JSON object) or a batch (an array of objects); per-row outcome."""
         body = await read_json_body(request, ingestor.settings.connectors.ingest_max_body_bytes)
-        request_id = uuid.uuid4().hex
+        # hub.api.context.RequestContext chose it (the department's own X-Request-Id if sane)
+        request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
         response.headers["X-Request-Id"] = request_id
         return await run_in_threadpool(ingestor.ingest, source, body, request_id)
 

@@ -129,6 +129,8 @@ class WindowSettings(BaseModel):
     audit_spool: Path | None = Field(default=None, description="default: <state dir>/window/audit-spool.jsonl")
     audit_timeout_s: float = Field(default=2.0, gt=0)
     audit_retry_s: float = Field(default=5.0, ge=0, description="after Kafka failed, spool directly this long")
+    credential_cache_s: float = Field(default=5.0, ge=0, description="how long a worker trusts a credential it read; "
+                                      "revoke/rotate from elsewhere take effect within this")
     rate_per_s: float = Field(default=20.0, gt=0, description="sustained requests per second per credential")
     rate_burst: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=16_384, ge=256)

@@ -17,10 +17,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connectors.formats import UnknownSourceError
 from connectors.http_ingest import Ingestor, ingest_router
+from hub.api.context import DataFreshness, RequestContext
 from hub.contract.errors import (
     BrokerUnavailableError,
     DeliveryError,
@@ -35,13 +37,14 @@ from hub.contract.errors import (
 from hub.ops.errors import BadDeadLetterIdError, DeadLetterNotFoundError
 from hub.ops.metrics import install as install_ops
 from hub.ops.page import UnknownStaticFileError
-from hub.settings import HubSettings
+from hub.readmodel.store import RedisKeys
+from hub.settings import HubSettings, load_settings
 from hub.window.app import close as close_window
 from hub.window.app import mount as mount_window
 from hub.window.problems import PROBLEM_BASE, PROBLEM_JSON
 from hub.window.service import Window
 
-__all__ = ["ERROR_STATUS", "create_app"]
+__all__ = ["ERROR_STATUS", "create_app", "serve_app"]
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +89,15 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     return _problem(request, 422, "invalid-request", f"invalid request: {', '.join(where) or 'unreadable'}")
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback (masked, with the request id), answered as a problem too."""
+    logger.error("%s %s failed unexpectedly", request.method, request.url.path, exc_info=exc)
+    request_id = getattr(request.state, "request_id", None)
+    return _problem(request, 500, "internal-error", "internal error; quote the request id to operations",
+                    {"X-Request-Id": request_id} if request_id else None,
+                    **({"request_id": request_id} if request_id else {}))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own answers (no such route, method not allowed) as problems too."""
     status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
@@ -104,8 +116,12 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, windo
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        # graceful shutdown: uvicorn has stopped accepting and waited for the requests in flight;
+        # the audit spool goes to Kafka if it takes it, then every producer is flushed
+        logger.info("shutting down: flushing the audit spool and the Kafka producers")
         await close_window(app.state.window)
-        ingest.close()
+        await run_in_threadpool(ingest.close)
+        logger.info("shut down")
 
     app = FastAPI(title="citizen-hub", lifespan=lifespan)
     app.state.settings = settings
@@ -113,7 +129,16 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, windo
     app.add_exception_handler(HubError, _hub_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
     app.include_router(ingest_router())
-    mount_window(app, settings, window=window)
+    mounted = mount_window(app, settings, window=window)
     install_ops(app, settings)  # /metrics (OpenMetrics) and the /ops page: hub/ops/
+    # outermost: request id and data freshness on every answer (hub/api/context.py)
+    app.add_middleware(RequestContext,
+                       freshness=DataFreshness(mounted.redis, RedisKeys(settings.processors.redis_prefix)))
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app of `hub serve --workers N` (uvicorn imports it by name in each worker process)."""
+    return create_app(load_settings())

@@ -14,9 +14,11 @@ Layout (prefix `P`, default `hub:`):
   P engine:records        source ref -> latest version of the record (JSON), to rebuild the engine
   P engine:texts          every address text ever seen (all versions)
   P engine:orgs           organization key -> mention, every one ever seen (all versions)
+  P readmodel:written_at  when the last batch was written (RFC 3339 UTC): how fresh the window's answers are
 
 Every write is a set/hash/key assignment or a set add/remove computed from the engine's old and
-new state, so applying the same batch twice leaves the same state (at-least-once is safe).
+new state, so applying the same batch twice leaves the same state (at-least-once is safe); only
+`readmodel:written_at` moves on, as it should: the data was confirmed as of that time.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -71,6 +73,15 @@ class RedisKeys:
     @property
     def org_mentions(self) -> str:
         return f"{self.prefix}engine:orgs"
+
+    @property
+    def written_at(self) -> str:
+        return f"{self.prefix}readmodel:written_at"
+
+
+def written_at_now() -> str:
+    """The value of `RedisKeys.written_at` for a write made now (RFC 3339, UTC, milliseconds)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -212,6 +223,7 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
         pipe.hset(keys.orgs, mapping=batch.orgs)  # type: ignore[arg-type]
     for code, org_id in batch.credit.items():
         pipe.set(keys.index("credit", code), org_id)
+    pipe.set(keys.written_at, written_at_now())  # in the transaction: the time and the data move together
     await pipe.execute()
 
 

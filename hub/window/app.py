@@ -8,6 +8,8 @@ closes what it opened at shutdown. `/healthz` and `/readyz` come with it until t
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -32,6 +34,8 @@ from hub.window.routes import window_router
 from hub.window.service import Window
 from hub.window.tracker import Tracker
 
+logger = logging.getLogger(__name__)
+
 
 def build_window(settings: HubSettings, *, redis: Redis | None = None, window: WindowSettings | None = None,
                  audit_sink: AuditSink | None = None, feedback_sink: FeedbackSink | None = None) -> Window:
@@ -44,7 +48,8 @@ def build_window(settings: HubSettings, *, redis: Redis | None = None, window: W
     authority = resolution_policy().authority
     return Window(
         redis=client, reader=ReadModel(client, keys, secret),
-        credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy), policy=policy,
+        credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy,
+                                    cache_s=ws.credential_cache_s), policy=policy,
         audit=AuditLog(Spool(ws.spool_path()), sink, timeout_s=ws.audit_timeout_s, retry_s=ws.audit_retry_s),
         tracker=Tracker(client, ws.redis_prefix, ws.disclosures_kept),
         reports=Reports(client, ws.redis_prefix, authority,
@@ -98,6 +103,14 @@ def mount(app: FastAPI, settings: HubSettings, *, window: Window | None = None, 
 
 
 async def close(window: Window) -> None:
-    """At shutdown: forward what the spool holds if a sink takes it, then close Redis."""
-    await window.audit.flush()
+    """At shutdown (the app's lifespan, after uvicorn waited for the requests in flight): wait for the
+    audit batch being written, forward what the spool holds if the sink takes it, flush the Kafka
+    producers of the audit and feedback sinks, then close Redis."""
+    forwarded = await window.audit.close()
+    if forwarded:
+        logger.info("audit spool forwarded at shutdown: %d event(s)", forwarded)
+    for sink in (window.audit.sink, window.reports.sink):
+        closer = getattr(sink, "close", None)
+        if callable(closer):
+            await asyncio.to_thread(closer)
     await window.redis.aclose()  # type: ignore[attr-defined]

@@ -282,6 +282,13 @@ class AuditLog:
             self._sink_down_until = loop.time() + self.retry_s
             return False
 
+    async def close(self) -> int:
+        """At shutdown: wait for the batch being written, then forward the spool; how many went."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            await writer  # failures are handed to the requests' futures, the writer itself does not raise
+        return await self.flush()
+
     async def flush(self) -> int:
         """Forward the spool now (e.g. when Kafka is back, or at shutdown); how many went."""
         async with self._io:

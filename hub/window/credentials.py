@@ -4,7 +4,10 @@ Why hashed: a copy of Redis must not let anyone read as a hall. A key is 256 ran
 plain SHA-256 of it cannot be reversed or guessed; the key itself is printed once by `create` /
 `rotate` and never stored. A credential names a jurisdiction (the whole city, districts, or
 streets as `<district code>/<street name>`: the read model knows streets by name), its purposes
-and an expiry; `revoke` takes effect on the next request.
+and an expiry; `revoke` and `rotate` take effect on the next request in the process that made them and
+within `cache_s` (`HUB_WINDOW__CREDENTIAL_CACHE_S`, 5 s by default) in every `hub serve` worker: each
+keeps the credential of a key it has seen for that long, so a hall's lookup does not cost two Redis
+round trips and a JSON parse before anything else (bench/window.py). Expiry is checked every time.
 
 Redis layout (prefix `W`, default `hub:window:`):
   W cred:<id>         credential JSON (no key, only its hash)
@@ -17,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -86,11 +90,14 @@ def check_jurisdiction(codes: Iterable[str], city_code: str) -> tuple[str, ...]:
 
 
 class CredentialStore:
-    def __init__(self, redis: Redis, prefix: str, city_code: str, policy: PurposePolicy) -> None:
+    def __init__(self, redis: Redis, prefix: str, city_code: str, policy: PurposePolicy, *,
+                 cache_s: float = 0.0) -> None:
         self.redis = redis
         self.prefix = prefix
         self.city_code = city_code
         self.policy = policy
+        self.cache_s = cache_s
+        self._cache: dict[str, tuple[float, Credential]] = {}  # key hash -> (monotonic time read, credential)
 
     def _cred(self, cid: str) -> str:
         return f"{self.prefix}cred:{cid}"
@@ -142,6 +149,7 @@ class CredentialStore:
             raise CredentialStoreError(f"credential {cid} is revoked")
         key = new_key()
         fresh = cred.model_copy(update={"key_hash": hash_key(key)})
+        self._cache.pop(cred.key_hash, None)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self._by_key(cred.key_hash))
         pipe.set(self._by_key(fresh.key_hash), cid)
@@ -152,6 +160,7 @@ class CredentialStore:
     async def revoke(self, cid: str, *, now: datetime | None = None) -> Credential:
         cred = await self.get(cid)
         done = cred.model_copy(update={"revoked_at": cred.revoked_at or now or datetime.now(UTC)})
+        self._cache.pop(cred.key_hash, None)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self._by_key(cred.key_hash))
         pipe.set(self._cred(cid), done.model_dump_json())
@@ -175,13 +184,32 @@ class CredentialStore:
             raise CredentialMissingError("send Authorization: Bearer <key>")
         if not _KEY_RE.fullmatch(key):
             raise CredentialInvalidError("the key is not valid")
-        cid = await self.redis.get(self._by_key(hash_key(key)))
+        key_hash = hash_key(key)
+        cred = self._cached(key_hash)
+        if cred is None:
+            cred = await self._read(key_hash)
+        if not cred.active(now or datetime.now(UTC)):
+            raise CredentialInvalidError("the key is not valid")
+        return cred
+
+    def _cached(self, key_hash: str) -> Credential | None:
+        if self.cache_s <= 0:
+            return None
+        hit = self._cache.get(key_hash)
+        if hit is None or time.monotonic() - hit[0] >= self.cache_s:
+            return None
+        return hit[1]
+
+    async def _read(self, key_hash: str) -> Credential:
+        cid = await self.redis.get(self._by_key(key_hash))
         if cid is None:
             raise CredentialInvalidError("the key is not valid")
         doc = await self.redis.get(self._cred(cid.decode() if isinstance(cid, bytes) else str(cid)))
         if doc is None:
             raise CredentialInvalidError("the key is not valid")
         cred = Credential.model_validate_json(doc)
-        if not cred.active(now or datetime.now(UTC)):
-            raise CredentialInvalidError("the key is not valid")
+        if self.cache_s > 0:
+            if len(self._cache) >= 10_000:  # a bound, not an LRU: halls number in the hundreds
+                self._cache.clear()
+            self._cache[key_hash] = (time.monotonic(), cred)
         return cred

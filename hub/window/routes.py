@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
 from hub.engine.standardise.ids import read_resident_id
@@ -63,15 +63,37 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _headers(
-    authorization: Annotated[str | None, Header(description="Bearer <key>")] = None,
-    x_purpose: Annotated[str | None, Header(description="purpose of use, e.g. 社会救助")] = None,
-    x_case_id: Annotated[str | None, Header(description="事项/受理编号 this read serves")] = None,
-    x_resident_grant: Annotated[str | None, Header(description="resident's signed grant (扫码授权)")] = None,
-    x_operator_id: Annotated[str | None, Header(description="staff member at the hall")] = None,
-    x_request_id: Annotated[str | None, Header()] = None,
-) -> Headers:
-    return Headers(authorization, x_purpose, x_case_id, x_resident_grant, x_operator_id, x_request_id)
+#: The headers every window request may carry, documented in /openapi.json (`openapi_extra` of each route)
+#: and read by `_headers` straight from the request: as FastAPI `Header()` parameters they were validated
+#: one by one on every request, a seventh of an ID lookup's CPU (bench/window.py). They are plain text
+#: either way, checked by `Window.access`.
+_HEADER_DOCS: list[tuple[str, str]] = [
+    ("authorization", "Bearer <key>"),
+    ("x-purpose", "purpose of use, e.g. 社会救助"),
+    ("x-case-id", "事项/受理编号 this read serves"),
+    ("x-resident-grant", "resident's signed grant (扫码授权)"),
+    ("x-operator-id", "staff member at the hall"),
+    ("x-request-id", "the caller's request id (1 to 64 of A-Za-z0-9-_.), echoed in X-Request-Id"),
+]
+HEADER_PARAMETERS: dict[str, Any] = {"parameters": [
+    {"name": name, "in": "header", "required": False, "description": text, "schema": {"type": "string"}}
+    for name, text in _HEADER_DOCS
+]}
+
+
+#: The query of `GET /citizens`, documented here and read by the route from the request, as the headers are.
+SEARCH_PARAMETERS: dict[str, Any] = {"parameters": [
+    {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+    for name, text in (("id_number", "resident ID, any spelling (15 or 18 digits, x, spaces, full-width)"),
+                       ("name", "with birth_date"), ("birth_date", "YYYY-MM-DD, with name"),
+                       ("phone", "mobile or landline"), ("gender", "narrows a name + birth date search"))
+] + HEADER_PARAMETERS["parameters"]}
+
+
+async def _headers(request: Request) -> Headers:
+    get = request.headers.get
+    return Headers(get("authorization"), get("x-purpose"), get("x-case-id"), get("x-resident-grant"),
+                   get("x-operator-id"), get("x-request-id"))
 
 
 #: Module level: FastAPI resolves the (string) annotations of the routes in this module's globals.
@@ -104,21 +126,21 @@ async def _view(window: Window, acc: Access, doc: dict[str, Any], redirected_fro
 def window_router() -> APIRouter:
     router = APIRouter(tags=["service window"], responses=ERROR_RESPONSES)
 
-    @router.get("/citizens", response_model=SearchResult)
-    async def search_citizens(
-        request: Request, response: Response, hdr: WindowHeaders,
-        id_number: str | None = None, name: str | None = None, birth_date: str | None = None,
-        phone: str | None = None, gender: str | None = None,
-    ) -> SearchResult:
+    @router.get("/citizens", response_model=SearchResult, openapi_extra=SEARCH_PARAMETERS)
+    async def search_citizens(request: Request, response: Response, hdr: WindowHeaders) -> SearchResult:
         """Find citizens by resident ID (any spelling), by name + birth date, or by phone."""
         window = _window(request)
+        # read like the headers, as plain text (see HEADER_PARAMETERS); the last of a repeated one counts
+        params = request.query_params
+        id_number, name, birth_date = params.get("id_number"), params.get("name"), params.get("birth_date")
+        phone, gender = params.get("phone"), params.get("gender")
         query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
         async with window.access(request, hdr, "search", query) as acc:
             acc.lookup = check_criteria(id_number=id_number, name=name, birth_date=birth_date, phone=phone)
             wanted_gender = parse_gender(gender)  # checked whatever the lookup: no parameter goes unread
             found: list[tuple[Grade, dict[str, Any]]] = []
             if acc.lookup == "id_number" and id_number is not None:
-                docs = await window.reader.citizens(await window.reader.by_id_number(parse_id_number(id_number)))
+                docs = await window.reader.citizens_by_id_number(parse_id_number(id_number))
                 found = [(Grade.CERTAIN, d) for d in docs]
             elif acc.lookup == "name_birth_date" and name is not None and birth_date is not None:
                 wanted, born = parse_name(name), parse_birth_date(birth_date)
@@ -146,7 +168,7 @@ def window_router() -> APIRouter:
             return SearchResult(lookup=acc.lookup, candidates=candidates,  # type: ignore[arg-type]
                                 read_at=datetime.now(UTC))
 
-    @router.get("/citizens/{citizen_id}", response_model=CitizenView)
+    @router.get("/citizens/{citizen_id}", response_model=CitizenView, openapi_extra=HEADER_PARAMETERS)
     async def get_citizen(request: Request, response: Response, citizen_id: str,
                           hdr: WindowHeaders) -> CitizenView:
         """One citizen; an id retired by a merge answers with the surviving citizen (`redirected_from`)."""
@@ -159,7 +181,7 @@ def window_router() -> APIRouter:
             _stamp(response, acc)
             return view
 
-    @router.get("/addresses/{address_id}/residents", response_model=Residents)
+    @router.get("/addresses/{address_id}/residents", response_model=Residents, openapi_extra=HEADER_PARAMETERS)
     async def address_residents(request: Request, response: Response, address_id: str,
                                 hdr: WindowHeaders) -> Residents:
         """Everyone whose current residence is this address (the household)."""
@@ -179,7 +201,7 @@ def window_router() -> APIRouter:
             _stamp(response, acc)
             return Residents(address_id=aid, residents=views, read_at=datetime.now(UTC))
 
-    @router.get("/organizations/{credit_code}", response_model=OrganizationView)
+    @router.get("/organizations/{credit_code}", response_model=OrganizationView, openapi_extra=HEADER_PARAMETERS)
     async def get_organization(request: Request, response: Response, credit_code: str,
                                hdr: WindowHeaders) -> OrganizationView:
         """An organization by unified social credit code; its legal representative as a citizen link."""
@@ -212,7 +234,7 @@ def window_router() -> APIRouter:
                                        "updated_at": record.get("updated_at")}),
             )
 
-    @router.get("/citizens/{citizen_id}/disclosures", response_model=Disclosures)
+    @router.get("/citizens/{citizen_id}/disclosures", response_model=Disclosures, openapi_extra=HEADER_PARAMETERS)
     async def citizen_disclosures(request: Request, response: Response, citizen_id: str,
                                   hdr: WindowHeaders) -> Disclosures:
         """Who looked at this resident's data (本人查询, with the resident's grant): when, which hall, why."""
@@ -231,7 +253,7 @@ def window_router() -> APIRouter:
             return Disclosures(citizen_id=cid, disclosures=seen)
 
     @router.post("/citizens/{citizen_id}/reports", response_model=ReportOut, status_code=201,
-                 openapi_extra={"requestBody": {"required": True, "content": {
+                 openapi_extra={**HEADER_PARAMETERS, "requestBody": {"required": True, "content": {
                      "application/json": {"schema": ReportIn.model_json_schema()}}}})
     async def report_value(request: Request, response: Response, citizen_id: str,
                            hdr: WindowHeaders) -> ReportOut:

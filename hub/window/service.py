@@ -135,8 +135,10 @@ class Window:
     @asynccontextmanager
     async def access(self, request: Request, headers: Headers, lookup: str,
                      query: dict[str, str | None]) -> AsyncIterator[Access]:
-        request_id = headers.request_id if headers.request_id and _REQUEST_ID_RE.fullmatch(headers.request_id) \
-            else uuid.uuid4().hex
+        # hub.api.context.RequestContext has chosen it (the caller's if sane); the window alone: here
+        request_id = getattr(request.state, "request_id", None) or (
+            headers.request_id if headers.request_id and _REQUEST_ID_RE.fullmatch(headers.request_id)
+            else uuid.uuid4().hex)
         request.state.request_id = request_id
         acc = Access(request_id=request_id, at=datetime.now(UTC), method=request.method,
                      path=request.url.path[:200], lookup=lookup,
@@ -215,19 +217,21 @@ class Window:
         """Residence text, employer name and household documents a view of `doc` needs."""
         out = Extras()
         ref = residence_ref(doc)
-        if ref is not None:
-            out.residence_text = residence_text_of(await self.reader.record(ref))
         employer = doc.get("fields", {}).get("employer_id", {})
+        employer_ref = None
         if isinstance(employer.get("value"), str) and purpose.mode("employer") is not Mode.HIDDEN:
             # the name as the record that gave the employer wrote it (HRSS or tax: employer_name)
             source, record_id = employer.get("source"), employer.get("record_id")
-            record = await self.reader.record(f"{source}/{record_id}") if source and record_id else None
-            if record is not None:
-                out.employer_name = record.get("employer_name") or record.get("business_name")
+            employer_ref = f"{source}/{record_id}" if source and record_id else None
         address = doc.get("fields", {}).get("address_id", {}).get("value")
-        if isinstance(address, str) and purpose.mode("household") is not Mode.HIDDEN:
-            ids = [c for c in await self.reader.residents(address) if c != doc.get("citizen_id")]
-            out.household = await self.reader.citizens(ids[:50])
+        address_id = address if isinstance(address, str) and purpose.mode("household") is not Mode.HIDDEN else None
+        residence, employer_record, household = await self.reader.around(ref, employer_ref, address_id,
+                                                                         str(doc.get("citizen_id")))
+        if ref is not None:
+            out.residence_text = residence_text_of(residence)
+        if employer_record is not None:
+            out.employer_name = employer_record.get("employer_name") or employer_record.get("business_name")
+        out.household = household
         return out
 
     def visible(self, acc: Access, doc: dict[str, Any], extras: Extras, redirected_from: str | None = None) -> bool:

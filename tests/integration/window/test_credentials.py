@@ -63,3 +63,28 @@ def test_bad_input(settings: HubSettings) -> None:
             await store.create("x", ["330100"], ["算命"])
 
     _run(settings, body)
+
+
+def test_a_worker_trusts_a_credential_it_read_for_cache_s_only(settings: HubSettings) -> None:
+    """`hub serve` workers cache a key's credential briefly: a revoke made elsewhere (the CLI, another
+    worker) takes effect within `cache_s`; one made through the same store at once; expiry always."""
+
+    async def body(cli: CredentialStore, redis: Redis) -> None:
+        worker = CredentialStore(redis, "test:cred:", settings.city_code, default_policy(), cache_s=0.5)
+        issued = await cli.create("缓存测试", ["330102"], ["养老服务"], days=1)
+        bearer = f"Bearer {issued.key}"
+        assert (await worker.authenticate(bearer)).id == issued.credential.id
+        await redis.delete(f"test:cred:credkey:{hash_key(issued.key)}")  # no Redis read while cached:
+        assert (await worker.authenticate(bearer)).id == issued.credential.id
+        with pytest.raises(CredentialInvalidError):  # ...but expiry is checked every time
+            await worker.authenticate(bearer, now=datetime.now(UTC) + timedelta(days=2))
+        await asyncio.sleep(0.6)
+        with pytest.raises(CredentialInvalidError):
+            await worker.authenticate(bearer)
+        other = await cli.create("缓存测试二", ["330102"], ["养老服务"], days=1)
+        assert (await worker.authenticate(f"Bearer {other.key}")).name == "缓存测试二"
+        await worker.revoke(other.credential.id)
+        with pytest.raises(CredentialInvalidError):
+            await worker.authenticate(f"Bearer {other.key}")
+
+    _run(settings, body)

@@ -1,0 +1,98 @@
+"""Structured logs of `hub serve`: one JSON object a line, never a resident ID or a phone in clear.
+
+Why JSON lines: a hall's complaint comes with the request id its answer carried (`X-Request-Id`),
+and operations find every line of that request by one field in the log store, without a parser
+per message format. Why a filter on the handler and not care in each call: personal data reaches
+log lines by routes nobody reviewed (an exception's text, uvicorn's access line with a query
+string, a library's warning); `MaskPersonalData` masks 15/18-digit resident IDs and 11-digit
+mobiles in every record (message, arguments and traceback) with the window's receipt rules
+(ID → first 6 + last 4, phone → first 3 + last 4) before any handler writes it.
+
+The request id of the request being served lives in `REQUEST_ID` (a context variable set by
+`hub.api.context.RequestContext`), so every line logged while serving a request carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import orjson
+
+from hub.window.masking import mask_id, mask_phone
+
+__all__ = ["REQUEST_ID", "JsonFormatter", "MaskPersonalData", "log_config", "mask_personal"]
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("hub_request_id", default=None)
+
+#: An 18-digit resident ID (last character a check digit, X allowed) or a 15-digit one, not part of a
+#: longer number (a 19-digit timestamp in ns is left alone).
+_ID_RE: Final = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
+#: A mainland mobile (1[3-9] + 9 digits), with an optional +86 / 86 prefix, not part of a longer number.
+_MOBILE_RE: Final = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?(1[3-9][0-9]{9})(?![0-9])")
+
+
+def mask_personal(text: str) -> str:
+    """`text` with every resident ID and mobile number masked (IDs first: a mobile is never inside one)."""
+    if not any(c.isdigit() for c in text):
+        return text
+    text = _ID_RE.sub(lambda m: mask_id(m.group(0)), text)
+    return _MOBILE_RE.sub(lambda m: mask_phone(m.group(1)), text)
+
+
+class MaskPersonalData(logging.Filter):
+    """Masks IDs and mobiles in a record's final message and traceback; adds the request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg, record.args = mask_personal(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_personal(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_personal(record.stack_info)
+        if getattr(record, "request_id", None) is None:
+            record.request_id = REQUEST_ID.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ms), level, logger, message, request_id (+ exception)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace(
+                "+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": mask_personal(record.getMessage()),  # also when a handler lacks the filter
+            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = mask_personal(record.exc_text)
+        return orjson.dumps(line).decode("utf-8")
+
+
+def log_config(level: str = "INFO", *, access_log: bool = True) -> dict[str, Any]:
+    """The `logging.config.dictConfig` of `hub serve` (handed to uvicorn as its `log_config`):
+    every logger, uvicorn's own included, through one masked JSON handler on stderr."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"mask": {"()": MaskPersonalData}},
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"json": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
+                              "formatter": "json", "filters": ["mask"]}},
+        "root": {"handlers": ["json"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
+            "uvicorn.access": {"handlers": [], "level": level if access_log else "WARNING", "propagate": True},
+        },
+    }

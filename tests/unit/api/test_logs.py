@@ -1,0 +1,86 @@
+"""`hub serve`'s logs: one JSON object a line, and never a resident ID or a mobile number in clear."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import orjson
+import pytest
+
+from hub.api.logs import REQUEST_ID, JsonFormatter, MaskPersonalData, mask_personal
+
+
+@pytest.fixture
+def captured() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(MaskPersonalData())
+    logger = logging.getLogger("tests.unit.api.logs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def _lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in stream.getvalue().splitlines()]
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("id 330106198503121234 asked", "id 330106********1234 asked"),
+    ("id 33010619850312123X asked", "id 330106********123X asked"),
+    ("id 33010619850312123x", "id 330106********123x"),
+    ("old id 330106850312123.", "old id 330106*****2123."),
+    ("/citizens?id_number=330106198503121234&x=1", "/citizens?id_number=330106********1234&x=1"),
+    ("call 13912345678 now", "call 139****5678 now"),
+    ("phone=+8613912345678", "phone=139****5678"),
+    ("电话13700002222，身份证330102194003050023", "电话137****2222，身份证330102********0023"),
+])
+def test_ids_and_mobiles_are_masked(text: str, masked: str) -> None:
+    assert mask_personal(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "took 1234567890123 ms",  # 13 digits: a millisecond timestamp
+    "ns 1733563200123456789",  # 19 digits: not an ID
+    "landline 057187654321",  # not a mobile
+    "12345678901",  # 11 digits but not 1[3-9]
+    "citizen C-3f2a9c0d11e4b5a6",
+    "no digits at all",
+])
+def test_other_numbers_are_left_alone(text: str) -> None:
+    assert mask_personal(text) == text
+
+
+def test_a_record_is_one_json_object_with_the_request_id_and_masked_arguments(
+        captured: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = captured
+    token = REQUEST_ID.set("req-42")
+    try:
+        logger.info("lookup of %s by %s", "330106198503121234", "13912345678")
+    finally:
+        REQUEST_ID.reset(token)
+    logger.warning("outside a request")
+    first, second = _lines(stream)
+    assert set(first) == {"time", "level", "logger", "message", "request_id"}
+    assert first["level"] == "INFO" and first["logger"] == "tests.unit.api.logs"
+    assert first["message"] == "lookup of 330106********1234 by 139****5678"
+    assert first["request_id"] == "req-42"
+    assert str(first["time"]).endswith("Z")
+    assert second["request_id"] is None
+    assert "330106198503121234" not in stream.getvalue() and "13912345678" not in stream.getvalue()
+
+
+def test_a_traceback_is_masked_too(captured: tuple[logging.Logger, io.StringIO]) -> None:
+    logger, stream = captured
+    try:
+        raise ValueError("bad id 330106198503121234 for 13912345678")
+    except ValueError:
+        logger.exception("failed")
+    (line,) = _lines(stream)
+    assert "ValueError: bad id 330106********1234 for 139****5678" in str(line["exception"])
+    assert "330106198503121234" not in stream.getvalue() and "13912345678" not in stream.getvalue()
