@@ -5,10 +5,12 @@ Two stages make results independent of the number of workers: stage 1 is statele
 single-writer. Delivery is at-least-once (never exactly_once: faust-streaming's EOS has open
 bugs, see docs/architecture.md, "Delivery"); every write is idempotent, so redelivery is harmless.
 
-Bounds: batches of at most `batch_max`, at most `stream_buffer_maxsize` messages queued per
-agent channel, at most `fetch_max_bytes` prefetched per assigned partition. Stage 2 awaits Kafka
-and Redis (retrying for up to `sink_patience_s`) before taking the next batch; its full channel
-makes faust stop fetching hub.resolve.v1, or blocks this worker's one fetch loop (stage 1 too).
+Bounds: stage 1 forwards the records of up to `forward_max` events in one hub.resolve.v1
+message; stage 2 takes batches of at most `batch_max` events; at most `stream_buffer_maxsize`
+events queued per agent channel (the resolve channel counts messages of `forward_max`), at most
+`fetch_max_bytes` prefetched per assigned partition. Stage 2 awaits Kafka and Redis (retrying
+for up to `sink_patience_s`) before taking the next batch; its full channel makes faust stop
+fetching hub.resolve.v1, or blocks this worker's one fetch loop (stage 1 too).
 Either way a slow Redis leaves the backlog in Kafka as lag instead of growing memory
 (tests/integration/test_processors.py::test_slow_redis_slows_consumption_not_memory).
 """
@@ -36,6 +38,7 @@ from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs
 from processors.errors import PoisonEventError
 from processors.kafka_auth import broker_credentials
+from processors.records import hop_value, record_to_json
 from processors.resolve import ResolveStage
 from processors.standardise import Standardiser
 
@@ -103,6 +106,23 @@ async def _patiently(decode: Callable[[], T], tries: int = 30) -> T:
     return decode()
 
 
+#: Largest hub.resolve.v1 value stage 1 writes (Kafka refuses messages over 1 MiB by default).
+HOP_MAX_BYTES = 512 * 1024
+
+
+def hop_chunks(records: list[bytes], limit: int = HOP_MAX_BYTES) -> list[list[bytes]]:
+    """The forwarded records in runs of at most `limit` bytes (a larger record goes alone)."""
+    chunks: list[list[bytes]] = []
+    size = limit
+    for record in records:
+        if size + len(record) + 1 > limit:
+            chunks.append([])
+            size = 1
+        chunks[-1].append(record)
+        size += len(record) + 1
+    return chunks
+
+
 def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     p = settings.processors
     datadir = state_dir() / "faust" / p.app_id
@@ -136,8 +156,10 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     redis = Redis.from_url(settings.redis_url, socket_timeout=p.redis_timeout_s)
     recorder = Recorder(redis, p.redis_prefix)  # ops measurements (hub/ops/recorder.py), both stages
     standardiser = Standardiser(settings, codecs, on_event=recorder.event_read)
-    resolve_topic = app.topic(p.resolve_topic, key_type=bytes, value_type=bytes,
-                              key_serializer="raw", value_serializer="raw", partitions=1)
+    # its channel holds about as many records as a department channel (messages carry forward_max each)
+    resolve_topic = app.topic(p.resolve_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
+                              value_serializer="raw", partitions=1,
+                              maxsize=max(2, -(-p.stream_buffer_maxsize // p.forward_max)))
     dept_topic = app.topic(*[settings.topics.dept(s) for s in SOURCES], key_type=bytes, value_type=bytes,
                            key_serializer="raw", value_serializer="raw")
 
@@ -149,30 +171,37 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
 
     @app.agent(dept_topic, concurrency=1)
     async def standardise(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            message = event.message
-            try:
-                record = await _patiently(partial(standardiser.decode, message.topic, message.value))
-            except PoisonEventError as poison:
-                topic, key, value = standardiser.dead_letter(
-                    message.topic, message.partition, message.offset, message.key, message.value, poison)
-                headers = context_headers(connector="processors", stage="standardise",
-                                          error_class=type(poison).__name__, message=poison.reason,
-                                          topic=message.topic, partition=message.partition, offset=message.offset)
-                await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=headers)
-                logger.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition,
-                            message.offset, poison.reason)
-                continue
-            except Exception as exc:  # registry or broker down: not the event's fault
-                _die("standardising an event", exc)
-            # faust flushes the producer before it commits the consumed offsets
-            await resolve_topic.send(key=f"{record.source}/{record.record_id}".encode(),
-                                     value=record.model_dump_json().encode("utf-8"))
+        # take_events (faust-streaming >= 0.10) is on faust.Stream, not on the StreamT protocol
+        async for events in stream.take_events(p.forward_max, within=p.forward_within_s):  # type: ignore[attr-defined]
+            forward: list[bytes] = []
+            for event in events:
+                message = event.message
+                try:
+                    record = await _patiently(partial(standardiser.decode, message.topic, message.value))
+                except PoisonEventError as poison:
+                    topic, key, value = standardiser.dead_letter(
+                        message.topic, message.partition, message.offset, message.key, message.value, poison)
+                    headers = context_headers(connector="processors", stage="standardise",
+                                              error_class=type(poison).__name__, message=poison.reason,
+                                              topic=message.topic, partition=message.partition,
+                                              offset=message.offset)
+                    await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=headers)
+                    logger.warning("dead letter from %s[%d]@%d: %s", message.topic, message.partition,
+                                   message.offset, poison.reason)
+                    continue
+                except Exception as exc:  # registry or broker down: not the event's fault
+                    _die("standardising an event", exc)
+                forward.append(record_to_json(record))
+            for chunk in hop_chunks(forward):  # faust flushes the producer before it commits the offsets
+                await resolve_topic.send(key=None, value=hop_value(chunk))
             await recorder.flush()  # ops: at most once a second
+
+    # a stage-2 batch is at most batch_max events: hop messages carry up to forward_max records each
+    take_max = max(1, -(-p.batch_max // p.forward_max))
 
     @app.agent(resolve_topic, concurrency=1)
     async def resolve(stream: faust.StreamT[bytes]) -> None:
-        async for batch in stream.take(p.batch_max, within=p.batch_within_s):
+        async for batch in stream.take(take_max, within=p.batch_within_s):
             gate.enter()
             try:
                 await _finish(stage.handle(list(batch)))

@@ -2,10 +2,14 @@
 
 JSON of the pydantic model round-trips exactly (the engine's content hash is taken over the same
 JSON), so a record restored from Redis orders and resolves like the one that was first applied.
+
+A hub.resolve.v1 message holds one record (a JSON object) or several (a JSON array of them):
+stage 1 forwards the records of one batch in one message, because the hop costs per message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -28,6 +32,24 @@ def record_from_json(data: bytes | str) -> DepartmentRecord:
         return model.model_validate(values)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValidationError) as exc:
         raise CorruptStateError(f"stored department record cannot be read ({type(exc).__name__})") from None
+
+
+def hop_value(records: list[bytes]) -> bytes:
+    """One hub.resolve.v1 value holding the records (each the JSON of `record_to_json`)."""
+    return b"[" + b",".join(records) + b"]"
+
+
+def records_from_hop(values: Iterable[bytes]) -> list[DepartmentRecord]:
+    """The records of hub.resolve.v1 values, each one record or an array of them, in order."""
+    out: list[DepartmentRecord] = []
+    for data in values:
+        try:
+            parsed: Any = orjson.loads(data)
+            for item in parsed if isinstance(parsed, list) else [parsed]:
+                out.append(RECORD_TYPES[str(item["source"])].model_validate(item))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValidationError) as exc:
+            raise CorruptStateError(f"forwarded department record cannot be read ({type(exc).__name__})") from None
+    return out
 
 
 def org_to_json(org: OrgMention) -> bytes:

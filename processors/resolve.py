@@ -22,16 +22,18 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hub.contract.records import DepartmentRecord
 from hub.engine.mentions import record_ref
 from hub.engine.resolver import Changes, Resolver
 from hub.engine.survivorship import Conflict, MasterCitizen
 from hub.ops.recorder import Recorder
 from hub.readmodel.store import BatchWrite, RedisKeys, index_keys, master_json, write_batch
+from hub.runtime.gc_pause import paused_gc
 from hub.settings import HubSettings
 from hub.wire.serde import TopicCodecs
 from processors import outputs
 from processors.errors import SinkError
-from processors.records import org_to_json, record_from_json, record_to_json
+from processors.records import org_to_json, record_to_json, records_from_hop
 from processors.restore import rebuild
 
 logger = logging.getLogger(__name__)
@@ -128,7 +130,22 @@ class ResolveStage:
     async def handle(self, values: list[bytes]) -> None:
         """Apply one batch and write its changes; returns only once Kafka and Redis acknowledged."""
         resolver = await self._engine()
-        records = [record_from_json(v) for v in values]
+        with paused_gc():  # as in `hub resolve`: gen-2 passes would walk the whole engine state
+            records = records_from_hop(values)
+            plan, messages, changes, old_masters = self._plan(resolver, records)
+        began = time.monotonic()
+        await self._with_retries("Kafka", lambda: self._produce(messages))
+        kafka_s = time.monotonic() - began
+        await self._with_retries("Redis", lambda: write_batch(self.redis, self.keys, plan))
+        self.events += len(records)
+        # ops: freshness (update -> master), outcomes, conflicts, write latencies (hub/ops/recorder.py)
+        self.recorder.batch_written(records, changes.citizens, resolver.current.masters, old_masters,
+                                    changes.lifecycle, changes.conflicts, kafka_s, time.monotonic() - began - kafka_s)
+        await self.recorder.flush()
+
+    def _plan(self, resolver: Resolver, records: list[DepartmentRecord]
+              ) -> tuple[BatchWrite, list[Message], Changes, dict[str, MasterCitizen]]:
+        """Apply the records; what to write to Redis and to Kafka for what they changed."""
         state = resolver.state
         old_masters = dict(resolver.current.masters)
         n_texts, n_orgs = len(state.addresses), len(state.organizations)
@@ -160,15 +177,7 @@ class ResolveStage:
             org = state.organizations.get(key)
             if org is not None and org.credit_code and org.code_valid:
                 plan.credit[org.credit_code] = oid
-        began = time.monotonic()
-        await self._with_retries("Kafka", lambda: self._produce(messages))
-        kafka_s = time.monotonic() - began
-        await self._with_retries("Redis", lambda: write_batch(self.redis, self.keys, plan))
-        self.events += len(values)
-        # ops: freshness (update -> master), outcomes, conflicts, write latencies (hub/ops/recorder.py)
-        self.recorder.batch_written(records, changes.citizens, resolver.current.masters, old_masters,
-                                    changes.lifecycle, changes.conflicts, kafka_s, time.monotonic() - began - kafka_s)
-        await self.recorder.flush()
+        return plan, messages, changes, old_masters
 
     @staticmethod
     def _retired(changes: Changes, old: dict[str, MasterCitizen], resolver: Resolver) -> set[str]:

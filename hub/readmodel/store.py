@@ -205,15 +205,17 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
         pipe.hset(keys.org_mentions, mapping=batch.org_mentions)  # type: ignore[arg-type]
     for key, members in batch.index_remove.items():
         pipe.srem(key, *sorted(members))
-    for old, survivor in batch.retired.items():
-        pipe.delete(keys.citizen(old))
-        pipe.srem(keys.citizens, old)
-        if survivor is not None:
-            pipe.set(keys.redirect(old), survivor)
-    for cid, doc in batch.masters.items():
-        pipe.set(keys.citizen(cid), doc)
-        pipe.delete(keys.redirect(cid))  # an id that lives again is no longer redirected
+    # multi-key commands where Redis has them: a reply per command is what a large batch pays for
+    if batch.retired:
+        retired = sorted(batch.retired)
+        pipe.delete(*(keys.citizen(old) for old in retired))
+        pipe.srem(keys.citizens, *retired)
+        redirects = {keys.redirect(old): s for old, s in batch.retired.items() if s is not None}
+        if redirects:
+            pipe.mset(redirects)  # type: ignore[arg-type]
     if batch.masters:
+        pipe.mset({keys.citizen(cid): doc for cid, doc in batch.masters.items()})
+        pipe.delete(*(keys.redirect(cid) for cid in sorted(batch.masters)))  # a live id is not redirected
         pipe.sadd(keys.citizens, *sorted(batch.masters))
     for key, members in batch.index_add.items():
         pipe.sadd(key, *sorted(members))
@@ -221,8 +223,8 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
         pipe.hset(keys.places, mapping=batch.places)  # type: ignore[arg-type]
     if batch.orgs:
         pipe.hset(keys.orgs, mapping=batch.orgs)  # type: ignore[arg-type]
-    for code, org_id in batch.credit.items():
-        pipe.set(keys.index("credit", code), org_id)
+    if batch.credit:
+        pipe.mset({keys.index("credit", code): oid for code, oid in batch.credit.items()})
     pipe.set(keys.written_at, written_at_now())  # in the transaction: the time and the data move together
     await pipe.execute()
 
