@@ -11,19 +11,18 @@ and the window's `AuditLog` spools the event instead (fail closed if it can do n
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 
-from connectors.delivery import make_producer
-from hub.contract.errors import HubError
+from hub.contract.errors import DeliveryError
 from hub.settings import HubSettings
 from hub.window.audit import AuditSinkError, SealedEvent, canonical_json
+from hub.window.topic_writer import TopicWriter
 from hub.wire.registry_client import SchemaRegistry
-from hub.wire.serde import Deserializer, TopicCodecs
+from hub.wire.serde import Deserializer
 
 __all__ = ["KafkaAuditSink", "audit_record", "read_audit_topic"]
 
@@ -80,50 +79,16 @@ class KafkaAuditSink:
 
     def __init__(self, settings: HubSettings, *, producer: Producer | None = None,
                  registry: SchemaRegistry | None = None) -> None:
-        self.settings = settings
-        self.topic = settings.topics.audit
-        self._producer = producer
-        self._registry = registry
-        self._codecs: TopicCodecs | None = None
-        self._lock = threading.Lock()
-
-    def _ready(self) -> tuple[Producer, TopicCodecs]:
-        with self._lock:
-            if self._producer is None:
-                self._producer = make_producer(self.settings, **{"linger.ms": 2})
-            if self._codecs is None:
-                registry = self._registry or SchemaRegistry.from_settings(self.settings)
-                self._codecs = TopicCodecs(self.settings, registry, precheck=False)
-            return self._producer, self._codecs
+        self.writer = TopicWriter(settings, settings.topics.audit, producer=producer, registry=registry)
 
     async def send(self, events: Sequence[SealedEvent]) -> None:
-        await asyncio.to_thread(self._send, events)
-
-    def _send(self, events: Sequence[SealedEvent]) -> None:
         try:
-            producer, codecs = self._ready()
-            encode = codecs.serializer(self.topic)
-            values = [(e.chain.encode("utf-8"), encode(audit_record(e))) for e in events]
-        except (HubError, KafkaException, OSError) as exc:
-            raise AuditSinkError(f"audit events not encodable for Kafka: {exc}") from exc
-        failures: list[str] = []
-
-        def delivered(error: KafkaError | None, _message: Any) -> None:
-            if error is not None:
-                failures.append(str(error))
-
-        try:
-            for key, value in values:
-                producer.produce(self.topic, value=value, key=key, on_delivery=delivered)
-        except (KafkaException, BufferError) as exc:
-            raise AuditSinkError(f"audit events not queued for Kafka: {exc}") from exc
-        left = producer.flush(self.settings.window.audit_timeout_s)
-        if left or failures:
-            raise AuditSinkError(f"Kafka did not acknowledge {left or len(failures)} audit event(s)")
+            await asyncio.to_thread(self.writer.write, [(e.chain.encode("utf-8"), audit_record(e)) for e in events])
+        except DeliveryError as exc:
+            raise AuditSinkError(str(exc)) from exc
 
     def close(self) -> None:
-        if self._producer is not None:
-            self._producer.flush(self.settings.request_timeout_s)
+        self.writer.close()
 
 
 def read_audit_topic(settings: HubSettings, *, registry: SchemaRegistry | None = None) -> Iterator[dict[str, Any]]:
