@@ -12,18 +12,20 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from hub.contract.errors import BrokerUnavailableError
 from hub.ops.groups import ExpectedGroup
 from hub.settings import HubSettings
 from hub.wire.topics import admin_client
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +62,43 @@ class TopicEnds:
     latest_ms: dict[str, int | None]  # newest record timestamp per topic (None: empty)
 
 
+#: How often a request refused with a retriable error (a partition whose leader is still being elected,
+#: a group coordinator still loading: a fresh or restarting cluster) is asked again, and the pause between.
+RETRIES, RETRY_PAUSE_S = 5, 0.5
+
+
+#: Errors of a cluster still settling, whatever librdkafka's own retriable flag says of them.
+_SETTLING = frozenset({KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+                       KafkaError.COORDINATOR_NOT_AVAILABLE, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                       KafkaError.NOT_COORDINATOR, KafkaError.UNKNOWN_TOPIC_OR_PART})
+
+
+class _Retriable(Exception):
+    """A request Kafka refused for now (its error says retriable): ask again."""
+
+
 def _wait(future: Future[Any], timeout: float, what: str) -> Any:
     try:
         return future.result(timeout=timeout + 1)
     except KafkaException as exc:
+        error = exc.args[0] if exc.args else None
+        if isinstance(error, KafkaError) and (error.retriable() or error.code() in _SETTLING):
+            raise _Retriable(str(exc)) from None
         raise BrokerUnavailableError(f"Kafka refused {what}: {exc}") from None
     except TimeoutError:
         raise BrokerUnavailableError(f"Kafka did not answer {what} within {timeout:g}s") from None
+
+
+def _again(request: Callable[[], T], what: str) -> T:
+    """`request`, asked again while Kafka refuses it with a retriable error (then BrokerUnavailableError)."""
+    for attempt in range(RETRIES):
+        try:
+            return request()
+        except _Retriable as exc:
+            if attempt == RETRIES - 1:
+                raise BrokerUnavailableError(f"Kafka kept refusing {what}: {exc}") from None
+            time.sleep(RETRY_PAUSE_S)
+    raise AssertionError("unreachable")
 
 
 def partitions_of(admin: AdminClient, topics: Iterable[str], timeout: float) -> dict[str, list[int]]:
@@ -96,9 +128,11 @@ def topic_ends(admin: AdminClient, parts: dict[str, list[int]], timeout: float,
     if newest:
         specs.append(("max", OffsetSpec.max_timestamp()))
     for name, spec in specs:
-        futures = admin.list_offsets({tp: spec for tp in tps}, request_timeout=timeout)
-        for tp, future in futures.items():
-            info = _wait(future, timeout, f"the {name} offsets of {tp.topic}")
+        def ask(spec: OffsetSpec = spec, name: str = name) -> dict[TopicPartition, Any]:
+            futures = admin.list_offsets({tp: spec for tp in tps}, request_timeout=timeout)
+            return {tp: _wait(future, timeout, f"the {name} offsets of {tp.topic}") for tp, future in futures.items()}
+
+        for tp, info in _again(ask, f"the {name} offsets").items():
             key = (tp.topic, tp.partition)
             if name == "low":
                 low[key] = info.offset
@@ -112,9 +146,12 @@ def topic_ends(admin: AdminClient, parts: dict[str, list[int]], timeout: float,
 def _committed(admin: AdminClient, group: str, tps: list[TopicPartition], timeout: float) -> dict[TP, int | None]:
     if not tps:
         return {}
-    futures = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
-                                                request_timeout=timeout)
-    result = _wait(futures[group], timeout, f"the committed offsets of {group}")
+    def ask() -> Any:
+        futures = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
+                                                    request_timeout=timeout)
+        return _wait(futures[group], timeout, f"the committed offsets of {group}")
+
+    result = _again(ask, f"the committed offsets of {group}")
     return {(tp.topic, tp.partition): (tp.offset if tp.offset >= 0 and tp.error is None else None)
             for tp in result.topic_partitions}
 

@@ -104,9 +104,13 @@ def test_stop_warn_ok_and_lag_seconds(infra: HubSettings) -> None:
 
 def test_hub_lag_json_reports_a_vanished_group(infra: HubSettings) -> None:
     """The processors' group that never ran is in the output, committed null, with its topics' lag."""
+    import os
+
+    from hub.wire.topics import ensure_topics
+
+    ensure_topics(infra)  # the department topics exist, as after `hub topics ensure` (a fresh broker has none)
     tag = f"lagcli{uuid.uuid4().hex[:8]}"
     env = {"HUB_PROCESSORS__APP_ID": f"{tag}-processors", "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:"}
-    import os
 
     out = subprocess.run([str(Path(sys.executable).parent / "hub"), "lag", "--json"], capture_output=True, text=True,
                          env={**os.environ, **env}, timeout=60, check=True).stdout
