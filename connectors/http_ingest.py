@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from connectors.delivery import DeliveryTracker, make_producer
 from connectors.formats import UnknownSourceError, parse_row
 from connectors.formats.dialects import DIALECTS
+from connectors.http_body import read_capped
 from connectors.sdk import DepartmentPublisher, RequestOrigin
 from hub.contract.errors import (
     BadRecordError,
@@ -151,16 +152,11 @@ async def read_json_body(request: Request, limit: int) -> Any:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise IngestMediaTypeError(f"a push is JSON (Content-Type: application/json), not {media_type or 'untyped'}")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise IngestBodyTooLargeError(f"a push is at most {limit} bytes; this one is {declared}: split it")
-    received = bytearray()
-    async for chunk in request.stream():
-        received += chunk
-        if len(received) > limit:
-            raise IngestBodyTooLargeError(f"a push is at most {limit} bytes: split it")
+    received = await read_capped(request, limit)
+    if received is None:
+        raise IngestBodyTooLargeError(f"a push is at most {limit} bytes: split it")
     try:
-        return orjson.loads(bytes(received))
+        return orjson.loads(received)
     except orjson.JSONDecodeError as exc:
         raise IngestBodyInvalidError(f"the body is not valid JSON: {exc}") from None
 

@@ -15,6 +15,7 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
+from connectors.http_body import read_capped
 from hub.engine.standardise.ids import read_resident_id
 from hub.window.disclosure import Extras, citizen_view, doc_field, provenance
 from hub.window.lookup import (
@@ -281,13 +282,9 @@ def window_router() -> APIRouter:
 
 async def _read_report(request: Request, limit: int) -> ReportIn:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+    body = await read_capped(request, limit) if declared is None or declared.isdigit() else None
+    if body is None:
         raise BodyTooLargeError(f"a report body may be at most {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyTooLargeError(f"a report body may be at most {limit} bytes")
     ctype = header_text(request.headers.get("content-type")) or ""
     if ctype.split(";")[0].strip().lower() not in ("application/json", ""):
         raise BodyInvalidError("send the report as application/json")
