@@ -44,7 +44,7 @@ from hub.window.problems import (
 )
 from hub.window.purposes import Mode, Purpose, PurposePolicy
 from hub.window.ratelimit import RateLimiter
-from hub.window.reader import ReadModel
+from hub.window.reader import Around, ReadModel
 from hub.window.reports import Reports
 from hub.window.tracker import Tracker
 
@@ -213,8 +213,11 @@ class Window:
             except ReadModelUnavailableError:
                 logger.error("disclosure tracker not updated for request %s (audit has it)", acc.request_id)
 
-    async def extras(self, doc: dict[str, Any], purpose: Purpose) -> Extras:
-        """Residence text, employer name and household documents a view of `doc` needs."""
+    async def extras(self, doc: dict[str, Any], purpose: Purpose, fetched: Around | None = None) -> Extras:
+        """Residence text, employer name and household documents a view of `doc` needs.
+
+        `fetched`: what the ID lookup's script already read for `doc`; used when it is what these rules
+        ask for (the script fetches by what the document names, the rules are here), else read again."""
         out = Extras()
         ref = residence_ref(doc)
         employer = doc.get("fields", {}).get("employer_id", {})
@@ -225,8 +228,14 @@ class Window:
             employer_ref = f"{source}/{record_id}" if source and record_id else None
         address = doc.get("fields", {}).get("address_id", {}).get("value")
         address_id = address if isinstance(address, str) and purpose.mode("household") is not Mode.HIDDEN else None
-        residence, employer_record, household = await self.reader.around(ref, employer_ref, address_id,
-                                                                         str(doc.get("citizen_id")))
+        if (fetched is not None and fetched.doc is doc and ref in (None, fetched.residence_ref)
+                and employer_ref in (None, fetched.employer_ref) and address_id in (None, fetched.household_at)):
+            residence = fetched.residence if ref is not None else None
+            employer_record = fetched.employer if employer_ref is not None else None
+            household = fetched.household if address_id is not None else []
+        else:
+            residence, employer_record, household = await self.reader.around(ref, employer_ref, address_id,
+                                                                             str(doc.get("citizen_id")))
         if ref is not None:
             out.residence_text = residence_text_of(residence)
         if employer_record is not None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from pydantic import BaseModel
 from redis import Redis as SyncRedis
 
 from hub.readmodel.store import RedisKeys
 from hub.window.audit import read_jsonl, verify_chain
 from hub.window.grants import issue_grant
+from hub.window.views import CitizenView, Residents, SearchResult
 from tests.integration.window.conftest import CHEN_ID, CREDIT_CODE, GRANT_KEY, ZHAO_ID, Env
 
 PROBLEM = "application/problem+json"
@@ -336,3 +339,27 @@ def test_the_employer_is_named_as_the_record_that_gave_it(env: Env, sc: str, cit
     assert employer["mode"] == "full"
     assert employer["value"]["name"] == "杭州东部软件有限公司"
     assert employer["value"]["organization_id"].startswith("O-")
+
+
+@pytest.mark.parametrize("purpose", ALL)
+def test_every_answer_is_exactly_its_documented_model(env: Env, sc: str, citizens: dict[str, Any],
+                                                      purpose: str) -> None:
+    """The citizen routes answer with bytes built from dicts (hub.window.disclosure), not through their
+    response models: each answer must still validate against its model (no undeclared key, no wrong
+    type) and be exactly what the model would have written."""
+    chen = citizens["陈晓明"]["citizen_id"]
+    grant = issue_grant(GRANT_KEY.encode(), chen, purpose)
+    headers = h(sc, purpose, grant=grant)
+    search = env.client.get("/citizens", params={"id_number": CHEN_ID}, headers=headers)
+    one = env.client.get(f"/citizens/{chen}", headers=headers)
+    answers: list[tuple[httpx.Response, type[BaseModel]]] = [(search, SearchResult), (one, CitizenView)]
+    residence = one.json()["fields"].get("residence", {}).get("value")
+    if isinstance(residence, dict):
+        answers.append((env.client.get(f"/addresses/{residence['address_id']}/residents", headers=headers),
+                        Residents))
+    for resp, model in answers:
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"] == "application/json"
+        assert resp.headers["cache-control"] == "no-store" and resp.headers["x-request-id"]
+        assert orjson.loads(model.model_validate_json(resp.content).model_dump_json()) == resp.json(), model
+    assert search.json()["candidates"], "the search found 陈晓明"
