@@ -136,12 +136,15 @@ class Window:
     async def access(self, request: Request, headers: Headers, lookup: str,
                      query: dict[str, str | None]) -> AsyncIterator[Access]:
         # hub.api.context.RequestContext has chosen it (the caller's if sane); the window alone: here
-        request_id = getattr(request.state, "request_id", None) or (
+        # read from the ASGI scope itself: `request.state` and `request.url` build objects on every request
+        scope = request.scope
+        state = scope.setdefault("state", {})
+        request_id = state.get("request_id") or (
             headers.request_id if headers.request_id and _REQUEST_ID_RE.fullmatch(headers.request_id)
             else uuid.uuid4().hex)
-        request.state.request_id = request_id
-        acc = Access(request_id=request_id, at=datetime.now(UTC), method=request.method,
-                     path=request.url.path[:200], lookup=lookup,
+        state["request_id"] = request_id
+        acc = Access(request_id=request_id, at=datetime.now(UTC), method=scope["method"],
+                     path=(scope.get("root_path", "") + scope["path"])[:200], lookup=lookup,
                      query={k: (log_safe(k, v) or "")[:80] for k, v in query.items() if v is not None})
         try:
             try:
@@ -192,13 +195,15 @@ class Window:
     async def _audit(self, acc: Access, outcome: Outcome, status: int, reason: str | None, *,
                      answered: bool) -> None:
         cred = acc.credential
-        event = AuditEvent(
+        # not validated here: `seal` validates the sealed event (every field of this one) before it is written
+        event = AuditEvent.model_construct(
             event_id=uuid.uuid4().hex, request_id=acc.request_id, occurred_at=acc.at, city_code=self.city_code,
             credential_id=cred.id if cred else None, hall=cred.name if cred else None, operator=acc.operator,
             purpose=acc.purpose.name if acc.purpose else None, case_id=acc.case_id, method=acc.method,
-            path=acc.path, lookup=acc.lookup, query=acc.query,
+            path=acc.path, lookup=acc.lookup, query=dict(acc.query),
             citizens=sorted(set(acc.citizens) | set(acc.shown.fields)),
-            disclosed=acc.shown.fields if answered else {}, outcome=outcome, status=status, reason=reason,
+            disclosed={c: dict(m) for c, m in acc.shown.fields.items()} if answered else {}, outcome=outcome,
+            status=status, reason=reason,
         )
         try:
             await self.audit.record(event)
