@@ -63,11 +63,33 @@ def doc_field(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 def provenance(entry: dict[str, Any] | None) -> ViewJson | None:
     """A `Provenance` (as a dict) of a document's field entry, or None when it names no department."""
-    if entry is None or not entry.get("source"):
-        return None
-    source = str(entry["source"])
-    return {"source": source, "source_label": DEPARTMENT_LABELS.get(source, source),
-            "record": str(entry.get("record_id", "")), "as_of": datetime.fromisoformat(str(entry["updated_at"]))}
+    return _Provenances()(entry)
+
+
+class _Provenances:
+    """The provenance dicts of one view, each (source, record, time) parsed and made once: one department
+    record gives several fields (civil affairs: name, ID, birth date, gender, phone, residence...)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, datetime] = {}
+        self.made: dict[tuple[str, str, str], ViewJson] = {}
+
+    def time(self, text: str) -> datetime:
+        at = self.times.get(text)
+        if at is None:
+            at = self.times[text] = datetime.fromisoformat(text)
+        return at
+
+    def __call__(self, entry: dict[str, Any] | None) -> ViewJson | None:
+        if entry is None or not entry.get("source"):
+            return None
+        source, record, at = str(entry["source"]), str(entry.get("record_id", "")), str(entry["updated_at"])
+        made = self.made.get((source, record, at))
+        if made is None:
+            made = self.made[(source, record, at)] = {
+                "source": source, "source_label": DEPARTMENT_LABELS.get(source, source), "record": record,
+                "as_of": self.time(at)}
+        return made
 
 
 def _field(mode: str, value: Any = None, answer: str | None = None, prov: ViewJson | None = None) -> ViewJson:
@@ -108,8 +130,9 @@ def in_jurisdiction(cred: Credential, city_code: str, doc: dict[str, Any], resid
     return False
 
 
-def _value_for(mode: Mode, name: str, value: Any, entry: dict[str, Any] | None) -> ViewJson:
-    prov = provenance(entry)
+def _value_for(mode: Mode, name: str, value: Any, entry: dict[str, Any] | None, provenances: _Provenances
+               ) -> ViewJson:
+    prov = provenances(entry)
     if mode is Mode.PRESENCE:
         return _field("presence", answer=presence_text(name, value), prov=prov if is_present(value) else None)
     if mode is Mode.MASKED:
@@ -122,10 +145,11 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
     """The `CitizenView` (as a dict) of `doc` for `purpose`; every (field, mode) it shows goes to `shown`."""
     cid = str(doc["citizen_id"])
     out: dict[str, ViewJson] = {}
+    provenances = _Provenances()
     newest: datetime | None = None
     for entry in doc.get("fields", {}).values():
         if isinstance(entry, dict) and entry.get("updated_at"):
-            at = datetime.fromisoformat(str(entry["updated_at"]))
+            at = provenances.time(str(entry["updated_at"]))
             newest = at if newest is None or at > newest else newest
     for name in DIRECT:
         mode = purpose.mode(name)
@@ -133,7 +157,7 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
         value = entry.get("value") if entry else None
         if mode is Mode.HIDDEN or (mode is not Mode.PRESENCE and not is_present(value)):
             continue
-        out[name] = _value_for(mode, name, value, entry)
+        out[name] = _value_for(mode, name, value, entry, provenances)
         shown.add(cid, name, mode)
     residence_entry = doc_field(doc, "address_id")
     mode = purpose.mode("residence")
@@ -141,10 +165,10 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
         if mode is Mode.FULL:
             place: Any = {"address_id": residence_entry.get("value") if residence_entry else None,
                           "text": extras.residence_text}
-            out["residence"] = _field("full", place, prov=provenance(residence_entry))
+            out["residence"] = _field("full", place, prov=provenances(residence_entry))
         else:
             out["residence"] = _value_for(mode, "residence", extras.residence_text if mode is Mode.MASKED
-                                          else residence_entry, residence_entry)
+                                          else residence_entry, residence_entry, provenances)
         shown.add(cid, "residence", mode)
     employer_entry = doc_field(doc, "employer_id")
     mode = purpose.mode("employer")
@@ -153,7 +177,7 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
                          if employer_entry else None)
         if mode is Mode.MASKED:
             employer = extras.employer_name
-        out["employer"] = _value_for(mode, "employer", employer, employer_entry)
+        out["employer"] = _value_for(mode, "employer", employer, employer_entry, provenances)
         shown.add(cid, "employer", mode)
     household: list[ViewJson] | None = None
     mode = purpose.mode("household")
@@ -169,12 +193,12 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
                 name_entry = doc_field(member, "name")
                 name_out = None
                 if name_mode is not Mode.HIDDEN and name_entry is not None:
-                    name_out = _value_for(name_mode, "name", name_entry.get("value"), name_entry)
+                    name_out = _value_for(name_mode, "name", name_entry.get("value"), name_entry, provenances)
                     shown.add(mid, "name", name_mode)
                 shown.add(mid, "household_member", mode)
                 household.append({"citizen_id": mid, "name": name_out})
         shown.add(cid, "household", mode)
-    conflicts = _conflicts(doc, purpose, shown, cid)
+    conflicts = _conflicts(doc, purpose, shown, cid, provenances)
     return {"citizen_id": cid, "redirected_from": redirected_from, "purpose": purpose.name, "fields": out,
             "conflicts": conflicts, "household": household, "data_as_of": newest}
 
@@ -184,7 +208,8 @@ _CONFLICT_FIELD: dict[str, str] = {"address_id": "residence", "registered_addres
                                    "employer_id": "employer"}
 
 
-def _conflicts(doc: dict[str, Any], purpose: Purpose, shown: Shown, cid: str) -> list[ViewJson]:
+def _conflicts(doc: dict[str, Any], purpose: Purpose, shown: Shown, cid: str, provenances: _Provenances
+               ) -> list[ViewJson]:
     """The open conflicts on fields the purpose shows, each side in the field's mode (a presence-only
     field says that departments disagree and which, never the values)."""
     found: list[ViewJson] = []
@@ -200,9 +225,9 @@ def _conflicts(doc: dict[str, Any], purpose: Purpose, shown: Shown, cid: str) ->
         for side in (item.get("authoritative"), item.get("contradicting")):
             entry = side if isinstance(side, dict) else None
             if mode is Mode.PRESENCE:
-                sides.append(_field("presence", answer="部门间不一致", prov=provenance(entry)))
+                sides.append(_field("presence", answer="部门间不一致", prov=provenances(entry)))
             else:
-                sides.append(_value_for(mode, field, entry.get("value") if entry else None, entry))
+                sides.append(_value_for(mode, field, entry.get("value") if entry else None, entry, provenances))
         found.append({"field": field, "authoritative": sides[0], "contradicting": sides[1]})
         shown.add(cid, f"conflict:{field}", mode)
     return found

@@ -140,7 +140,7 @@ def window_router() -> APIRouter:
         """Find citizens by resident ID (any spelling), by name + birth date, or by phone."""
         window = _window(request)
         # read like the headers, as plain text (see HEADER_PARAMETERS); the last of a repeated one counts
-        params = request.query_params
+        params = dict(request.query_params.items())  # a plain dict: the multidict's `get` is a slow Mapping.get
         id_number, name, birth_date = params.get("id_number"), params.get("name"), params.get("birth_date")
         phone, gender = params.get("phone"), params.get("gender")
         query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
