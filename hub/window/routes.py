@@ -132,53 +132,60 @@ async def _view(window: Window, acc: Access, doc: dict[str, Any], redirected_fro
     return citizen_view(doc, purpose, extras, acc.shown, redirected_from=redirected_from)
 
 
+async def search(window: Window, request: Request) -> Response:
+    """`GET /citizens`: find citizens by resident ID (any spelling), by name + birth date, or by phone.
+
+    A function of its own: the route below calls it, and so does `hub.window.fastpath` for the
+    window's hottest request without FastAPI's routing and dependency machinery."""
+    # read like the headers, as plain text (see HEADER_PARAMETERS); the last of a repeated one counts
+    params = dict(request.query_params.items())  # a plain dict: the multidict's `get` is a slow Mapping.get
+    id_number, name, birth_date = params.get("id_number"), params.get("name"), params.get("birth_date")
+    phone, gender = params.get("phone"), params.get("gender")
+    query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
+    async with window.access(request, _headers(request), "search", query) as acc:
+        acc.lookup = check_criteria(id_number=id_number, name=name, birth_date=birth_date, phone=phone)
+        wanted_gender = parse_gender(gender)  # checked whatever the lookup: no parameter goes unread
+        found: list[tuple[Grade, dict[str, Any]]] = []
+        fetched: dict[int, Around] = {}  # id(doc) -> what the ID lookup read around it
+        if acc.lookup == "id_number" and id_number is not None:
+            purpose = acc.admitted_purpose
+            around = await window.reader.by_id_number_around(
+                parse_id_number(id_number), employer=purpose.mode("employer") is not Mode.HIDDEN,
+                household=purpose.mode("household") is not Mode.HIDDEN)
+            fetched = {id(a.doc): a for a in around}
+            found = [(Grade.CERTAIN, a.doc) for a in around]
+        elif acc.lookup == "name_birth_date" and name is not None and birth_date is not None:
+            wanted, born = parse_name(name), parse_birth_date(birth_date)
+            digits = parse_phone(phone, window.city_code) if phone is not None else None
+            docs = await window.reader.citizens(await window.reader.by_birth_date(born.isoformat()))
+            for doc in docs:
+                g = grade(doc, wanted, born, gender=wanted_gender, phone=digits)
+                if g is not None:
+                    found.append((g, doc))
+        elif phone is not None:
+            docs = await window.reader.citizens(
+                await window.reader.by_phone(parse_phone(phone, window.city_code)))
+            found = [(Grade.PROBABLE if len(docs) == 1 else Grade.POSSIBLE, d) for d in docs]
+        found.sort(key=lambda gd: (GRADE_ORDER[gd[0]], str(gd[1].get("citizen_id"))))
+        candidates: list[ViewJson] = []  # Candidate
+        for g, doc in found:
+            if len(candidates) >= window.settings.max_candidates:
+                break
+            view = await _view(window, acc, doc, fetched=fetched.get(id(doc)))
+            if view is not None:
+                candidates.append({"grade": g.value, "citizen": view})
+        if not candidates:
+            acc.outcome = "not_found"
+        return _answer({"lookup": acc.lookup, "candidates": candidates, "read_at": datetime.now(UTC)}, acc)
+
+
 def window_router() -> APIRouter:
     router = APIRouter(tags=["service window"], responses=ERROR_RESPONSES)
 
     @router.get("/citizens", response_model=SearchResult, openapi_extra=SEARCH_PARAMETERS)
     async def search_citizens(request: Request) -> Response:
         """Find citizens by resident ID (any spelling), by name + birth date, or by phone."""
-        window = _window(request)
-        # read like the headers, as plain text (see HEADER_PARAMETERS); the last of a repeated one counts
-        params = dict(request.query_params.items())  # a plain dict: the multidict's `get` is a slow Mapping.get
-        id_number, name, birth_date = params.get("id_number"), params.get("name"), params.get("birth_date")
-        phone, gender = params.get("phone"), params.get("gender")
-        query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
-        async with window.access(request, _headers(request), "search", query) as acc:
-            acc.lookup = check_criteria(id_number=id_number, name=name, birth_date=birth_date, phone=phone)
-            wanted_gender = parse_gender(gender)  # checked whatever the lookup: no parameter goes unread
-            found: list[tuple[Grade, dict[str, Any]]] = []
-            fetched: dict[int, Around] = {}  # id(doc) -> what the ID lookup read around it
-            if acc.lookup == "id_number" and id_number is not None:
-                purpose = acc.admitted_purpose
-                around = await window.reader.by_id_number_around(
-                    parse_id_number(id_number), employer=purpose.mode("employer") is not Mode.HIDDEN,
-                    household=purpose.mode("household") is not Mode.HIDDEN)
-                fetched = {id(a.doc): a for a in around}
-                found = [(Grade.CERTAIN, a.doc) for a in around]
-            elif acc.lookup == "name_birth_date" and name is not None and birth_date is not None:
-                wanted, born = parse_name(name), parse_birth_date(birth_date)
-                digits = parse_phone(phone, window.city_code) if phone is not None else None
-                docs = await window.reader.citizens(await window.reader.by_birth_date(born.isoformat()))
-                for doc in docs:
-                    g = grade(doc, wanted, born, gender=wanted_gender, phone=digits)
-                    if g is not None:
-                        found.append((g, doc))
-            elif phone is not None:
-                docs = await window.reader.citizens(
-                    await window.reader.by_phone(parse_phone(phone, window.city_code)))
-                found = [(Grade.PROBABLE if len(docs) == 1 else Grade.POSSIBLE, d) for d in docs]
-            found.sort(key=lambda gd: (GRADE_ORDER[gd[0]], str(gd[1].get("citizen_id"))))
-            candidates: list[ViewJson] = []  # Candidate
-            for g, doc in found:
-                if len(candidates) >= window.settings.max_candidates:
-                    break
-                view = await _view(window, acc, doc, fetched=fetched.get(id(doc)))
-                if view is not None:
-                    candidates.append({"grade": g.value, "citizen": view})
-            if not candidates:
-                acc.outcome = "not_found"
-            return _answer({"lookup": acc.lookup, "candidates": candidates, "read_at": datetime.now(UTC)}, acc)
+        return await search(_window(request), request)
 
     @router.get("/citizens/{citizen_id}", response_model=CitizenView, openapi_extra=HEADER_PARAMETERS)
     async def get_citizen(request: Request, citizen_id: str) -> Response:
@@ -304,4 +311,4 @@ async def _read_report(request: Request, limit: int) -> ReportIn:
         raise BodyInvalidError(f"{where}: {first['msg']}") from None
 
 
-__all__ = ["WindowError", "window_router"]
+__all__ = ["WindowError", "search", "window_router"]
