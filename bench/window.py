@@ -496,13 +496,16 @@ def main() -> None:
         with SchemaRegistry.from_settings(settings) as registry:
             sync_catalogue(registry, settings)
         credentials = make_credentials(settings, args.clients)
-        env = {**os.environ, "HUB_REDIS_URL": url, "HUB_TOPICS__AUDIT": settings.topics.audit,
+        # every address spelled out: a server from another checkout (--build) has no .hub/env of its own
+        env = {**os.environ, "HUB_REDIS_URL": url, "HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+               "HUB_REGISTRY_URL": settings.registry_url, "HUB_TOPICS__AUDIT": settings.topics.audit,
                "HUB_TOPICS__FEEDBACK": settings.topics.feedback,
-               "HUB_WINDOW__AUDIT_SPOOL": str(folder / "audit-spool.jsonl"),
                "HUB_WINDOW__RATE_PER_S": "100000", "HUB_WINDOW__RATE_BURST": "100000"}
-        spool = folder / "audit-spool.jsonl"
         for round_ in range(args.rounds):
             for label, build in builds if round_ % 2 == 0 else builds[::-1]:
+                # a spool of its own per run: what one run could not hand to Kafka must not be the next one's work
+                spool = folder / f"audit-spool-{len(runs)}.jsonl"
+                env["HUB_WINDOW__AUDIT_SPOOL"] = str(spool)
                 server = start_server(env, args.workers, folder, not args.no_access_log, build)
                 result = run_http(server.port, server.proc.pid, credentials, args.citizens, args.seconds,
                                   args.warmup)
@@ -531,8 +534,8 @@ def main() -> None:
     if raw is not None:
         print(_row("raw Redis, same reads", raw))
     print("(server CPU: hub serve and its workers for the API; redis-server for the raw reads; load: 1-minute "
-          "load average at the end of the run; spool: audit events Kafka had not taken in time, left in the "
-          "local spool when the run ended, forwarded by the next run's server)")
+          "load average at the end of the run; spool: audit events Kafka had not taken within the audit timeout, "
+          "left in the run's own spool at its end)")
     api = runs[0][1]
     print(f"load average now: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
     if raw is None:
