@@ -15,11 +15,16 @@ What runs where (figures printed, never asserted):
 - this process as the client, on loopback: `--clients` concurrent keep-alive connections, each
   a hall with its own credential (purpose 综合受理, the whole city), asking
   `GET /citizens?id_number=…` for random citizens; then the same client doing, per lookup, the
-  read-model reads one API lookup makes, in the same two round trips (a Lua script: the ID
-  index's members and their documents; then one pipeline of HGET residence record, HGET
-  employer's record if any, and the same script for the household), through the window's own
-  `ReadModel` calls, over as many connections. The HTTP client is a few lines of asyncio streams
-  so that the client costs little of the machine's two cores.
+  read-model reads one API lookup makes, in the same one round trip (the window's own script,
+  `hub.window.reader.LOOKUP_AROUND`, with the arguments `ReadModel.id_lookup_call` gives it: the ID
+  index's members, their documents, residence and employer records and households), over as many
+  connections. Both sides are a few lines of asyncio streams (HTTP/1.1 by hand; RESP with
+  hiredis's C parser), so that the client costs little of the machine's two cores and the raw side
+  measures Redis, not a client library (redis-py's asyncio client cost 690 us of client CPU a
+  lookup, more than the server it measured).
+- `--build DIR`: the API measured again with `hub serve` from another checkout (PYTHONPATH=DIR),
+  alternating with this one `--rounds` times on the same Redis and the same credentials, so a change
+  is judged side by side in the same minutes.
 
 The per-credential rate limit (20/s by default) is raised for the run: 64 halls asking as fast as
 they can would otherwise measure 429s.
@@ -49,6 +54,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import hiredis
 import orjson
 import redis
 from redis.asyncio import Redis as AsyncRedis
@@ -56,7 +62,7 @@ from redis.asyncio import Redis as AsyncRedis
 from hub.infra import ensure_up
 from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash, written_at_now
 from hub.settings import HubSettings, TopicNames, load_settings
-from hub.window.reader import ReadModel
+from hub.window.reader import LOOKUP_AROUND, ReadModel
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.schema_sync import sync_catalogue
 from hub.wire.topics import ensure_topics
@@ -178,10 +184,19 @@ def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chun
 # -- services ------------------------------------------------------------------------------------
 
 
+#: Last four digits of the ports `hub infra up` gives Kafka (and its controller), the registry (and its
+#: health port), Redis and `hub serve`, in every family of ports (19092, 29092, ...): several engineers'
+#: stacks share this machine, and one not started yet must not find its port taken by a bench.
+INFRA_PORT_TAILS = frozenset({9092, 9093, 8081, 8082, 6379, 8090})
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port % 10000 not in INFRA_PORT_TAILS:
+            return port
 
 
 def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -223,13 +238,17 @@ class Server:
     log: Path
 
 
-def start_server(env: dict[str, str], workers: int, folder: Path, access_log: bool) -> Server:
+def start_server(env: dict[str, str], workers: int, folder: Path, access_log: bool, build: Path | None = None
+                 ) -> Server:
     port = free_port()
     log = folder / "serve.log"
     cmd = [HUB, "serve", "--port", str(port), "--workers", str(workers)]
     if not access_log:
         cmd.append("--no-access-log")
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+    if build is not None:  # another checkout's hub package first on the path (the venv's is editable)
+        env = {**env, "PYTHONPATH": str(build)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+                            cwd=str(build) if build is not None else None)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -324,36 +343,60 @@ async def _http_client(port: int, key: str, n: int, seed: int, warm_until: float
     return done
 
 
-async def _raw_client(client: AsyncRedis, keys: RedisKeys, secret: bytes, n: int, seed: int, warm_until: float,
+class Resp:
+    """One Redis connection speaking RESP over asyncio streams, replies parsed by hiredis (C)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.parser = hiredis.Reader()
+
+    @classmethod
+    async def connect(cls, url: str) -> Resp:
+        host, _, port = url.removeprefix("redis://").split("/")[0].rpartition(":")
+        return cls(*await asyncio.open_connection(host, int(port)))
+
+    async def call(self, *args: str | int) -> Any:
+        parts = [f"*{len(args)}\r\n".encode()]
+        for arg in args:
+            data = str(arg).encode()
+            parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+        self.writer.write(b"".join(parts))
+        while (reply := self.parser.gets()) is False:
+            self.parser.feed(await self.reader.read(65536))
+        if isinstance(reply, hiredis.ReplyError):
+            raise reply
+        return reply
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _raw_client(url: str, sha: str, reader: ReadModel, n: int, seed: int, warm_until: float,
                       stop_at: float, out: list[float]) -> int:
+    conn = await Resp.connect(url)
     done = 0
-    for i in _picks(n, seed):
-        began = time.perf_counter()
-        if began >= stop_at:
-            break
-        await raw_lookup(client, keys, secret, id_number(i))
-        if began >= warm_until:
-            out.append(time.perf_counter() - began)
-            done += 1
+    try:
+        for i in _picks(n, seed):
+            began = time.perf_counter()
+            if began >= stop_at:
+                break
+            await raw_lookup(conn, sha, reader, id_number(i))
+            if began >= warm_until:
+                out.append(time.perf_counter() - began)
+                done += 1
+    finally:
+        conn.close()
     return done
 
 
-async def raw_lookup(client: AsyncRedis, keys: RedisKeys, secret: bytes, idn: str) -> int:
-    """The read-model reads of one API ID lookup (hub.window.routes search_citizens → Window.extras),
-    in the same round trips and with the same script (`hub.window.reader`): the ID index's members
-    with their documents; then per citizen one pipeline of HGET residence record, HGET employer's
-    record (if any) and the household's members with their documents. Returns how many citizens
-    it read. (Before the script, the API made four round trips: SMEMBERS, MGET, the pipeline
-    with SMEMBERS for the household, MGET.)"""
-    reader = ReadModel(client, keys, secret)
-    docs = await reader.citizens_by_id_number(idn)
-    for doc in docs:
-        f = doc["fields"]
-        address = f["address_id"]
-        employer = f.get("employer_id", {}).get("value")
-        await reader.around(f"{address['source']}/{address['record_id']}",
-                            "commerce/" + employer[2:] if employer else None, address["value"], doc["citizen_id"])
-    return len(docs)
+async def raw_lookup(conn: Resp, sha: str, reader: ReadModel, idn: str) -> int:
+    """The read-model reads of one API ID lookup (hub.window.routes search_citizens under 综合受理, which
+    shows the employer and the household): the window's script with the window's arguments, in the one
+    round trip the API makes. Returns how many citizens it read. (Before the script the API made four
+    round trips: SMEMBERS, MGET, a pipeline with SMEMBERS for the household, MGET.)"""
+    keys, args = reader.id_lookup_call(idn, employer=True, household=True)
+    reply = await conn.call("EVALSHA", sha, len(keys), *keys, *args)
+    return len(reply)
 
 
 async def _cpu_window(pid: int | None, warmup: float, seconds: float) -> tuple[float, float]:
@@ -381,14 +424,17 @@ def run_http(port: int, pid: int, keys_: list[str], n: int, seconds: float, warm
 
 def run_raw(url: str, redis_pid: int | None, keys: RedisKeys, secret: bytes, clients: int, n: int, seconds: float,
             warmup: float) -> Result:
+    sha = str(redis.Redis.from_url(url).script_load(LOOKUP_AROUND))
+
     async def main() -> Result:
-        client = AsyncRedis.from_url(url, max_connections=clients)
+        client = AsyncRedis.from_url(url)  # not used for the reads: ReadModel only builds their arguments
+        reader = ReadModel(client, keys, secret)
         out: list[float] = []
         try:
             now = time.perf_counter()
             warm_until, stop_at = now + warmup, now + warmup + seconds
             cpu = asyncio.create_task(_cpu_window(redis_pid, warmup, seconds))
-            counts = await asyncio.gather(*(_raw_client(client, keys, secret, n, j, warm_until, stop_at, out)
+            counts = await asyncio.gather(*(_raw_client(url, sha, reader, n, j, warm_until, stop_at, out)
                                             for j in range(clients)))
             redis_cpu, client_cpu = await cpu
         finally:
@@ -396,6 +442,12 @@ def run_raw(url: str, redis_pid: int | None, keys: RedisKeys, secret: bytes, cli
         return Result(sum(counts), 0, seconds, out, redis_cpu, client_cpu)
 
     return asyncio.run(main())
+
+
+def _row(label: str, r: Result, spooled: int | None = None) -> str:
+    return (f"{label:30}{r.rate:>10,.0f}{r.pct(50):>9.2f}{r.pct(99):>9.2f}{r.errors:>8}"
+            f"{r.server_cpu_s / max(r.done, 1) * 1e6:>16.0f} us{r.client_cpu_s / max(r.done, 1) * 1e6:>16.0f} us"
+            f"{os.getloadavg()[0]:>7.2f}{'' if spooled is None else f'{spooled / 1024:>10.0f} KB'}")
 
 
 def main() -> None:
@@ -406,8 +458,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=1, help="hub serve --workers")
     parser.add_argument("--no-access-log", action="store_true", help="hub serve --no-access-log")
-    parser.add_argument("--skip-raw", action="store_true", help="only the API (e.g. to measure older code)")
+    parser.add_argument("--skip-raw", action="store_true", help="only the API")
     parser.add_argument("--redis-url", help="a Redis already holding the generated city (skips generating it)")
+    parser.add_argument("--build", type=Path, help="another checkout: its hub serve measured alternately")
+    parser.add_argument("--rounds", type=int, default=1, help="how many times each build is measured")
     args = parser.parse_args()
 
     ensure_up()
@@ -425,6 +479,10 @@ def main() -> None:
     secret = settings.citizen_id_key.get_secret_value().encode("utf-8")
     sync = redis.Redis.from_url(url)
     server = None
+    builds: list[tuple[str, Path | None]] = [("this checkout", None)]
+    if args.build is not None:
+        builds.append((args.build.name, args.build.resolve()))
+    runs: list[tuple[str, Result, int]] = []
     try:
         held = sync.scard(keys.citizens)
         if held != args.citizens:
@@ -438,18 +496,26 @@ def main() -> None:
         with SchemaRegistry.from_settings(settings) as registry:
             sync_catalogue(registry, settings)
         credentials = make_credentials(settings, args.clients)
-        env = {**os.environ, "HUB_REDIS_URL": url, "HUB_TOPICS__AUDIT": settings.topics.audit,
+        # every address spelled out: a server from another checkout (--build) has no .hub/env of its own
+        env = {**os.environ, "HUB_REDIS_URL": url, "HUB_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+               "HUB_REGISTRY_URL": settings.registry_url, "HUB_TOPICS__AUDIT": settings.topics.audit,
                "HUB_TOPICS__FEEDBACK": settings.topics.feedback,
-               "HUB_WINDOW__AUDIT_SPOOL": str(folder / "audit-spool.jsonl"),
                "HUB_WINDOW__RATE_PER_S": "100000", "HUB_WINDOW__RATE_BURST": "100000"}
-        server = start_server(env, args.workers, folder, access_log=not args.no_access_log)
-        api = run_http(server.port, server.proc.pid, credentials, args.citizens, args.seconds, args.warmup)
-        stop_server(server)
-        spooled = (folder / "audit-spool.jsonl").stat().st_size if (folder / "audit-spool.jsonl").exists() else 0
-        server = None
+        for round_ in range(args.rounds):
+            for label, build in builds if round_ % 2 == 0 else builds[::-1]:
+                # a spool of its own per run: what one run could not hand to Kafka must not be the next one's work
+                spool = folder / f"audit-spool-{len(runs)}.jsonl"
+                env["HUB_WINDOW__AUDIT_SPOOL"] = str(spool)
+                server = start_server(env, args.workers, folder, not args.no_access_log, build)
+                result = run_http(server.port, server.proc.pid, credentials, args.citizens, args.seconds,
+                                  args.warmup)
+                stop_server(server)
+                server = None
+                runs.append((f"API, {label}", result, spool.stat().st_size if spool.exists() else 0))
+                print(_row(*runs[-1]), flush=True)
         redis_pid = int(sync.info("server")["process_id"])  # on loopback: the same machine
-        raw = Result(1, 0, 1.0, [float("nan")]) if args.skip_raw else run_raw(
-            url, redis_pid, keys, secret, args.clients, args.citizens, args.seconds, args.warmup)
+        raw = None if args.skip_raw else run_raw(url, redis_pid, keys, secret, args.clients, args.citizens,
+                                                 args.seconds, args.warmup)
     finally:
         if server is not None:
             stop_server(server)
@@ -459,19 +525,24 @@ def main() -> None:
             redis_proc.wait()
         shutil.rmtree(folder, ignore_errors=True)
 
-    print(f"\nwindow ID lookups, {args.citizens:,} citizens, {args.clients} clients, {args.seconds:.0f} s, "
-          f"hub serve --workers {args.workers}{' --no-access-log' if args.no_access_log else ''}, "
-          f"audit to Kafka ({'spool empty' if not spooled else f'{spooled} bytes left in the spool'})")
-    print(f"{'':24}{'lookups/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'server CPU/lookup':>19}"
-          f"{'client CPU/lookup':>19}")
-    for label, r in (("API (GET /citizens)", api), ("raw Redis, same reads", raw)):
-        print(f"{label:24}{r.rate:>10,.0f}{r.pct(50):>9.2f}{r.pct(99):>9.2f}{r.errors:>8}"
-              f"{r.server_cpu_s / max(r.done, 1) * 1e6:>16.0f} us{r.client_cpu_s / max(r.done, 1) * 1e6:>16.0f} us")
-    print("(server CPU: hub serve and its workers for the API; redis-server for the raw reads)")
-    load = os.getloadavg()
-    print(f"load average during the run: {load[0]:.2f} (1 min) on {os.cpu_count()} cores")
-    print(f"overhead: raw/API throughput {raw.rate / api.rate:.2f}x, API/raw p50 {api.pct(50) / raw.pct(50):.2f}x, "
-          f"p99 {api.pct(99) / raw.pct(99):.2f}x; mean latency {statistics.fmean(api.latencies) * 1000:.2f} ms")
+    print(f"\nwindow ID lookups, {args.citizens:,} citizens, {args.clients} clients, {args.seconds:.0f} s a run, "
+          f"hub serve --workers {args.workers}{' --no-access-log' if args.no_access_log else ''}, audit to Kafka")
+    print(f"{'':30}{'lookups/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'server CPU/lookup':>19}"
+          f"{'client CPU/lookup':>19}{'load':>7}{'spool':>13}")
+    for label, result, spooled_then in runs:
+        print(_row(label, result, spooled_then))
+    if raw is not None:
+        print(_row("raw Redis, same reads", raw))
+    print("(server CPU: hub serve and its workers for the API; redis-server for the raw reads; load: 1-minute "
+          "load average at the end of the run; spool: audit events Kafka had not taken within the audit timeout, "
+          "left in the run's own spool at its end)")
+    api = runs[0][1]
+    print(f"load average now: {os.getloadavg()[0]:.2f} (1 min) on {os.cpu_count()} cores")
+    if raw is None:
+        return
+    print(f"overhead (this checkout's first run): raw/API throughput {raw.rate / api.rate:.2f}x, "
+          f"API/raw p50 {api.pct(50) / raw.pct(50):.2f}x, p99 {api.pct(99) / raw.pct(99):.2f}x; "
+          f"mean latency {statistics.fmean(api.latencies) * 1000:.2f} ms")
 
 
 if __name__ == "__main__":

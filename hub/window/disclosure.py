@@ -4,6 +4,12 @@ Why one function for every answer: search results, a citizen, a household, 本�
 through `citizen_view`, so the masking and hiding rules cannot differ between routes, and the
 audit gets the exact (field, mode) pairs that left the hub from the same place that made them.
 
+Why plain dicts and not the models of `hub.window.views`: a view is built on every lookup, and
+building it as pydantic models (then validated again and dumped by FastAPI) was a fifth of an ID
+lookup's CPU (bench/window.py). The dicts have exactly the models' keys, made only here (`_field`,
+`_provenance`, `citizen_view`); the models stay the OpenAPI contract, and the tests check that every
+view of every purpose validates against them and dumps to the same JSON (`ViewJson`).
+
 Jurisdiction (属地): a citizen belongs to the district and street of their current residence
 (the residence record's address, parsed by the engine's parser; the street as civil affairs
 records it). A hall sees citizens of its jurisdiction; outside it only with a city-wide (通办)
@@ -20,7 +26,10 @@ from hub.engine.standardise.addresses import parse_address
 from hub.window.credentials import Credential
 from hub.window.masking import is_present, mask_value, presence_text
 from hub.window.purposes import VIEW_FIELDS, Mode, Purpose
-from hub.window.views import DEPARTMENT_LABELS, CitizenView, ConflictView, FieldValue, Member, Provenance
+from hub.window.views import DEPARTMENT_LABELS
+
+#: A view or part of one, as JSON-ready dicts shaped exactly like `hub.window.views`' models.
+ViewJson = dict[str, Any]
 
 #: View fields read as they are from the document's `fields` (others are derived below).
 DIRECT = tuple(f for f in VIEW_FIELDS if f not in ("residence", "household", "employer"))
@@ -52,12 +61,40 @@ def doc_field(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def provenance(entry: dict[str, Any] | None) -> Provenance | None:
-    if entry is None or not entry.get("source"):
-        return None
-    source = str(entry["source"])
-    return Provenance(source=source, source_label=DEPARTMENT_LABELS.get(source, source),
-                      record=str(entry.get("record_id", "")), as_of=datetime.fromisoformat(str(entry["updated_at"])))
+def provenance(entry: dict[str, Any] | None) -> ViewJson | None:
+    """A `Provenance` (as a dict) of a document's field entry, or None when it names no department."""
+    return _Provenances()(entry)
+
+
+class _Provenances:
+    """The provenance dicts of one view, each (source, record, time) parsed and made once: one department
+    record gives several fields (civil affairs: name, ID, birth date, gender, phone, residence...)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, datetime] = {}
+        self.made: dict[tuple[str, str, str], ViewJson] = {}
+
+    def time(self, text: str) -> datetime:
+        at = self.times.get(text)
+        if at is None:
+            at = self.times[text] = datetime.fromisoformat(text)
+        return at
+
+    def __call__(self, entry: dict[str, Any] | None) -> ViewJson | None:
+        if entry is None or not entry.get("source"):
+            return None
+        source, record, at = str(entry["source"]), str(entry.get("record_id", "")), str(entry["updated_at"])
+        made = self.made.get((source, record, at))
+        if made is None:
+            made = self.made[(source, record, at)] = {
+                "source": source, "source_label": DEPARTMENT_LABELS.get(source, source), "record": record,
+                "as_of": self.time(at)}
+        return made
+
+
+def _field(mode: str, value: Any = None, answer: str | None = None, prov: ViewJson | None = None) -> ViewJson:
+    """A `FieldValue` (as a dict): every key of the model, always."""
+    return {"mode": mode, "value": value, "answer": answer, "provenance": prov}
 
 
 def residence_ref(doc: dict[str, Any]) -> str | None:
@@ -93,24 +130,26 @@ def in_jurisdiction(cred: Credential, city_code: str, doc: dict[str, Any], resid
     return False
 
 
-def _value_for(mode: Mode, name: str, value: Any, entry: dict[str, Any] | None) -> FieldValue:
-    prov = provenance(entry)
+def _value_for(mode: Mode, name: str, value: Any, entry: dict[str, Any] | None, provenances: _Provenances
+               ) -> ViewJson:
+    prov = provenances(entry)
     if mode is Mode.PRESENCE:
-        return FieldValue(mode="presence", answer=presence_text(name, value), provenance=prov if is_present(value)
-                          else None)
+        return _field("presence", answer=presence_text(name, value), prov=prov if is_present(value) else None)
     if mode is Mode.MASKED:
-        return FieldValue(mode="masked", value=mask_value(name, value), provenance=prov)
-    return FieldValue(mode="full", value=value, provenance=prov)
+        return _field("masked", mask_value(name, value), prov=prov)
+    return _field("full", value, prov=prov)
 
 
 def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: Shown, *,
-                 redirected_from: str | None = None, with_household: bool = True) -> CitizenView:
+                 redirected_from: str | None = None, with_household: bool = True) -> ViewJson:
+    """The `CitizenView` (as a dict) of `doc` for `purpose`; every (field, mode) it shows goes to `shown`."""
     cid = str(doc["citizen_id"])
-    out: dict[str, FieldValue] = {}
+    out: dict[str, ViewJson] = {}
+    provenances = _Provenances()
     newest: datetime | None = None
     for entry in doc.get("fields", {}).values():
         if isinstance(entry, dict) and entry.get("updated_at"):
-            at = datetime.fromisoformat(str(entry["updated_at"]))
+            at = provenances.time(str(entry["updated_at"]))
             newest = at if newest is None or at > newest else newest
     for name in DIRECT:
         mode = purpose.mode(name)
@@ -118,7 +157,7 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
         value = entry.get("value") if entry else None
         if mode is Mode.HIDDEN or (mode is not Mode.PRESENCE and not is_present(value)):
             continue
-        out[name] = _value_for(mode, name, value, entry)
+        out[name] = _value_for(mode, name, value, entry, provenances)
         shown.add(cid, name, mode)
     residence_entry = doc_field(doc, "address_id")
     mode = purpose.mode("residence")
@@ -126,10 +165,10 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
         if mode is Mode.FULL:
             place: Any = {"address_id": residence_entry.get("value") if residence_entry else None,
                           "text": extras.residence_text}
-            out["residence"] = FieldValue(mode="full", value=place, provenance=provenance(residence_entry))
+            out["residence"] = _field("full", place, prov=provenances(residence_entry))
         else:
             out["residence"] = _value_for(mode, "residence", extras.residence_text if mode is Mode.MASKED
-                                          else residence_entry, residence_entry)
+                                          else residence_entry, residence_entry, provenances)
         shown.add(cid, "residence", mode)
     employer_entry = doc_field(doc, "employer_id")
     mode = purpose.mode("employer")
@@ -138,14 +177,14 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
                          if employer_entry else None)
         if mode is Mode.MASKED:
             employer = extras.employer_name
-        out["employer"] = _value_for(mode, "employer", employer, employer_entry)
+        out["employer"] = _value_for(mode, "employer", employer, employer_entry, provenances)
         shown.add(cid, "employer", mode)
-    household: list[Member] | None = None
+    household: list[ViewJson] | None = None
     mode = purpose.mode("household")
     if with_household and mode is not Mode.HIDDEN:
         others = [m for m in extras.household if m.get("citizen_id") != cid]
         if mode is Mode.PRESENCE:
-            out["household"] = FieldValue(mode="presence", answer=presence_text("household", others))
+            out["household"] = _field("presence", answer=presence_text("household", others))
         else:
             household = []
             name_mode = Mode.MASKED if mode is Mode.MASKED else purpose.mode("name")
@@ -154,14 +193,14 @@ def citizen_view(doc: dict[str, Any], purpose: Purpose, extras: Extras, shown: S
                 name_entry = doc_field(member, "name")
                 name_out = None
                 if name_mode is not Mode.HIDDEN and name_entry is not None:
-                    name_out = _value_for(name_mode, "name", name_entry.get("value"), name_entry)
+                    name_out = _value_for(name_mode, "name", name_entry.get("value"), name_entry, provenances)
                     shown.add(mid, "name", name_mode)
                 shown.add(mid, "household_member", mode)
-                household.append(Member(citizen_id=mid, name=name_out))
+                household.append({"citizen_id": mid, "name": name_out})
         shown.add(cid, "household", mode)
-    conflicts = _conflicts(doc, purpose, shown, cid)
-    return CitizenView(citizen_id=cid, redirected_from=redirected_from, purpose=purpose.name, fields=out,
-                       conflicts=conflicts, household=household, data_as_of=newest)
+    conflicts = _conflicts(doc, purpose, shown, cid, provenances)
+    return {"citizen_id": cid, "redirected_from": redirected_from, "purpose": purpose.name, "fields": out,
+            "conflicts": conflicts, "household": household, "data_as_of": newest}
 
 
 #: The view field a master field's conflict is about, where the names differ.
@@ -169,10 +208,11 @@ _CONFLICT_FIELD: dict[str, str] = {"address_id": "residence", "registered_addres
                                    "employer_id": "employer"}
 
 
-def _conflicts(doc: dict[str, Any], purpose: Purpose, shown: Shown, cid: str) -> list[ConflictView]:
+def _conflicts(doc: dict[str, Any], purpose: Purpose, shown: Shown, cid: str, provenances: _Provenances
+               ) -> list[ViewJson]:
     """The open conflicts on fields the purpose shows, each side in the field's mode (a presence-only
     field says that departments disagree and which, never the values)."""
-    found: list[ConflictView] = []
+    found: list[ViewJson] = []
     for item in doc.get("conflicts") or ():
         master_field = item.get("field") if isinstance(item, dict) else None
         if not isinstance(master_field, str):
@@ -185,9 +225,9 @@ def _conflicts(doc: dict[str, Any], purpose: Purpose, shown: Shown, cid: str) ->
         for side in (item.get("authoritative"), item.get("contradicting")):
             entry = side if isinstance(side, dict) else None
             if mode is Mode.PRESENCE:
-                sides.append(FieldValue(mode="presence", answer="部门间不一致", provenance=provenance(entry)))
+                sides.append(_field("presence", answer="部门间不一致", prov=provenances(entry)))
             else:
-                sides.append(_value_for(mode, field, entry.get("value") if entry else None, entry))
-        found.append(ConflictView(field=field, authoritative=sides[0], contradicting=sides[1]))
+                sides.append(_value_for(mode, field, entry.get("value") if entry else None, entry, provenances))
+        found.append({"field": field, "authoritative": sides[0], "contradicting": sides[1]})
         shown.add(cid, f"conflict:{field}", mode)
     return found

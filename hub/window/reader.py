@@ -13,6 +13,7 @@ born on a date, keyed hash like the ID and phone indexes) for name + birth date 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 import orjson
@@ -27,7 +28,7 @@ MAX_REDIRECTS: Final = 8
 HOUSEHOLD_MAX: Final = 50
 
 #: The members of an index set (sorted) and the documents of the first ARGV[2] of them, in one round
-#: trip: an ID lookup is two round trips instead of four (bench/window.py). KEYS[1] the set, ARGV[1]
+#: trip (a household, in `around`). KEYS[1] the set, ARGV[1]
 #: the citizen key prefix. Reads only; the document keys are not declared because the read model is
 #: one Redis, never a cluster.
 _MEMBERS_AND_DOCS: Final = """
@@ -40,6 +41,75 @@ for i, id in ipairs(ids) do
 end
 return out
 """
+
+
+#: An ID lookup in one round trip: the citizens of an index set (sorted, the first ARGV[4]) with their
+#: documents and, per document, what its view needs: the department record its residence came from
+#: (`fields.address_id`'s source/record_id in the records hash ARGV[2]), its employer's record
+#: (`fields.employer_id`'s, when ARGV[6] is 1) and its household (the members of the address index
+#: ARGV[3] .. `fields.address_id.value`, sorted, the first ARGV[5] with their documents, when ARGV[7] is
+#: 1). It fetches by what the document names and decides nothing: `Window.extras` applies the rules
+#: and checks the script fetched what they ask for (else it reads with `around`). Per citizen the reply
+#: holds id, document, residence ref, residence record, employer ref, employer record, household
+#: address and the household as id/document pairs (false where absent). Reads only, one Redis.
+LOOKUP_AROUND: Final = """
+local function ref(entry)
+  if type(entry) ~= 'table' then return false end
+  local source, record = entry['source'], entry['record_id']
+  if type(source) == 'string' and type(record) == 'string' then return source .. '/' .. record end
+  return false
+end
+local function members_and_docs(key, limit)
+  local ids = redis.call('SMEMBERS', key)
+  table.sort(ids)
+  local out = {}
+  for i, id in ipairs(ids) do
+    out[#out + 1] = id
+    if i <= limit then out[#out + 1] = redis.call('GET', ARGV[1] .. id) else out[#out + 1] = false end
+  end
+  return out
+end
+local ids = redis.call('SMEMBERS', KEYS[1])
+table.sort(ids)
+local out = {}
+for i, id in ipairs(ids) do
+  if i > tonumber(ARGV[4]) then break end
+  local raw = redis.call('GET', ARGV[1] .. id)
+  if raw then
+    local fields = cjson.decode(raw)['fields']
+    if type(fields) ~= 'table' then fields = {} end
+    local address, employer = fields['address_id'], fields['employer_id']
+    local residence_ref = ref(address)
+    local employer_ref = false
+    if ARGV[6] == '1' and type(employer) == 'table' and type(employer['value']) == 'string' then
+      employer_ref = ref(employer)
+    end
+    local household_at, household = false, false
+    if ARGV[7] == '1' and type(address) == 'table' and type(address['value']) == 'string' then
+      household_at = address['value']
+      household = members_and_docs(ARGV[3] .. household_at, tonumber(ARGV[5]))
+    end
+    out[#out + 1] = {id, raw,
+      residence_ref, residence_ref and redis.call('HGET', ARGV[2], residence_ref),
+      employer_ref, employer_ref and redis.call('HGET', ARGV[2], employer_ref),
+      household_at, household}
+  end
+end
+return out
+"""
+
+
+@dataclass(frozen=True)
+class Around:
+    """What the one-round-trip ID lookup fetched for one citizen's view (`ReadModel.by_id_number_around`)."""
+
+    doc: dict[str, Any]
+    residence_ref: str | None
+    residence: dict[str, Any] | None
+    employer_ref: str | None
+    employer: dict[str, Any] | None
+    household_at: str | None
+    household: list[dict[str, Any]]
 
 
 def _text(value: bytes | str) -> str:
@@ -59,17 +129,33 @@ class ReadModel:
         self.keys = keys
         self.secret = secret
         self._members_and_docs = redis.register_script(_MEMBERS_AND_DOCS)
+        self._lookup_around = redis.register_script(LOOKUP_AROUND)
 
     @staticmethod
     def _pairs(reply: list[Any]) -> list[tuple[str, dict[str, Any] | None]]:
         return [(_text(reply[i]), orjson.loads(reply[i + 1]) if reply[i + 1] else None)
                 for i in range(0, len(reply), 2)]
 
-    async def citizens_by_id_number(self, id_number: str) -> list[dict[str, Any]]:
-        """The citizens holding a resident ID, documents included, in one round trip."""
+    def id_lookup_call(self, id_number: str, *, employer: bool, household: bool) -> tuple[list[str], list[str | int]]:
+        """KEYS and ARGV of `LOOKUP_AROUND` for an ID (bench/window.py makes the same call without the API)."""
         key = self.keys.index("idnum", keyed_hash(self.secret, "id", id_number))
-        reply = await guarded(lambda: self._members_and_docs(keys=[key], args=[self.keys.citizen(""), 1000]))
-        return [doc for _, doc in self._pairs(reply) if doc is not None]
+        return [key], [self.keys.citizen(""), self.keys.records, self.keys.index("address", ""), 1000,
+                       HOUSEHOLD_MAX + 1, int(employer), int(household)]
+
+    async def by_id_number_around(self, id_number: str, *, employer: bool, household: bool) -> list[Around]:
+        """The citizens holding a resident ID with what their views need, in one round trip (`LOOKUP_AROUND`):
+        an ID lookup was two (the documents, then `around`) and a pipeline per citizen (bench/window.py)."""
+        keys, args = self.id_lookup_call(id_number, employer=employer, household=household)
+        reply = await guarded(lambda: self._lookup_around(keys=keys, args=args))
+        found: list[Around] = []
+        for cid, raw, res_ref, res, emp_ref, emp, at, members in reply:
+            others = [doc for mid, doc in self._pairs(members or []) if mid != _text(cid)]
+            found.append(Around(
+                doc=orjson.loads(raw), residence_ref=_text(res_ref) if res_ref else None,
+                residence=orjson.loads(res) if res else None, employer_ref=_text(emp_ref) if emp_ref else None,
+                employer=orjson.loads(emp) if emp else None, household_at=_text(at) if at else None,
+                household=[doc for doc in others[:HOUSEHOLD_MAX] if doc is not None]))
+        return found
 
     async def _members(self, key: str) -> list[str]:
         return sorted(_text(m) for m in await guarded(lambda: self.redis.smembers(key)))

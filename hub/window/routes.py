@@ -4,20 +4,25 @@ Why parameters are read as plain text: every query parameter and header is decla
 and checked by `hub.window.lookup`, so no input can produce FastAPI's own validation error or a
 500; each refusal is a specific `WindowError` answered as problem+json. Every route runs inside
 `Window.access`, which admits the caller and writes the request's one audit event.
+
+Why the citizen routes answer with bytes (`_answer`): their views are built as dicts shaped like
+the response models (`hub.window.disclosure`), and returning a `Response` spares FastAPI validating
+and dumping them again; `response_model` still documents them in /openapi.json, and the tests check
+the answers against those models.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from connectors.http_body import read_capped
 from hub.engine.standardise.ids import read_resident_id
-from hub.window.disclosure import Extras, citizen_view, doc_field, provenance
+from hub.window.disclosure import Extras, ViewJson, citizen_view, doc_field, provenance
 from hub.window.lookup import (
     GRADE_ORDER,
     Grade,
@@ -42,13 +47,14 @@ from hub.window.problems import (
     WindowError,
 )
 from hub.window.purposes import Mode
+from hub.window.reader import Around
 from hub.window.service import Access, Headers, Window, header_text
 from hub.window.views import (
-    Candidate,
     CitizenView,
     Disclosures,
     LegalRepresentative,
     OrganizationView,
+    Provenance,
     ReportIn,
     ReportOut,
     Residents,
@@ -66,8 +72,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 #: The headers every window request may carry, documented in /openapi.json (`openapi_extra` of each route)
 #: and read by `_headers` straight from the request: as FastAPI `Header()` parameters they were validated
-#: one by one on every request, a seventh of an ID lookup's CPU (bench/window.py). They are plain text
-#: either way, checked by `Window.access`.
+#: one by one on every request, a seventh of an ID lookup's CPU (bench/window.py), and as a `Depends` they
+#: cost FastAPI's dependency solving. They are plain text either way, checked by `Window.access`.
 _HEADER_DOCS: list[tuple[str, str]] = [
     ("authorization", "Bearer <key>"),
     ("x-purpose", "purpose of use, e.g. 社会救助"),
@@ -91,14 +97,10 @@ SEARCH_PARAMETERS: dict[str, Any] = {"parameters": [
 ] + HEADER_PARAMETERS["parameters"]}
 
 
-async def _headers(request: Request) -> Headers:
+def _headers(request: Request) -> Headers:
     get = request.headers.get
     return Headers(get("authorization"), get("x-purpose"), get("x-case-id"), get("x-resident-grant"),
                    get("x-operator-id"), get("x-request-id"))
-
-
-#: Module level: FastAPI resolves the (string) annotations of the routes in this module's globals.
-WindowHeaders = Annotated[Headers, Depends(_headers)]
 
 
 def _window(request: Request) -> Window:
@@ -111,11 +113,17 @@ def _stamp(response: Response, acc: Access) -> None:
     response.headers["Cache-Control"] = "no-store"
 
 
+def _answer(body: dict[str, Any], acc: Access) -> Response:
+    """A 200 answer of JSON bytes (UTC times as Z, as pydantic writes them), stamped like `_stamp`."""
+    return Response(orjson.dumps(body, option=orjson.OPT_UTC_Z), media_type="application/json",
+                    headers={"X-Request-Id": acc.request_id, "Cache-Control": "no-store"})
+
+
 async def _view(window: Window, acc: Access, doc: dict[str, Any], redirected_from: str | None = None,
-                extras: Extras | None = None) -> CitizenView | None:
+                extras: Extras | None = None, fetched: Around | None = None) -> ViewJson | None:
     """The citizen's view for this caller, or None when the caller may not see them."""
     purpose = acc.admitted_purpose
-    extras = extras or await window.extras(doc, purpose)
+    extras = extras or await window.extras(doc, purpose, fetched)
     if not window.visible(acc, doc, extras, redirected_from):
         return None
     # household members share the residence, hence the jurisdiction; under a grant purpose they are
@@ -124,73 +132,80 @@ async def _view(window: Window, acc: Access, doc: dict[str, Any], redirected_fro
     return citizen_view(doc, purpose, extras, acc.shown, redirected_from=redirected_from)
 
 
+async def search(window: Window, request: Request) -> Response:
+    """`GET /citizens`: find citizens by resident ID (any spelling), by name + birth date, or by phone.
+
+    A function of its own: the route below calls it, and so does `hub.window.fastpath` for the
+    window's hottest request without FastAPI's routing and dependency machinery."""
+    # read like the headers, as plain text (see HEADER_PARAMETERS); the last of a repeated one counts
+    params = dict(request.query_params.items())  # a plain dict: the multidict's `get` is a slow Mapping.get
+    id_number, name, birth_date = params.get("id_number"), params.get("name"), params.get("birth_date")
+    phone, gender = params.get("phone"), params.get("gender")
+    query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
+    async with window.access(request, _headers(request), "search", query) as acc:
+        acc.lookup = check_criteria(id_number=id_number, name=name, birth_date=birth_date, phone=phone)
+        wanted_gender = parse_gender(gender)  # checked whatever the lookup: no parameter goes unread
+        found: list[tuple[Grade, dict[str, Any]]] = []
+        fetched: dict[int, Around] = {}  # id(doc) -> what the ID lookup read around it
+        if acc.lookup == "id_number" and id_number is not None:
+            purpose = acc.admitted_purpose
+            around = await window.reader.by_id_number_around(
+                parse_id_number(id_number), employer=purpose.mode("employer") is not Mode.HIDDEN,
+                household=purpose.mode("household") is not Mode.HIDDEN)
+            fetched = {id(a.doc): a for a in around}
+            found = [(Grade.CERTAIN, a.doc) for a in around]
+        elif acc.lookup == "name_birth_date" and name is not None and birth_date is not None:
+            wanted, born = parse_name(name), parse_birth_date(birth_date)
+            digits = parse_phone(phone, window.city_code) if phone is not None else None
+            docs = await window.reader.citizens(await window.reader.by_birth_date(born.isoformat()))
+            for doc in docs:
+                g = grade(doc, wanted, born, gender=wanted_gender, phone=digits)
+                if g is not None:
+                    found.append((g, doc))
+        elif phone is not None:
+            docs = await window.reader.citizens(
+                await window.reader.by_phone(parse_phone(phone, window.city_code)))
+            found = [(Grade.PROBABLE if len(docs) == 1 else Grade.POSSIBLE, d) for d in docs]
+        found.sort(key=lambda gd: (GRADE_ORDER[gd[0]], str(gd[1].get("citizen_id"))))
+        candidates: list[ViewJson] = []  # Candidate
+        for g, doc in found:
+            if len(candidates) >= window.settings.max_candidates:
+                break
+            view = await _view(window, acc, doc, fetched=fetched.get(id(doc)))
+            if view is not None:
+                candidates.append({"grade": g.value, "citizen": view})
+        if not candidates:
+            acc.outcome = "not_found"
+        return _answer({"lookup": acc.lookup, "candidates": candidates, "read_at": datetime.now(UTC)}, acc)
+
+
 def window_router() -> APIRouter:
     router = APIRouter(tags=["service window"], responses=ERROR_RESPONSES)
 
     @router.get("/citizens", response_model=SearchResult, openapi_extra=SEARCH_PARAMETERS)
-    async def search_citizens(request: Request, response: Response, hdr: WindowHeaders) -> SearchResult:
+    async def search_citizens(request: Request) -> Response:
         """Find citizens by resident ID (any spelling), by name + birth date, or by phone."""
-        window = _window(request)
-        # read like the headers, as plain text (see HEADER_PARAMETERS); the last of a repeated one counts
-        params = request.query_params
-        id_number, name, birth_date = params.get("id_number"), params.get("name"), params.get("birth_date")
-        phone, gender = params.get("phone"), params.get("gender")
-        query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
-        async with window.access(request, hdr, "search", query) as acc:
-            acc.lookup = check_criteria(id_number=id_number, name=name, birth_date=birth_date, phone=phone)
-            wanted_gender = parse_gender(gender)  # checked whatever the lookup: no parameter goes unread
-            found: list[tuple[Grade, dict[str, Any]]] = []
-            if acc.lookup == "id_number" and id_number is not None:
-                docs = await window.reader.citizens_by_id_number(parse_id_number(id_number))
-                found = [(Grade.CERTAIN, d) for d in docs]
-            elif acc.lookup == "name_birth_date" and name is not None and birth_date is not None:
-                wanted, born = parse_name(name), parse_birth_date(birth_date)
-                digits = parse_phone(phone, window.city_code) if phone is not None else None
-                docs = await window.reader.citizens(await window.reader.by_birth_date(born.isoformat()))
-                for doc in docs:
-                    g = grade(doc, wanted, born, gender=wanted_gender, phone=digits)
-                    if g is not None:
-                        found.append((g, doc))
-            elif phone is not None:
-                docs = await window.reader.citizens(
-                    await window.reader.by_phone(parse_phone(phone, window.city_code)))
-                found = [(Grade.PROBABLE if len(docs) == 1 else Grade.POSSIBLE, d) for d in docs]
-            found.sort(key=lambda gd: (GRADE_ORDER[gd[0]], str(gd[1].get("citizen_id"))))
-            candidates: list[Candidate] = []
-            for g, doc in found:
-                if len(candidates) >= window.settings.max_candidates:
-                    break
-                view = await _view(window, acc, doc)
-                if view is not None:
-                    candidates.append(Candidate(grade=g, citizen=view))
-            if not candidates:
-                acc.outcome = "not_found"
-            _stamp(response, acc)
-            return SearchResult(lookup=acc.lookup, candidates=candidates,  # type: ignore[arg-type]
-                                read_at=datetime.now(UTC))
+        return await search(_window(request), request)
 
     @router.get("/citizens/{citizen_id}", response_model=CitizenView, openapi_extra=HEADER_PARAMETERS)
-    async def get_citizen(request: Request, response: Response, citizen_id: str,
-                          hdr: WindowHeaders) -> CitizenView:
+    async def get_citizen(request: Request, citizen_id: str) -> Response:
         """One citizen; an id retired by a merge answers with the surviving citizen (`redirected_from`)."""
         window = _window(request)
-        async with window.access(request, hdr, "citizen_id", {"citizen_id": citizen_id}) as acc:
+        async with window.access(request, _headers(request), "citizen_id", {"citizen_id": citizen_id}) as acc:
             doc, redirected = await window.reader.citizen(parse_citizen_id(citizen_id))
             view = await _view(window, acc, doc, redirected) if doc is not None else None
             if view is None:
                 raise NotFoundError("no citizen with this id is visible to this credential and purpose")
-            _stamp(response, acc)
-            return view
+            return _answer(view, acc)
 
     @router.get("/addresses/{address_id}/residents", response_model=Residents, openapi_extra=HEADER_PARAMETERS)
-    async def address_residents(request: Request, response: Response, address_id: str,
-                                hdr: WindowHeaders) -> Residents:
+    async def address_residents(request: Request, address_id: str) -> Response:
         """Everyone whose current residence is this address (the household)."""
         window = _window(request)
-        async with window.access(request, hdr, "address", {"address_id": address_id}) as acc:
+        async with window.access(request, _headers(request), "address", {"address_id": address_id}) as acc:
             aid = parse_address_id(address_id)
             docs = await window.reader.citizens(await window.reader.residents(aid))
-            views: list[CitizenView] = []
+            views: list[ViewJson] = []
             for doc in docs[:50]:
                 extras = await window.extras(doc, acc.admitted_purpose)
                 extras.household = []  # the list itself is the household
@@ -199,15 +214,13 @@ def window_router() -> APIRouter:
                     views.append(view)
             if not views:
                 raise NotFoundError("no residents of this address are visible to this credential and purpose")
-            _stamp(response, acc)
-            return Residents(address_id=aid, residents=views, read_at=datetime.now(UTC))
+            return _answer({"address_id": aid, "residents": views, "read_at": datetime.now(UTC)}, acc)
 
     @router.get("/organizations/{credit_code}", response_model=OrganizationView, openapi_extra=HEADER_PARAMETERS)
-    async def get_organization(request: Request, response: Response, credit_code: str,
-                               hdr: WindowHeaders) -> OrganizationView:
+    async def get_organization(request: Request, response: Response, credit_code: str) -> OrganizationView:
         """An organization by unified social credit code; its legal representative as a citizen link."""
         window = _window(request)
-        async with window.access(request, hdr, "organization", {"credit_code": credit_code}) as acc:
+        async with window.access(request, _headers(request), "organization", {"credit_code": credit_code}) as acc:
             code = parse_credit_code(credit_code)
             org_id = await window.reader.organization_id(code)
             record = await window.reader.record("commerce/" + code)
@@ -231,16 +244,15 @@ def window_router() -> APIRouter:
                 organization_id=org_id, credit_code=code, name=record.get("business_name"),
                 org_type=record.get("business_type"), status=record.get("registration_status"),
                 legal_representative=rep, address=record.get("address"),
-                provenance=provenance({"source": "commerce", "record_id": code,
-                                       "updated_at": record.get("updated_at")}),
+                provenance=Provenance.model_validate(provenance({"source": "commerce", "record_id": code,
+                                                                 "updated_at": record.get("updated_at")})),
             )
 
     @router.get("/citizens/{citizen_id}/disclosures", response_model=Disclosures, openapi_extra=HEADER_PARAMETERS)
-    async def citizen_disclosures(request: Request, response: Response, citizen_id: str,
-                                  hdr: WindowHeaders) -> Disclosures:
+    async def citizen_disclosures(request: Request, response: Response, citizen_id: str) -> Disclosures:
         """Who looked at this resident's data (本人查询, with the resident's grant): when, which hall, why."""
         window = _window(request)
-        async with window.access(request, hdr, "disclosures", {"citizen_id": citizen_id}) as acc:
+        async with window.access(request, _headers(request), "disclosures", {"citizen_id": citizen_id}) as acc:
             if not acc.admitted_purpose.self_service:
                 raise PurposeNotAllowedError("the disclosure history is only for 本人查询 with the resident's grant")
             doc, redirected = await window.reader.citizen(parse_citizen_id(citizen_id))
@@ -256,11 +268,10 @@ def window_router() -> APIRouter:
     @router.post("/citizens/{citizen_id}/reports", response_model=ReportOut, status_code=201,
                  openapi_extra={**HEADER_PARAMETERS, "requestBody": {"required": True, "content": {
                      "application/json": {"schema": ReportIn.model_json_schema()}}}})
-    async def report_value(request: Request, response: Response, citizen_id: str,
-                           hdr: WindowHeaders) -> ReportOut:
+    async def report_value(request: Request, response: Response, citizen_id: str) -> ReportOut:
         """Report a wrong or outdated value; it goes to the department that owns the field."""
         window = _window(request)
-        async with window.access(request, hdr, "report", {"citizen_id": citizen_id}) as acc:
+        async with window.access(request, _headers(request), "report", {"citizen_id": citizen_id}) as acc:
             report = await _read_report(request, window.settings.max_body_bytes)
             acc.query["field"] = report.field[:40]
             doc, redirected = await window.reader.citizen(parse_citizen_id(citizen_id))
@@ -300,4 +311,4 @@ async def _read_report(request: Request, limit: int) -> ReportIn:
         raise BodyInvalidError(f"{where}: {first['msg']}") from None
 
 
-__all__ = ["WindowError", "window_router"]
+__all__ = ["WindowError", "search", "window_router"]

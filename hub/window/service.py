@@ -44,7 +44,7 @@ from hub.window.problems import (
 )
 from hub.window.purposes import Mode, Purpose, PurposePolicy
 from hub.window.ratelimit import RateLimiter
-from hub.window.reader import ReadModel
+from hub.window.reader import Around, ReadModel
 from hub.window.reports import Reports
 from hub.window.tracker import Tracker
 
@@ -136,12 +136,15 @@ class Window:
     async def access(self, request: Request, headers: Headers, lookup: str,
                      query: dict[str, str | None]) -> AsyncIterator[Access]:
         # hub.api.context.RequestContext has chosen it (the caller's if sane); the window alone: here
-        request_id = getattr(request.state, "request_id", None) or (
+        # read from the ASGI scope itself: `request.state` and `request.url` build objects on every request
+        scope = request.scope
+        state = scope.setdefault("state", {})
+        request_id = state.get("request_id") or (
             headers.request_id if headers.request_id and _REQUEST_ID_RE.fullmatch(headers.request_id)
             else uuid.uuid4().hex)
-        request.state.request_id = request_id
-        acc = Access(request_id=request_id, at=datetime.now(UTC), method=request.method,
-                     path=request.url.path[:200], lookup=lookup,
+        state["request_id"] = request_id
+        acc = Access(request_id=request_id, at=datetime.now(UTC), method=scope["method"],
+                     path=(scope.get("root_path", "") + scope["path"])[:200], lookup=lookup,
                      query={k: (log_safe(k, v) or "")[:80] for k, v in query.items() if v is not None})
         try:
             try:
@@ -192,13 +195,15 @@ class Window:
     async def _audit(self, acc: Access, outcome: Outcome, status: int, reason: str | None, *,
                      answered: bool) -> None:
         cred = acc.credential
-        event = AuditEvent(
+        # not validated here: `seal` validates the sealed event (every field of this one) before it is written
+        event = AuditEvent.model_construct(
             event_id=uuid.uuid4().hex, request_id=acc.request_id, occurred_at=acc.at, city_code=self.city_code,
             credential_id=cred.id if cred else None, hall=cred.name if cred else None, operator=acc.operator,
             purpose=acc.purpose.name if acc.purpose else None, case_id=acc.case_id, method=acc.method,
-            path=acc.path, lookup=acc.lookup, query=acc.query,
+            path=acc.path, lookup=acc.lookup, query=dict(acc.query),
             citizens=sorted(set(acc.citizens) | set(acc.shown.fields)),
-            disclosed=acc.shown.fields if answered else {}, outcome=outcome, status=status, reason=reason,
+            disclosed={c: dict(m) for c, m in acc.shown.fields.items()} if answered else {}, outcome=outcome,
+            status=status, reason=reason,
         )
         try:
             await self.audit.record(event)
@@ -213,8 +218,11 @@ class Window:
             except ReadModelUnavailableError:
                 logger.error("disclosure tracker not updated for request %s (audit has it)", acc.request_id)
 
-    async def extras(self, doc: dict[str, Any], purpose: Purpose) -> Extras:
-        """Residence text, employer name and household documents a view of `doc` needs."""
+    async def extras(self, doc: dict[str, Any], purpose: Purpose, fetched: Around | None = None) -> Extras:
+        """Residence text, employer name and household documents a view of `doc` needs.
+
+        `fetched`: what the ID lookup's script already read for `doc`; used when it is what these rules
+        ask for (the script fetches by what the document names, the rules are here), else read again."""
         out = Extras()
         ref = residence_ref(doc)
         employer = doc.get("fields", {}).get("employer_id", {})
@@ -225,8 +233,14 @@ class Window:
             employer_ref = f"{source}/{record_id}" if source and record_id else None
         address = doc.get("fields", {}).get("address_id", {}).get("value")
         address_id = address if isinstance(address, str) and purpose.mode("household") is not Mode.HIDDEN else None
-        residence, employer_record, household = await self.reader.around(ref, employer_ref, address_id,
-                                                                         str(doc.get("citizen_id")))
+        if (fetched is not None and fetched.doc is doc and ref in (None, fetched.residence_ref)
+                and employer_ref in (None, fetched.employer_ref) and address_id in (None, fetched.household_at)):
+            residence = fetched.residence if ref is not None else None
+            employer_record = fetched.employer if employer_ref is not None else None
+            household = fetched.household if address_id is not None else []
+        else:
+            residence, employer_record, household = await self.reader.around(ref, employer_ref, address_id,
+                                                                             str(doc.get("citizen_id")))
         if ref is not None:
             out.residence_text = residence_text_of(residence)
         if employer_record is not None:

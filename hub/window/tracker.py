@@ -40,8 +40,10 @@ class Tracker:
                      disclosed: dict[str, dict[str, str]]) -> None:
         if not disclosed:
             return
-        entries = [(self._key(cid), Disclosure(at=at, hall=hall, purpose=purpose, fields=sorted(fields))
-                    .model_dump_json()) for cid, fields in sorted(disclosed.items())]
+        # a `Disclosure` as its model writes it (`seen` reads it back through the model), without building one
+        entries = [(self._key(cid), orjson.dumps({"at": at, "hall": hall, "purpose": purpose, "fields": sorted(fields)},
+                                                 option=orjson.OPT_UTC_Z).decode("utf-8"))
+                   for cid, fields in sorted(disclosed.items())]
         written: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._pending.append((entries, written))
         if self._writer is None or self._writer.done():

@@ -82,12 +82,18 @@ def window_records() -> list[DepartmentRecord]:
     ]
 
 
+#: Last four digits of the ports `hub infra up` gives Kafka (and its controller), the registry (and its
+#: health port), Redis and `hub serve`, in every family (19092, 29092, 39092, ...): the kernel hands out
+#: ports from 32768 up, where other engineers' stacks on this machine listen, or will once started.
+_INFRA_PORT_TAILS = frozenset({9092, 9093, 8081, 8082, 6379, 8090})
+
+
 def _free_port() -> int:
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = int(s.getsockname()[1])
-        if port not in (6379, 16379, 19092, 18081, 18090):
+        if port % 10000 not in _INFRA_PORT_TAILS:
             return port
 
 

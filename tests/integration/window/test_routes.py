@@ -5,13 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from redis import Redis as SyncRedis
+from redis.asyncio import Redis
 
 from hub.readmodel.store import RedisKeys
+from hub.window.app import build_window, mount
 from hub.window.audit import read_jsonl, verify_chain
 from hub.window.grants import issue_grant
-from tests.integration.window.conftest import CHEN_ID, CREDIT_CODE, GRANT_KEY, ZHAO_ID, Env
+from hub.window.service import Window
+from hub.window.views import CitizenView, Residents, SearchResult
+from tests.integration.window.conftest import (
+    CHEN_ID,
+    CREDIT_CODE,
+    GRANT_KEY,
+    ZHAO_ID,
+    Env,
+    MemoryFeedback,
+    MemorySink,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -336,3 +352,82 @@ def test_the_employer_is_named_as_the_record_that_gave_it(env: Env, sc: str, cit
     assert employer["mode"] == "full"
     assert employer["value"]["name"] == "杭州东部软件有限公司"
     assert employer["value"]["organization_id"].startswith("O-")
+
+
+@pytest.mark.parametrize("purpose", ALL)
+def test_every_answer_is_exactly_its_documented_model(env: Env, sc: str, citizens: dict[str, Any],
+                                                      purpose: str) -> None:
+    """The citizen routes answer with bytes built from dicts (hub.window.disclosure), not through their
+    response models: each answer must still validate against its model (no undeclared key, no wrong
+    type) and be exactly what the model would have written."""
+    chen = citizens["陈晓明"]["citizen_id"]
+    grant = issue_grant(GRANT_KEY.encode(), chen, purpose)
+    headers = h(sc, purpose, grant=grant)
+    search = env.client.get("/citizens", params={"id_number": CHEN_ID}, headers=headers)
+    one = env.client.get(f"/citizens/{chen}", headers=headers)
+    answers: list[tuple[httpx.Response, type[BaseModel]]] = [(search, SearchResult), (one, CitizenView)]
+    residence = one.json()["fields"].get("residence", {}).get("value")
+    if isinstance(residence, dict):
+        answers.append((env.client.get(f"/addresses/{residence['address_id']}/residents", headers=headers),
+                        Residents))
+    for resp, model in answers:
+        assert resp.status_code == 200, resp.text
+        assert resp.headers["content-type"] == "application/json"
+        assert resp.headers["cache-control"] == "no-store" and resp.headers["x-request-id"]
+        assert orjson.loads(model.model_validate_json(resp.content).model_dump_json()) == resp.json(), model
+    assert search.json()["candidates"], "the search found 陈晓明"
+
+
+def _window_of(env: Env) -> Window:
+    """A window like env's, with its own Redis client (a client belongs to one event loop, one TestClient)."""
+    return build_window(env.settings, redis=Redis.from_url(env.settings.redis_url), window=env.window_settings,
+                        audit_sink=MemorySink(), feedback_sink=MemoryFeedback())
+
+
+def test_the_fast_path_answers_as_the_route_does(env: Env, sc: str) -> None:
+    """`GET /citizens` is answered past FastAPI's routing (hub.window.fastpath); an app without the fast
+    path, on the same read model and policy, gives the same status, headers that matter and body (but
+    the time)."""
+    plain = FastAPI()
+    mount(plain, env.settings, window=_window_of(env), fast_path=False)
+    asks: list[tuple[dict[str, str], dict[str, Any]]] = [
+        ({"id_number": CHEN_ID}, h(sc, "综合受理")), ({"id_number": ZHAO_ID}, h(sc, "医疗卫生")),
+        ({"id_number": "110101199001011237"}, h(sc)), ({"name": "王芳", "birth_date": "1990-01-01"}, h(sc, "综合受理")),
+        ({"id_number": CHEN_ID}, h(sc, purpose=None)), ({"id_number": CHEN_ID}, h("hk_" + "x" * 43)),
+        ({"id_number": "12345"}, h(sc)), ({}, h(sc)),
+    ]
+    with TestClient(plain, raise_server_exceptions=False) as other:
+        for params, headers in asks:
+            fast, slow = (c.get("/citizens", params=params, headers=headers) for c in (env.client, other))
+            assert fast.status_code == slow.status_code, (params, fast.text, slow.text)
+            for name in ("content-type", "cache-control", "www-authenticate"):
+                assert fast.headers.get(name) == slow.headers.get(name), (params, name)
+            assert fast.headers["x-request-id"] and slow.headers["x-request-id"]
+            body, other_body = fast.json(), slow.json()
+            for b in (body, other_body):
+                b.pop("read_at", None), b.pop("request_id", None)
+            assert body == other_body, params
+    assert env.client.post("/citizens", headers=h(sc)).status_code == 405, "only GET takes the fast path"
+
+
+def test_the_fast_path_is_timed_as_the_documented_route(env: Env, sc: str) -> None:
+    """Route timings (hub.ops.metrics) label a request by `scope["route"].path`: the fast path sets the
+    documented route there, as FastAPI's router would."""
+    seen: list[str | None] = []
+
+    class Labels:
+        def __init__(self, app: Any) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            await self.app(scope, receive, send)
+            if scope["type"] == "http":
+                seen.append(getattr(scope.get("route"), "path", None))
+
+    for fast_path in (True, False):
+        app = FastAPI()
+        mount(app, env.settings, window=_window_of(env), fast_path=fast_path)
+        app.add_middleware(Labels)
+        with TestClient(app) as client:
+            assert client.get("/citizens", params={"id_number": CHEN_ID}, headers=h(sc)).status_code == 200
+    assert seen == ["/citizens", "/citizens"]

@@ -1,0 +1,63 @@
+"""The ID lookup's one-round-trip script reads exactly what the window's rules ask for."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from hub.settings import HubSettings
+from hub.window.app import build_window
+from hub.window.purposes import Mode, default_policy
+from tests.integration.window.conftest import MemoryFeedback, MemorySink
+
+
+@pytest.mark.parametrize("purpose", sorted(default_policy().purposes))
+def test_the_script_fetches_what_around_reads(city: HubSettings, citizens: dict[str, Any], purpose: str) -> None:
+    """For every citizen with an ID and every purpose: the extras built from the script's reply equal
+    the extras read the other way (`around`, a pipeline), and the script's reply was used."""
+    p = default_policy().purposes[purpose]
+
+    async def check() -> int:
+        window = build_window(city, redis=Redis.from_url(city.redis_url), audit_sink=MemorySink(),
+                              feedback_sink=MemoryFeedback())
+        real = window.reader.around
+        calls: list[Any] = []
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            calls.append(args)
+            return await real(*args, **kwargs)
+
+        used = 0
+        try:
+            for doc in citizens.values():
+                around = await window.reader.by_id_number_around(
+                    doc["fields"]["id_number"]["value"], employer=p.mode("employer") is not Mode.HIDDEN,
+                    household=p.mode("household") is not Mode.HIDDEN)
+                assert [a.doc["citizen_id"] for a in around] == [doc["citizen_id"]]
+                calls.clear()
+                window.reader.around = counted  # type: ignore[method-assign]
+                from_script = await window.extras(around[0].doc, p, around[0])
+                window.reader.around = real  # type: ignore[method-assign]
+                used += not calls
+                assert from_script == await window.extras(around[0].doc, p), doc["citizen_id"]
+        finally:
+            await window.redis.aclose()  # type: ignore[attr-defined]
+        return used
+
+    used = asyncio.run(check())
+    assert used == len(citizens), "the script's reply stood in for `around` every time"
+
+
+def test_an_unknown_id_finds_nobody(city: HubSettings) -> None:
+    async def check() -> list[Any]:
+        window = build_window(city, redis=Redis.from_url(city.redis_url), audit_sink=MemorySink(),
+                              feedback_sink=MemoryFeedback())
+        try:
+            return await window.reader.by_id_number_around("110101199001011237", employer=True, household=True)
+        finally:
+            await window.redis.aclose()  # type: ignore[attr-defined]
+
+    assert asyncio.run(check()) == []
