@@ -111,7 +111,7 @@ def forwarded_events(settings: HubSettings, offsets: int) -> int:
     seen = events = 0
     while seen < offsets:
         for msg in consumer.consume(100, timeout=1.0):
-            if msg.error() is None and msg.offset() < offsets:
+            if msg.error() is None and (msg.offset() or 0) < offsets:
                 value = orjson.loads(msg.value() or b"null")
                 events += len(value) if isinstance(value, list) else 1
                 seen += 1
@@ -133,6 +133,8 @@ def main() -> None:
                         help="also run `hub process` from this checkout of another commit (PYTHONPATH), "
                              "alternating with this one on the same city; repeatable")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each build, alternating")
+    parser.add_argument("--incremental", action="store_true",
+                        help="also run this checkout with the bulk bootstrap off (bootstrap_min_events=0)")
     args = parser.parse_args()
     ensure_up()
     tag = f"b{uuid.uuid4().hex[:8]}"
@@ -154,19 +156,24 @@ def main() -> None:
     total = len(records)
     print(f"events: {total} ({args.persons} persons, 3 deltas)")
     print(f"hub resolve on the same files: {total / batch_s:,.0f} events/s ({batch_s:.1f}s)")
-    builds: list[Path | None] = [None, *args.build]
+    builds: list[tuple[Path | None, dict[str, str]]] = [(None, {})]
+    if args.incremental:
+        builds.append((None, {"HUB_PROCESSORS__BOOTSTRAP_MIN_EVENTS": "0"}))
+    builds.extend((build, {}) for build in args.build)
     for round_ in range(args.rounds):
-        for n, build in enumerate(builds):
-            print(f"-- run {round_ + 1}, build: {build or 'this checkout'}")
+        for n, (build, extra) in enumerate(builds):
+            flags = " ".join(f"{k}={v}" for k, v in extra.items())
+            print(f"-- run {round_ + 1}, build: {build or 'this checkout'} {flags}")
             print(f"raw consume + Avro decode: {raw_rate(settings, total):,.0f} events/s")
-            run_process(f"{tag}r{round_}n{n}", build, total)
+            run_process(f"{tag}r{round_}n{n}", build, total, extra)
 
 
-def run_process(tag: str, build: Path | None, total: int) -> None:
+def run_process(tag: str, build: Path | None, total: int, extra: dict[str, str] | None = None) -> None:
     """Run `hub process` from the start of the department topics to zero lag, in its own group, resolve
     topic and Redis prefix; print the rates."""
     env = {**os.environ, "HUB_PROCESSORS__APP_ID": f"{tag}-processors",
-           "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1", "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:"}
+           "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1", "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:",
+           "HUB_PROCESSORS__LOGLEVEL": "INFO", **(extra or {})}
     if build is not None:
         env["PYTHONPATH"] = str(build)
     os.environ.update({k: env[k] for k in ("HUB_PROCESSORS__APP_ID", "HUB_PROCESSORS__RESOLVE_TOPIC",
@@ -175,7 +182,8 @@ def run_process(tag: str, build: Path | None, total: int) -> None:
     ensure_resolve_topic(settings)  # hub process would, but the progress reader needs it first
     progress = Progress(settings)
     started = time.perf_counter()
-    proc = subprocess.Popen([HUB, "process"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = Path(tempfile.gettempdir()) / f"{tag}-process.log"
+    proc = subprocess.Popen([HUB, "process"], env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     first: tuple[float, int] | None = None  # (when, events) of the first commit of stage 2: start-up is over
     forwarded: float | None = None  # when stage 1 had committed every department event
     written: float | None = None  # when stage 2 wrote its first batch to Redis
@@ -200,15 +208,19 @@ def run_process(tag: str, build: Path | None, total: int) -> None:
     rss = peak_rss_mb(proc.pid)
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=60)
-    assert first is not None
-    steady = (total - forwarded_events(settings, first[1])) / max(now - first[0], 1e-9)
-    print(f"hub process -> Redis, steady state (first commit of stage 2 to the last; commits every "
-          f"{settings.processors.commit_interval_s:g}s): {steady:,.0f} events/s")
-    print(f"hub process catch-up, start to zero lag incl. start-up ({first[0] - started:.1f}s to the first commit): "
+    booted = [line for line in log.read_text(errors="replace").splitlines() if "bootstrap: " in line]
+    if booted:  # resolved in bulk before faust: stage 2 never committed a hop message
+        print(f"bulk bootstrap: {booted[-1].split('bootstrap: ', 1)[1]}")
+    if first is not None:
+        steady = (total - forwarded_events(settings, first[1])) / max(now - first[0], 1e-9)
+        print(f"hub process -> Redis, steady state (first commit of stage 2 to the last; commits every "
+              f"{settings.processors.commit_interval_s:g}s): {steady:,.0f} events/s")
+    print(f"hub process catch-up, start to zero lag incl. start-up"
+          f"{f' ({first[0] - started:.1f}s to the first commit)' if first else ''}: "
           f"{total / elapsed:,.0f} events/s ({elapsed:.1f}s)")
     assert forwarded is not None and written is not None
     print(f"stage 2 wrote its first batch to Redis {written - started:.1f}s after start")
-    print(f"stage 1 (decode, forward to the resolve topic) done {forwarded - started:.1f}s after start: "
+    print(f"department events committed {forwarded - started:.1f}s after start: "
           f"{total / (forwarded - started):,.0f} events/s incl. start-up")
     print(f"hub process peak RSS: {rss:.0f} MB; exit code after SIGTERM: {code}")
 
