@@ -164,3 +164,39 @@ def marker_key_of(settings: HubSettings) -> str:
     from hub.readmodel.store import RedisKeys
 
     return marker_key(RedisKeys(settings.processors.redis_prefix))
+
+
+def test_a_bootstrap_killed_while_writing_resumes_with_its_own_ends(env: dict[str, str],  # noqa: F811
+                                                                     tmp_path: Path) -> None:
+    """SIGKILL once the read model is being written (part of it there, no engine state yet, offsets not
+    committed); the next worker finds the marker, resolves the same backlog again, and events produced in
+    between are left to the incremental path: the end state is `hub resolve --masters` all the same."""
+    import signal
+
+    settings = load_settings()
+    files, records = city_records(tmp_path / "city", persons=1000)
+    prepare(settings)
+    cut = len(records) * 9 // 10
+    publish(settings, records[:cut])
+    log = tmp_path / "worker.log"
+    boot_env = {**env, "HUB_PROCESSORS__BOOTSTRAP_MIN_EVENTS": "500", "HUB_PROCESSORS__LOGLEVEL": "INFO"}
+    proc = start(boot_env, log)
+    store = redis.Redis.from_url(settings.redis_url)
+    citizens = f"{settings.processors.redis_prefix}citizens"
+    deadline = time.monotonic() + 90
+    while not store.exists(citizens):  # the bulk write has begun
+        assert time.monotonic() < deadline and proc.poll() is None, log.read_text(errors="replace")[-3000:]
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert store.exists(marker_key_of(settings))  # it did not get to commit
+    publish(settings, records[cut:])  # after the marker's ends: for the incremental path
+    proc = start(boot_env, log)
+    wait_drained(settings, [proc], log, timeout=120)
+    stop(proc, log)
+    text = log.read_text(errors="replace")
+    assert "resuming an interrupted bootstrap" in text
+    found = re.findall(r"bootstrap: (\d+) events", text)
+    assert [int(n) for n in found] == [cut], text[-3000:]  # the first never finished; the second covered the same
+    assert not store.exists(marker_key_of(settings))
+    assert export(env, tmp_path / "stream.jsonl") == batch_masters(env, files, tmp_path / "batch.jsonl")
