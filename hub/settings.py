@@ -79,6 +79,9 @@ class ProcessorSettings(BaseModel):
     # aiokafka per message, not per byte), gathered for at most forward_within_s; 1 = a message per record
     forward_max: int = Field(default=500, ge=1)
     forward_within_s: float = Field(default=0.1, gt=0)
+    # a worker that starts on an empty engine state with at least this many uncommitted department events
+    # resolves them in bulk (processors/bootstrap.py) before consuming incrementally; 0 = never
+    bootstrap_min_events: int = Field(default=50_000, ge=0)
     stream_buffer_maxsize: int = Field(default=1000, ge=1)
     # faust consumer_max_fetch_size: prefetched bytes per assigned partition, the one buffer counted in bytes
     fetch_max_bytes: int = Field(default=1024 * 1024, ge=1024)

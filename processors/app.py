@@ -36,6 +36,7 @@ from hub.settings import HubSettings, state_dir
 from hub.wire.dead_letters import context_headers
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs
+from processors.bootstrap import bootstrap_if_needed
 from processors.errors import PoisonEventError
 from processors.kafka_auth import broker_credentials
 from processors.records import hop_value, record_to_json
@@ -243,9 +244,25 @@ class HubWorker(faust.Worker):
         self._drain_task = asyncio.ensure_future(drain(), loop=self.loop)
 
 
+def _bootstrap_log(level: str) -> None:
+    """The bootstrap runs before faust sets up logging: give its logger a handler of its own meanwhile."""
+    log = logging.getLogger("processors.bootstrap")
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s] [%(process)d] [%(levelname)s] %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(level.upper())
+        log.propagate = False
+
+
 def run(settings: HubSettings) -> None:
-    """Run the workers of this process until SIGTERM/SIGINT."""
+    """Run the workers of this process until SIGTERM/SIGINT: first the bulk bootstrap if the backlog
+    calls for one (processors/bootstrap.py), then faust from the offsets it committed."""
+    _bootstrap_log(settings.processors.loglevel)
+    report = bootstrap_if_needed(settings)
     gate = Gate()
     app = build_app(settings, gate)
+    if report is not None:  # the engine just resolved is the state it wrote: spare the restore from Redis
+        app.resolve_stage.adopt(report.resolver, report.written_at)  # type: ignore[attr-defined]
     worker = HubWorker(app, gate, loglevel=settings.processors.loglevel, quiet=True)
     worker.execute_from_commandline()

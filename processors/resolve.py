@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -113,6 +113,7 @@ class ResolveStage:
         self.keys = RedisKeys(settings.processors.redis_prefix)
         self.secret = settings.citizen_id_key.get_secret_value().encode("utf-8")
         self.resolver: Resolver | None = None
+        self._adopted: tuple[Resolver, bytes | None] | None = None
         self.mirrors = Mirrors()
         self.events = 0
         self.recorder = recorder or Recorder(redis, settings.processors.redis_prefix)  # ops measurements
@@ -120,8 +121,22 @@ class ResolveStage:
     def invalidate(self) -> None:
         """Forget the engine (partition revoked): another worker may change the state meanwhile."""
         self.resolver = None
+        self._adopted = None
+
+    def adopt(self, resolver: Resolver, written_at: bytes | None) -> None:
+        """Start from an engine that holds exactly the state written to Redis at `written_at` (the
+        bootstrap's), instead of restoring it; used only if Redis still shows that write as the last one
+        when the first batch comes (another worker may have owned the partition and written meanwhile)."""
+        self._adopted = (resolver, written_at)
 
     async def _engine(self) -> Resolver:
+        if self.resolver is None and self._adopted is not None:
+            resolver, written_at = self._adopted
+            self._adopted = None
+            if written_at is not None and await self.redis.get(self.keys.written_at) == written_at:
+                self.resolver = resolver
+                self.mirrors = Mirrors.of(resolver)
+                logger.info("engine taken over from the bootstrap: %d masters", len(resolver.current.masters))
         if self.resolver is None:
             self.resolver = await rebuild(self.redis, self.keys, self.settings.city_code, self.secret)
             self.mirrors = Mirrors.of(self.resolver)
@@ -152,13 +167,25 @@ class ResolveStage:
         changes = resolver.apply(records)
         new_texts = list(islice(reversed(state.addresses), len(state.addresses) - n_texts))
         new_orgs = list(islice(reversed(state.organizations), len(state.organizations) - n_orgs))
+        refs = [record_ref(record.source, record.record_id) for record in records]
+        plan, messages = self.plan_changes(resolver, changes, old_masters, refs, new_texts, new_orgs)
+        return plan, messages, changes, old_masters
 
+    def plan_changes(self, resolver: Resolver, changes: Changes, old_masters: dict[str, MasterCitizen],
+                     refs: Iterable[str], texts: Iterable[str], orgs: Iterable[str]
+                     ) -> tuple[BatchWrite, list[Message]]:
+        """What to write to Redis and to Kafka for `changes` (the engine already holds them).
+
+        `refs`, `texts` and `orgs` are the engine state to store: the records written (their latest
+        versions), the address texts and organization keys seen for the first time. The bootstrap
+        (processors/bootstrap.py) calls this with the whole state and a resolution's changes.
+        """
+        state = resolver.state
         plan = BatchWrite()
-        for record in records:
-            ref = record_ref(record.source, record.record_id)
+        for ref in refs:
             plan.records[ref] = record_to_json(state.latest[ref].record)
-        plan.texts = set(new_texts)
-        plan.org_mentions = {k: org_to_json(state.organizations[k]) for k in new_orgs}
+        plan.texts = set(texts)
+        plan.org_mentions = {k: org_to_json(state.organizations[k]) for k in orgs}
         retired = self._retired(changes, old_masters, resolver)
         messages = self._messages(resolver, changes, old_masters, retired)
         conflicts_of: dict[str, list[Conflict]] = {}
@@ -177,7 +204,7 @@ class ResolveStage:
             org = state.organizations.get(key)
             if org is not None and org.credit_code and org.code_valid:
                 plan.credit[org.credit_code] = oid
-        return plan, messages, changes, old_masters
+        return plan, messages
 
     @staticmethod
     def _retired(changes: Changes, old: dict[str, MasterCitizen], resolver: Resolver) -> set[str]:

@@ -15,6 +15,7 @@ Layout (prefix `P`, default `hub:`):
   P engine:texts          every address text ever seen (all versions)
   P engine:orgs           organization key -> mention, every one ever seen (all versions)
   P readmodel:written_at  when the last batch was written (RFC 3339 UTC): how fresh the window's answers are
+  P engine:bootstrap      while a bulk bootstrap runs: the offsets it resolves up to (processors/bootstrap.py)
 
 Every write is a set/hash/key assignment or a set add/remove computed from the engine's old and
 new state, so applying the same batch twice leaves the same state (at-least-once is safe); only
@@ -227,6 +228,77 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
         pipe.mset({keys.index("credit", code): oid for code, oid in batch.credit.items()})
     pipe.set(keys.written_at, written_at_now())  # in the transaction: the time and the data move together
     await pipe.execute()
+
+
+#: Entries per command and commands per round trip of `write_bulk`: replies stay small, round trips few.
+BULK_ENTRIES = 2000
+BULK_COMMANDS = 64
+
+
+def _runs(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entries: int = BULK_ENTRIES,
+                     commands: int = BULK_COMMANDS) -> int:
+    """Apply a batch too large for one transaction (the bootstrap's whole city): pipelined, chunked,
+    not atomic. Returns the number of round trips.
+
+    Order is what makes an interrupted write safe to redo: the read model first, the engine state
+    (`engine:records`, `engine:texts`, `engine:orgs`) last. A worker that dies half-way leaves an
+    engine state that is a part of what was planned, never one ahead of the read model, and the
+    bootstrap that runs again (same offsets, see processors/bootstrap.py) writes everything again.
+    Every command is a set/hash assignment or a set add/remove, so writing twice changes nothing.
+    """
+    pipe = redis.pipeline(transaction=False)
+    queued = trips = 0
+
+    async def queue(command: Any, *args: Any, **kwargs: Any) -> None:  # the pipeline is reset by execute
+        nonlocal queued, trips
+        command(*args, **kwargs)
+        queued += 1
+        if queued >= commands:
+            await pipe.execute()
+            trips += 1
+            queued = 0
+
+    for key, members in batch.index_remove.items():
+        for run in _runs(sorted(members), entries):
+            await queue(pipe.srem, key, *run)
+    retired = sorted(batch.retired)
+    for run in _runs(retired, entries):
+        await queue(pipe.delete, *(keys.citizen(old) for old in run))
+        await queue(pipe.srem, keys.citizens, *run)
+    redirects = sorted((keys.redirect(old), s) for old, s in batch.retired.items() if s is not None)
+    for run in _runs(redirects, entries):
+        await queue(pipe.mset, dict(run))
+    masters = sorted(batch.masters)
+    for run in _runs(masters, entries):
+        await queue(pipe.mset, {keys.citizen(cid): batch.masters[cid] for cid in run})
+        await queue(pipe.delete, *(keys.redirect(cid) for cid in run))  # a live id is not redirected
+        await queue(pipe.sadd, keys.citizens, *run)
+    for key, members in batch.index_add.items():
+        for run in _runs(sorted(members), entries):
+            await queue(pipe.sadd, key, *run)
+    ids: tuple[tuple[str, dict[str, str]], ...] = ((keys.places, batch.places), (keys.orgs, batch.orgs))
+    for name, mapping in ids:
+        for run in _runs(sorted(mapping.items()), entries):
+            await queue(pipe.hset, name, mapping=dict(run))
+    for run in _runs(sorted(batch.credit.items()), entries):
+        await queue(pipe.mset, {keys.index("credit", code): oid for code, oid in run})
+    # the engine state last: never ahead of the read model it was planned with
+    state: tuple[tuple[str, dict[str, bytes]], ...] = ((keys.records, batch.records),
+                                                        (keys.org_mentions, batch.org_mentions))
+    for name, blobs in state:
+        for run in _runs(sorted(blobs.items()), entries):
+            await queue(pipe.hset, name, mapping=dict(run))
+    for run in _runs(sorted(batch.texts), entries):
+        await queue(pipe.sadd, keys.texts, *run)
+    await queue(pipe.set, keys.written_at, written_at_now())
+    if queued:
+        await pipe.execute()
+        trips += 1
+    return trips
 
 
 async def scan_hash(redis: Redis, key: str) -> AsyncIterator[tuple[bytes, bytes]]:
