@@ -357,7 +357,9 @@ def test_slow_redis_slows_consumption_not_memory(env: dict[str, str], slow_redis
     dept = [settings.topics.dept(s) for s in SOURCES]
     copies = 6
     backlog = copies * len(records)
-    store.execute_command("CLIENT", "PAUSE", "30000", "WRITE")  # the batch's MULTI/EXEC now waits, times out
+    # the batch's MULTI/EXEC now waits, times out; long enough for publishing the copies and stage 1's drain on a
+    # loaded machine (a 30 s pause expired there before stage 1 settled), undone by UNPAUSE below
+    store.execute_command("CLIENT", "PAUSE", "150000", "WRITE")
     try:
         paused = time.monotonic()
         for _ in range(copies):
@@ -365,7 +367,7 @@ def test_slow_redis_slows_consumption_not_memory(env: dict[str, str], slow_redis
         peak, seen = warm, -1
         while True:  # paused for 3 Redis timeouts, and no progress over the last second
             assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            assert time.monotonic() - paused < 60, "consumption did not settle"  # stage 1 drains first
+            assert time.monotonic() - paused < 140, "consumption did not settle"  # stage 1 drains first
             peak = max(peak, rss_mib(proc.pid))
             waiting, stalled = lag(settings, dept), lag(settings)
             if time.monotonic() - paused > 6 and waiting == seen:
