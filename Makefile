@@ -4,7 +4,7 @@ VENV := .venv/bin
 export PYTHONDONTWRITEBYTECODE := 1
 CODE := hub connectors processors citygen demos tests bench scripts
 
-.PHONY: help setup demo test unit lint typecheck layers infra-up infra-down
+.PHONY: help setup demo test unit faults lint typecheck layers infra-up infra-down
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,10 +24,14 @@ layers: setup ## the import layers of docs/architecture.md (import-linter)
 unit: setup ## the tests that need no services (unit and property)
 	$(VENV)/pytest -q tests/unit tests/property
 
-test: lint typecheck layers infra-up ## everything: lint, types, layers, all tests with the real services
-	$(VENV)/pytest -q
+test: lint typecheck layers infra-up ## everything: lint, types, layers, all tests with the real services, the faults
+	$(VENV)/pytest -q -m "not faults"
+	$(MAKE) --no-print-directory faults
 	@# the interpreted code is the fallback wherever no compiled build matches: keep it tested too
 	HUB_NATIVE=0 $(VENV)/pytest -q -m compiled
+
+faults: infra-up ## kills and outages while a 20,000-person city streams (tests/faults; 19 min at load 5-8)
+	$(VENV)/pytest -q -m faults tests/faults
 
 infra-up: setup ## start Kafka, the schema registry and Redis on loopback
 	$(VENV)/hub infra up

@@ -1,4 +1,5 @@
-"""`hub infra up | down | status`: the local Kafka, schema registry and Redis the hub and its tests use."""
+"""`hub infra up | down | status | stop SERVICE | start SERVICE`: the local Kafka, schema registry and Redis
+the hub and its tests use; `stop` and `start` of one service are the operator's fault drills."""
 
 from __future__ import annotations
 
@@ -38,6 +39,24 @@ def down_command(
     for result in stack.down(cfg, wipe=wipe):
         what = f"stopped pid {result.stopped_pid}" if result.stopped_pid else "was not running"
         typer.echo(f"{result.name:<9} {what}{'; data wiped' if result.wiped else ''}")
+
+
+SERVICE_HELP = "kafka, registry or redis"
+
+
+@infra_app.command("stop")
+def stop_command(service: str = typer.Argument(..., help=SERVICE_HELP)) -> None:
+    """Stop one service and keep its data (a fault drill: its clients keep running and must recover)."""
+    result = stack.stop_service(load_infra_config(), service)
+    typer.echo(f"{result.name:<9} {f'stopped pid {result.stopped_pid}' if result.stopped_pid else 'was not running'}")
+
+
+@infra_app.command("start")
+def start_command(service: str = typer.Argument(..., help=SERVICE_HELP)) -> None:
+    """Start one service again and wait until it answers (the registry needs Kafka up)."""
+    result = stack.start_service(load_infra_config(), service)
+    how = f"started in {result.seconds:.1f} s" if result.action == "started" else "already running"
+    typer.echo(f"{result.name:<9} {result.address:<42} pid {result.pid}  {how}")
 
 
 @infra_app.command("status")

@@ -39,11 +39,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command("rebuild")
     def rebuild() -> None:
-        """Rebuild the Redis read model from the department topics: empty it (the window's keys stay) and set
-        the processors back to the start; the next `hub process` resolves everything again."""
+        """Rebuild the Redis read model from the department topics beside the live one, then swap it in at once
+        (the window keeps answering meanwhile; its own keys stay). Stop `hub process` first."""
         from processors.rebuild import rebuild as run_rebuild
 
         plan = run_rebuild(load_settings())
         parts = sum(len(p) for p in plan.offsets.values())
-        typer.echo(f"read model emptied ({plan.deleted_keys} keys; {plan.kept_keys} window and ops keys kept); "
-                   f"the processors start again from {parts} partitions: run `hub process`", err=True)
+        typer.echo(f"read model rebuilt from {plan.events} events ({plan.poison} unreadable, skipped) and swapped in: "
+                   f"{plan.installed_keys} keys installed, {plan.deleted_keys} replaced, {plan.kept_keys} window and "
+                   f"ops keys kept; the processors resume after the snapshot on {parts} partitions", err=True)

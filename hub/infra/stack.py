@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hub.contract.errors import InfraError
 from hub.infra import process
 from hub.infra.apicurio import Registry
 from hub.infra.config import InfraConfig
@@ -91,6 +92,46 @@ def down(cfg: InfraConfig, *, wipe: bool = False) -> list[DownResult]:
         if wipe:
             cfg.paths.env_file.unlink(missing_ok=True)
     return results
+
+
+#: What each service needs answering before it starts: the registry keeps its data in Kafka.
+NEEDS: dict[str, tuple[str, ...]] = {"redis": (), "kafka": (), "registry": ("kafka",)}
+
+
+def _one(cfg: InfraConfig, name: str) -> Service:
+    found = {svc.name: svc for svc in services(cfg)}
+    if name not in found:
+        raise InfraError(f"unknown service {name!r}; expected one of {', '.join(sorted(found))}")
+    return found[name]
+
+
+def stop_service(cfg: InfraConfig, name: str) -> DownResult:
+    """Stop one service `up` started (SIGTERM, then SIGKILL), keeping its data: an operator's fault drill.
+
+    Its clients are left running on purpose: they must ride out the outage and carry on once it is back
+    (docs/deployment.md, "Faults").
+    """
+    svc = _one(cfg, name)
+    with process.exclusive_lock(cfg.paths.lock_file, timeout=cfg.start_timeout_s * 3):
+        return DownResult(svc.name, svc.stop(), False)
+
+
+def start_service(cfg: InfraConfig, name: str) -> UpResult:
+    """Start one service (no-op when ours already answers) and wait until it serves requests.
+
+    Refuses when a service it needs does not answer, rather than waiting out a start that cannot succeed.
+    """
+    svc = _one(cfg, name)
+    with process.exclusive_lock(cfg.paths.lock_file, timeout=cfg.start_timeout_s * 3):
+        missing = [need for need in NEEDS[name] if not _one(cfg, need).answers(timeout=3.0)]
+        if missing:
+            raise InfraError(f"{name} needs {', '.join(missing)} running first: `hub infra start {missing[0]}`")
+        began = time.monotonic()
+        started = svc.begin() == "starting"
+        if started:
+            svc.wait_ready()
+        return UpResult(svc.name, svc.address, "started" if started else "running",
+                        time.monotonic() - began if started else 0.0, svc.pid())
 
 
 def status(cfg: InfraConfig, timeout: float = 2.0) -> list[ServiceStatus]:
