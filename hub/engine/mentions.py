@@ -7,6 +7,7 @@ same row always yields the same mention in batch and streaming.
 from __future__ import annotations
 
 import hashlib
+import sys
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import NamedTuple, TypeVar
@@ -88,7 +89,8 @@ class OrgMention(NamedTuple):
 
     @property
     def key(self) -> str:
-        return f"{self.credit_code or ''}|{self.name_key or ''}"
+        """One string per key (`sys.intern`): every row naming the organization keeps its key."""
+        return sys.intern(f"{self.credit_code or ''}|{self.name_key or ''}")
 
 
 class RecordMentions(NamedTuple):
@@ -235,7 +237,8 @@ class MentionReader:
             person_address = False  # the registered address is the business's, not the person's home
             org = _org(record.record_id, record.business_name)
 
-        address_text = (address_raw.strip() or None) if address_raw else None
+        # the text as the engine state keeps it (`Version` shares it the same way): one string per text
+        address_text = (sys.intern(address_raw.strip()) or None) if address_raw else None
         address = self.address(address_text) if address_text else None
         name = self.name(name_raw)
         person: PersonMention | None = None
