@@ -210,7 +210,8 @@ def run_process(tag: str, build: Path | None, total: int) -> None:
     print(f"stage 2 wrote its first batch to Redis {written - started:.1f}s after start")
     print(f"stage 1 (decode, forward to the resolve topic) done {forwarded - started:.1f}s after start: "
           f"{total / (forwarded - started):,.0f} events/s incl. start-up")
-    print(f"hub process peak RSS: {rss:.0f} MB; exit code after SIGTERM: {code}")
+    print(f"hub process peak RSS: {rss:.0f} MB = {rss * 1024 / total:.1f} KB per event; "
+          f"exit code after SIGTERM: {code}")
 
 
 if __name__ == "__main__":
