@@ -88,10 +88,12 @@ def _names(model: type[DepartmentRecord]) -> tuple[str, ...]:
     return names
 
 
-#: Text fields whose values recur in the records of one person's departments: kept as one string.
+#: Text fields whose values recur: in the records of one person's departments (name, ID, phone,
+#: address, employer) or across the city (a few dozen ethnicities, doctors, streets): kept as one string.
 _SHARED_FIELDS: Final = frozenset({
     "name", "id_number", "document_number", "phone", "address", "residence_address", "hukou_address",
     "legal_rep_name", "legal_rep_id_number", "employer_name", "employer_credit_code", "street", "community",
+    "ethnicity", "family_doctor", "business_type", "registering_authority",
 })
 _SHARED_POSITIONS: dict[type[DepartmentRecord], tuple[int, ...]] = {}
 

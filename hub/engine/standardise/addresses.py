@@ -519,7 +519,7 @@ class _Reader:
             self.province, self.city, self.district, _shared(self.street), _shared(self.community),
             _shared(self.road), _shared(self.number), _shared(self.estate), _shared(self.building),
             _shared(self.unit), _shared(self.floor), _shared(self.room), self.extra,
-            self.province_code, self.city_code, self.district_code, inferred, canonical,
+            _shared(self.province_code), _shared(self.city_code), _shared(self.district_code), inferred, canonical,
         )  # fmt: skip
 
 
