@@ -7,7 +7,6 @@ same row always yields the same mention in batch and streaming.
 from __future__ import annotations
 
 import hashlib
-import sys
 from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import NamedTuple, TypeVar
@@ -23,6 +22,7 @@ from hub.contract.records import (
     TaxRecord,
 )
 from hub.engine.standardise import CACHE_SIZE
+from hub.engine.standardise._text import shared
 from hub.engine.standardise.addresses import ParsedAddress, read_address
 from hub.engine.standardise.ids import ResidentId, clean_id_text, normalise_document_number, read_resident_id
 from hub.engine.standardise.names import PersonName, read_name
@@ -89,8 +89,8 @@ class OrgMention(NamedTuple):
 
     @property
     def key(self) -> str:
-        """One string per key (`sys.intern`): every row naming the organization keeps its key."""
-        return sys.intern(f"{self.credit_code or ''}|{self.name_key or ''}")
+        """One string per key (`shared`): every row naming the organization keeps its key."""
+        return shared(f"{self.credit_code or ''}|{self.name_key or ''}")
 
 
 class RecordMentions(NamedTuple):
@@ -238,7 +238,7 @@ class MentionReader:
             org = _org(record.record_id, record.business_name)
 
         # the text as the engine state keeps it (`Version` shares it the same way): one string per text
-        address_text = (sys.intern(address_raw.strip()) or None) if address_raw else None
+        address_text = (shared(address_raw.strip()) or None) if address_raw else None
         address = self.address(address_text) if address_text else None
         name = self.name(name_raw)
         person: PersonMention | None = None

@@ -6,7 +6,6 @@ stale or duplicate version changes nothing (design: state is per source record).
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from hub.engine.blocking import person_keys
 from hub.engine.mentions import MentionReader, OrgMention, RecordMentions, content_hash, mention_reader, record_ref
 from hub.engine.organizations import organization_keys
 from hub.engine.places import PlaceIndex
+from hub.engine.standardise._text import shared
 from hub.engine.standardise.addresses import ParsedAddress
 
 
@@ -45,7 +45,7 @@ class Version:
         for position in _shared_positions(model):  # a person's name, ID, phone and address recur per department
             value = values[position]
             if value is not None:
-                values[position] = sys.intern(value)
+                values[position] = shared(value)
         self.values: tuple[Any, ...] = tuple(values)
         self.mentions = mentions
         self.blocks = blocks

@@ -13,7 +13,6 @@ departments and household members.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from typing import Final
@@ -22,6 +21,7 @@ from rapidfuzz.fuzz import ratio
 
 from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import char_class, fold, nfkc, settle, settled_ideographs
+from hub.engine.standardise._text import shared as shared_text
 from hub.engine.standardise.divisions import (
     Division,
     city_code,
@@ -524,9 +524,9 @@ class _Reader:
 
 
 def _shared(part: str | None) -> str | None:
-    """One string object per distinct address part (`sys.intern`): a parse keeps its parts for the
+    """One string object per distinct address part (`shared`): a parse keeps its parts for the
     life of the engine state, and equal parts cut from different texts are otherwise distinct."""
-    return None if part is None else sys.intern(part)
+    return None if part is None else shared_text(part)
 
 
 #: Inferred components by (province, city, district) inferred, in writing order.
