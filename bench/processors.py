@@ -303,7 +303,8 @@ def run_process(tag: str, runs: int, build: Path | None, total: int, extra: dict
         print(f"trickle at {trickle_with[1]:g} events/s for {trickle_with[0]:g}s, produce -> visible in Redis: "
               f"p50 {quantile(latencies, 0.5) * 1000:.0f} ms, p99 {quantile(latencies, 0.99) * 1000:.0f} ms, "
               f"max {max(latencies, default=float('nan')) * 1000:.0f} ms ({len(latencies)} events)")
-    print(f"hub process peak RSS: {rss:.0f} MB; exit code after SIGTERM: {code}")
+    print(f"hub process peak RSS: {rss:.0f} MB = {rss * 1024 / total:.1f} KB per event; "
+          f"exit code after SIGTERM: {code}")
     return added
 
 

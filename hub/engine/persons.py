@@ -8,7 +8,7 @@ components a change touches gives the same clusters as resolving everything from
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import NamedTuple, cast
+from typing import Final, NamedTuple, cast
 
 from rapidfuzz.distance import OSA
 
@@ -28,9 +28,16 @@ class PersonCluster(NamedTuple):
 
 
 class ComponentResult(NamedTuple):
-    refs: frozenset[str]
+    """A link component's citizens, and its links (`clustering`: only what `hub explain` reads, the
+    accepted and refused edges; its members are in `clusters`). One per citizen or so, kept for the
+    whole run: a set of its refs and a second list per cluster were 20 % of the resolution's memory."""
+
     clusters: tuple[PersonCluster, ...]
     clustering: Clustering
+
+
+#: The links of a component without any (most): one shared value; nothing mutates a clustering.
+_NO_LINKS: Final = Clustering([], [], [])
 
 
 def find_component(state: EngineState, seeds: Iterable[str], policy: MatchPolicy) -> tuple[set[str], list[Edge]]:
@@ -97,7 +104,9 @@ def cluster_persons(state: EngineState, refs: set[str], edges: list[Edge], secre
     for members in clustering.clusters:
         valid = next((labels[m][0] for m in members if m in labels and labels[m][1]), None)
         clusters.append(PersonCluster(citizen_id(secret, valid, members[0]), tuple(members), valid))
-    return ComponentResult(frozenset(refs), tuple(clusters), clustering)
+    links = (Clustering([], clustering.accepted, clustering.rejected)
+             if clustering.accepted or clustering.rejected else _NO_LINKS)
+    return ComponentResult(tuple(clusters), links)
 
 
 def resolve_all_persons(state: EngineState, policy: MatchPolicy, secret: bytes) -> list[ComponentResult]:

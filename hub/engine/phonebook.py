@@ -94,7 +94,7 @@ def phone_counts(versions: Sequence[Version], sources: Mapping[str, int],
     homes: set[str] = set()
     total = 0
     for version in versions:
-        if version.record.source not in sources:
+        if version.source not in sources:
             continue
         text = version.mentions.address_text
         if text:

@@ -9,36 +9,119 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar
+from datetime import datetime
+from typing import Any, Final, TypeVar
 
 from hub.contract.records import DepartmentRecord
 from hub.engine.blocking import person_keys
 from hub.engine.mentions import MentionReader, OrgMention, RecordMentions, content_hash, mention_reader, record_ref
 from hub.engine.organizations import organization_keys
 from hub.engine.places import PlaceIndex
+from hub.engine.standardise._text import shared
 from hub.engine.standardise.addresses import ParsedAddress
 
 
-class Version(NamedTuple):
-    """One version of a source record, with what the engine read from it (one per row: a named tuple).
+class Version:
+    """One version of a source record, with what the engine read from it (one per row).
+
+    The record is kept as the tuple of its field values, in the model's field order, not as the
+    pydantic model: the model's `__dict__` alone is a 400-650 byte hash table per row, a tenth of
+    what `hub resolve` held per row. The engine reads the few values it needs by position
+    (`source`, `record_id`, `updated_at`, `value`); `record` rebuilds the model (`model_construct`,
+    no validation: the values were validated once) for the rare reader that needs all of it, such
+    as the content hash that breaks a tie of update times, or the streaming driver's stored copy.
 
     `blocks` are the person blocks (lists of refs in `EngineState.person_blocks`) the latest version
     is filed in; empty for any other version. Holding the lists themselves spares a candidate
     lookup one dict probe per key, at a city's scale a cache miss each.
+
+    A compiled class with a written constructor, not a named tuple: one is made per row.
     """
 
-    record: DepartmentRecord
-    mentions: RecordMentions
-    blocks: tuple[list[str], ...] = ()
+    def __init__(self, record: DepartmentRecord, mentions: RecordMentions, blocks: tuple[list[str], ...] = ()) -> None:
+        model = type(record)
+        self.model: type[DepartmentRecord] = model
+        values = list(record.__dict__.values())  # model field order (validated models)
+        for position in _shared_positions(model):  # a person's name, ID, phone and address recur per department
+            value = values[position]
+            if value is not None:
+                values[position] = shared(value)
+        self.values: tuple[Any, ...] = tuple(values)
+        self.mentions = mentions
+        self.blocks = blocks
+
+    @property
+    def source(self) -> str:
+        source: str = self.values[0]
+        return source
+
+    @property
+    def record_id(self) -> str:
+        record_id: str = self.values[1]
+        return record_id
+
+    @property
+    def updated_at(self) -> datetime:
+        updated_at: datetime = self.values[2]
+        return updated_at
+
+    def value(self, name: str) -> Any:
+        """A field of the record by name (None when the department's model has no such field)."""
+        position = _positions(self.model).get(name)
+        return None if position is None else self.values[position]
+
+    @property
+    def record(self) -> DepartmentRecord:
+        """The pydantic record, rebuilt from the kept values (equal to, and dumping the same JSON as,
+        the record that was read)."""
+        return self.model.model_construct(**dict(zip(_names(self.model), self.values, strict=True)))
 
 
-def _newer(record: DepartmentRecord, than: DepartmentRecord) -> bool:
+_FIELD_NAMES: dict[type[DepartmentRecord], tuple[str, ...]] = {}
+_FIELD_POSITIONS: dict[type[DepartmentRecord], dict[str, int]] = {}
+
+
+def _names(model: type[DepartmentRecord]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(model)
+    if names is None:
+        names = _FIELD_NAMES[model] = tuple(model.model_fields)
+    return names
+
+
+#: Text fields whose values recur: in the records of one person's departments (name, ID, phone,
+#: address, employer) or across the city (a few dozen ethnicities, doctors, streets): kept as one string.
+_SHARED_FIELDS: Final = frozenset({
+    "name", "id_number", "document_number", "phone", "address", "residence_address", "hukou_address",
+    "legal_rep_name", "legal_rep_id_number", "employer_name", "employer_credit_code", "street", "community",
+    "ethnicity", "family_doctor", "business_type", "registering_authority",
+})
+_SHARED_POSITIONS: dict[type[DepartmentRecord], tuple[int, ...]] = {}
+
+
+def _shared_positions(model: type[DepartmentRecord]) -> tuple[int, ...]:
+    positions = _SHARED_POSITIONS.get(model)
+    if positions is None:
+        positions = _SHARED_POSITIONS[model] = tuple(
+            i for i, name in enumerate(_names(model)) if name in _SHARED_FIELDS)
+    return positions
+
+
+def _positions(model: type[DepartmentRecord]) -> dict[str, int]:
+    """Each field's position in `Version.values` for records of `model`."""
+    positions = _FIELD_POSITIONS.get(model)
+    if positions is None:
+        positions = _FIELD_POSITIONS[model] = {name: i for i, name in enumerate(_names(model))}
+    return positions
+
+
+def _newer(record: DepartmentRecord, than: Version) -> bool:
     """Whether `record` is a later version than `than` in the total order of versions: update time,
     then the content hash. The hash only breaks ties of update time, which are rare, and costs more
     than reading the row, so it is computed only then."""
-    if record.updated_at != than.updated_at:
-        return record.updated_at > than.updated_at
-    return content_hash(record) > content_hash(than)  # rare: hash the tie
+    updated_at = than.updated_at
+    if record.updated_at != updated_at:
+        return record.updated_at > updated_at
+    return content_hash(record) > content_hash(than.record)  # rare: hash the tie
 
 
 class Upsert:
@@ -118,14 +201,15 @@ class EngineState:
 
     def upsert(self, record: DepartmentRecord) -> Upsert:
         """Take one row; every version's address and organization are kept, the person only if latest."""
-        ref = record_ref(record.source, record.record_id)
         mentions = self._mentions(record)
+        # the person mention's ref is the same text: one string per row, not two
+        ref = mentions.person.ref if mentions.person is not None else record_ref(record.source, record.record_id)
         if mentions.address_text is not None and mentions.address is not None:
             self.add_address(mentions.address_text, mentions.address)
         if mentions.organization is not None:
             self.add_organization(mentions.organization)
         old = self.latest.get(ref)
-        if old is not None and not _newer(record, old.record):
+        if old is not None and not _newer(record, old):
             return Upsert(ref, False, old, Version(record, mentions))
         if old is not None:
             for block in old.blocks:

@@ -111,16 +111,20 @@ IDENTITY_FIELDS = ("name", "id_number", "birth_date", "gender")
 
 
 class _Seen:
-    """One version, with the record fields every surviving value cites read once (a pydantic
-    attribute read costs a `__getattr__` hook; a master cites its few records a dozen times)."""
+    """One version, with the record fields every surviving value cites read once (a master cites
+    its few records a dozen times)."""
 
     def __init__(self, version: Version) -> None:
-        record = version.record
-        self.record: DepartmentRecord = record
+        self.version = version
         self.mentions: RecordMentions = version.mentions
-        self.source: str = record.source
-        self.record_id: str = record.record_id
-        self.updated_at: datetime = record.updated_at
+        self.source: str = version.source
+        self.record_id: str = version.record_id
+        self.updated_at: datetime = version.updated_at
+
+    @property
+    def record(self) -> DepartmentRecord:
+        """The whole record, rebuilt (only a tie of update times needs it, for the content hash)."""
+        return self.version.record
 
     def provenance(self, value: Any) -> FieldValue:
         result: FieldValue = _TUPLE_NEW(FieldValue, (value, self.source, self.record_id, self.updated_at))
@@ -394,7 +398,7 @@ def _first_address(ordered: Sequence[_Seen], address_id_of: Callable[[str], str 
 
 def _death(ordered: Sequence[_Seen]) -> FieldValue | None:
     for s in ordered:
-        value = getattr(s.record, "death_date", None)
+        value = s.version.value("death_date")
         if _present(value):
             return s.provenance(value)
     return None
@@ -403,12 +407,15 @@ def _death(ordered: Sequence[_Seen]) -> FieldValue | None:
 def _employer(ordered: Sequence[_Seen], organization_id_of: Callable[[str], str | None]) -> FieldValue | None:
     for s in ordered:
         org = s.mentions.organization
-        if org is not None and isinstance(s.record, (HrssRecord, TaxRecord)):
+        if org is not None and s.version.model in _EMPLOYING:
             organization_id = organization_id_of(org.key)
             if organization_id is not None and organization_id != "":
                 return s.provenance(organization_id)
     return None
 
+
+#: The records whose organization is the person's employer (commerce's is the business itself).
+_EMPLOYING: Final = (HrssRecord, TaxRecord)
 
 _OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
     CivilAffairsRecord: ("ethnicity", "marital_status", "assistance_type", "elderly_care", "hukou_address",
@@ -418,18 +425,29 @@ _OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
 }
 
 
+_OWNED_POSITIONS: dict[type[DepartmentRecord], tuple[tuple[str, int], ...]] = {}
+
+
+def _owned_positions(model: type[DepartmentRecord]) -> tuple[tuple[str, int], ...]:
+    """The facts a department owns, each with its position in `Version.values` (none for the others)."""
+    found = _OWNED_POSITIONS.get(model)
+    if found is None:
+        names = tuple(model.model_fields)
+        found = _OWNED_POSITIONS[model] = tuple((name, names.index(name)) for name in _OWNED_FACTS.get(model, ()))
+    return found
+
+
 def _department_facts(newest: Sequence[_Seen], fields: dict[str, FieldValue]) -> None:
     """Facts a service window needs, each from the one department that owns it (newest record first)."""
     for s in newest:
-        record = s.record
-        owned = _OWNED_FACTS.get(type(record))
-        if owned is None:
+        owned = _owned_positions(s.version.model)
+        if not owned:
             continue
-        values = record.__dict__  # a pydantic attribute read goes through its __getattr__ hook
-        for name in owned:
+        values = s.version.values
+        for name, position in owned:
             if name in fields:
                 continue
-            value = values[name]
+            value = values[position]
             if isinstance(value, Enum):  # not getattr(value, "value", ...): its miss raises, slowly
                 value = value.value
             if _present(value):

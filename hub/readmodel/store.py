@@ -1,7 +1,8 @@
 """The Redis read model and the engine state behind it: key layout, one atomic write per batch, reads.
 
 Layout (prefix `P`, default `hub:`):
-  P citizen:<id>          master citizen JSON: fields with provenance, linked records, contract row
+  P citizen:<id>          master citizen JSON: fields with provenance, linked records (the contract row
+                          is read from the fields, `contract_row`: stored twice it was a tenth of the doc)
   P citizens              set of live citizen ids (what `hub export masters` dumps)
   P redirect:<old>        survivor of a citizen id retired by a merge
   P idx:idnum:<hmac>      citizens holding that ID number (keyed hash, never the ID itself)
@@ -163,8 +164,23 @@ def master_json(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> by
                       "record_id": c.record_id, "updated_at": c.updated_at.isoformat()} for c in master.contacts],
         "conflicts": [{"field": c.field, "authoritative": _field_json(c.authoritative),
                        "contradicting": _field_json(c.contradicting)} for c in conflicts],
-        "contract": master.contract_row(),
     })
+
+
+#: The fields of the `hub resolve --masters` row (`MasterCitizen.contract_row`), in its order.
+CONTRACT_FIELDS = ("name", "id_number", "birth_date", "gender", "phone", "address_id", "registered_address_id",
+                   "death_date")
+
+
+def contract_row(doc: dict[str, Any]) -> dict[str, Any]:
+    """The `hub resolve --masters` row of a stored citizen document: its fields' values (dates are stored
+    in ISO form already, as the row writes them), or the row itself in a document written with one."""
+    if "contract" in doc:
+        row: dict[str, Any] = doc["contract"]
+        return row
+    fields = doc.get("fields", {})
+    return {"citizen_id": doc["citizen_id"],
+            **{name: fields[name]["value"] if name in fields else None for name in CONTRACT_FIELDS}}
 
 
 @dataclass
@@ -316,5 +332,5 @@ async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
         docs = await redis.mget([keys.citizen(c) for c in chunk])
         for doc in docs:
             if doc is not None:
-                rows.append(orjson.loads(doc)["contract"])
+                rows.append(contract_row(orjson.loads(doc)))
     return rows

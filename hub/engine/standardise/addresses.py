@@ -21,6 +21,7 @@ from rapidfuzz.fuzz import ratio
 
 from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import char_class, fold, nfkc, settle, settled_ideographs
+from hub.engine.standardise._text import shared as shared_text
 from hub.engine.standardise.divisions import (
     Division,
     city_code,
@@ -511,11 +512,21 @@ class _Reader:
             self.province, self.city, self.district, self.street, self.community, self.road, self.number,
             self.estate, self.building, self.unit, self.floor, self.room,
         )  # fmt: skip
+        # the parts a reader cuts out of the text, shared: a city's hundreds of thousands of address
+        # texts name a few thousand roads, estates and numbers (the names and codes of divisions come
+        # from the reference table, shared already)
         return ParsedAddress(
-            self.province, self.city, self.district, self.street, self.community, self.road, self.number,
-            self.estate, self.building, self.unit, self.floor, self.room, self.extra,
-            self.province_code, self.city_code, self.district_code, inferred, canonical,
+            self.province, self.city, self.district, _shared(self.street), _shared(self.community),
+            _shared(self.road), _shared(self.number), _shared(self.estate), _shared(self.building),
+            _shared(self.unit), _shared(self.floor), _shared(self.room), self.extra,
+            _shared(self.province_code), _shared(self.city_code), _shared(self.district_code), inferred, canonical,
         )  # fmt: skip
+
+
+def _shared(part: str | None) -> str | None:
+    """One string object per distinct address part (`shared`): a parse keeps its parts for the
+    life of the engine state, and equal parts cut from different texts are otherwise distinct."""
+    return None if part is None else shared_text(part)
 
 
 #: Inferred components by (province, city, district) inferred, in writing order.

@@ -40,3 +40,15 @@ def test_chunks_keep_order_and_stay_under_the_limit() -> None:
     assert all(len(hop_value(chunk)) <= 200 for chunk in chunks)
     assert hop_chunks([b"x" * 500], limit=200) == [[b"x" * 500]]  # a larger record goes alone
     assert hop_chunks([]) == []
+
+
+def test_stored_json_leaves_out_nulls_and_reads_back_equal() -> None:
+    """The JSON kept in Redis omits null fields; the record read back is equal, with the same content hash."""
+    from hub.engine.mentions import content_hash
+    from processors.records import record_from_json
+
+    for record in RECORDS:
+        data = record_to_json(record)
+        assert b"null" not in data
+        back = record_from_json(data)
+        assert back == record and content_hash(back) == content_hash(record)
