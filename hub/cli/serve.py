@@ -4,9 +4,8 @@ Round the clock: logs are JSON lines on stderr with the request id and IDs and p
 (`hub.api.logs`); on SIGTERM or Ctrl-C uvicorn stops accepting, waits up to
 `--graceful-timeout` seconds for the requests in flight, then the app's lifespan flushes the audit
 spool and the Kafka producers. `--workers N` runs N processes on the port (each with its own
-audit chain, rate limits and caches). On the shared 2-core machine, 2 workers gave no consistent
-gain over 1 (bench/window.py: 554 vs 577 ID lookups/s, 491 vs 313-426 in earlier runs), because
-the client, Redis and Kafka share the same two cores. Try it where cores are free.
+audit chain, rate limits and caches). A second worker helps only where cores are free: on a 2-core
+machine it competes with the client, Redis and Kafka (docs/performance.md, "Service window").
 """
 
 from __future__ import annotations
