@@ -110,11 +110,22 @@ def _long_recent(value: int) -> bytes:
     return found
 
 
+_recent_times: dict[datetime, bytes] = {}
+
+
 def _timestamp_millis(value: datetime | int) -> bytes:
+    """Remembers aware datetimes too: a master's provenance repeats its records' few update times, and
+    the subtraction costs more than the rest of its entry. Equal aware datetimes are the same instant,
+    hence the same millis, whatever their zones."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise TypeError("expected a time-zone-aware datetime")
-        return _long_recent((value - _EPOCH) // _MILLI)
+        found = _recent_times.get(value)
+        if found is None:
+            if value.tzinfo is None:
+                raise TypeError("expected a time-zone-aware datetime")
+            if len(_recent_times) > 4096:
+                _recent_times.clear()
+            found = _recent_times[value] = _long_recent((value - _EPOCH) // _MILLI)
+        return found
     return _long_recent(value)
 
 
@@ -158,7 +169,7 @@ class _Compiler:
 
     def __init__(self, names: dict[str, Any]) -> None:
         self.names = names
-        self.namespace: dict[str, Any] = {"_SMALL": _SMALL, "_varint": _varint}
+        self.namespace: dict[str, Any] = {"_SMALL": _SMALL, "_varint": _varint, "datetime": datetime}
         self.lines: list[str] = []
         self.counter = 0
         self.open_records: set[int] = set()  # records being emitted: a recursive one cannot be inlined
@@ -234,7 +245,10 @@ class _Compiler:
         elif logical == "date" and kind == "int":
             self._emit(indent, f"b += {self._const(_date)}({var})")
         elif logical == "timestamp-millis" and kind == "long":
-            self._emit(indent, f"b += {self._const(_timestamp_millis)}({var})")
+            found = self._var()  # the cache lookup inlined: most timestamps were written a moment ago
+            cache = self._const(_recent_times)
+            self._emit(indent, f"{found} = {cache}.get({var}) if type({var}) is datetime else None")
+            self._emit(indent, f"b += {found} if {found} is not None else {self._const(_timestamp_millis)}({var})")
         elif logical == "decimal" and kind == "bytes":
             writer = _decimal_bytes(int(schema["precision"]), int(schema.get("scale", 0)))
             self._emit(indent, f"b += {self._const(writer)}({var})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -188,3 +188,13 @@ def test_a_recursive_record_is_refused() -> None:
     node = {"type": "record", "name": "Node", "fields": [{"name": "next", "type": ["null", "Node"]}]}
     with pytest.raises(UnsupportedSchemaError):
         compile_writer(node)
+
+
+def test_remembered_timestamps_depend_on_the_instant_only() -> None:
+    millis = {"type": "long", "logicalType": "timestamp-millis"}
+    schema = {"type": "record", "name": "T", "fields": [{"name": "t", "type": millis}]}
+    write = compile_writer(schema)
+    for moment in (UPDATED, UPDATED.astimezone(UTC), UPDATED.replace(tzinfo=UTC), UPDATED):
+        assert write({"t": moment}) == _fastavro(schema, {"t": moment})
+    with pytest.raises(TypeError):
+        write({"t": UPDATED.replace(tzinfo=None)})
