@@ -10,7 +10,12 @@ prefix) and a stub Kafka producer that acknowledges at once:
                    (`Resolver.apply`), the Redis write, building the output messages, and the rest
                    (building the Redis plan, mirrors, ops recorder)
 
-    .venv/bin/python -m bench.stage2 --persons 20000 [--batch 2000] [--profile out.pstats]
+    .venv/bin/python -m bench.stage2 --persons 20000 [--batch 2000] [--profile out.pstats] [--fastavro]
+
+`--fastavro` makes every output serializer write with fastavro instead of the compiled writer (the
+writer before issue 14); run it alternately with the default to compare. After stage 2 the bench also
+re-encodes every output datum it built with both writers, alternating, per topic: µs a message and
+whether the bytes are identical.
 
 Figures only; nothing is asserted. Needs `hub infra up` (Redis and the registry).
 """
@@ -75,6 +80,51 @@ class TimedResolver:
         return getattr(self._resolver, name)
 
 
+Captured = dict[tuple[str, str], list[Any]]
+
+
+def capture(codecs: TopicCodecs, captured: Captured) -> None:
+    """Keep every datum handed to an output serializer (a cached wrapper per topic and role)."""
+    serializer = codecs.serializer
+    wrappers: dict[tuple[str, str], Callable[[Any], bytes]] = {}
+
+    def wrapped(topic: str, role: str = "value") -> Callable[[Any], bytes]:
+        found = wrappers.get((topic, role))
+        if found is None:
+            inner, kept = serializer(topic, role), captured.setdefault((topic, role), [])
+
+            def found(datum: Any) -> bytes:
+                kept.append(datum)
+                return inner(datum)
+            wrappers[topic, role] = found
+        return found
+
+    codecs.serializer = wrapped  # type: ignore[assignment, method-assign]
+
+
+def compare_writers(codecs: TopicCodecs, captured: Captured, rounds: int = 3) -> None:
+    """µs a message of each output topic with the compiled writer and with fastavro, alternating rounds."""
+    print("output encode, µs/message (best of alternating rounds):  compiled  fastavro  ratio  identical")
+    for (topic, role), datums in sorted(captured.items()):
+        ser = codecs.serializer(topic, role)
+        compiled = ser._compiled
+        if compiled is None or not datums:
+            print(f"  {topic} {role}: fastavro only ({len(datums)} datums)")
+            continue
+        best = {"compiled": float("inf"), "fastavro": float("inf")}
+        outputs: dict[str, list[bytes]] = {}
+        for _ in range(rounds):
+            for name, writer in (("compiled", compiled), ("fastavro", None)):
+                ser._compiled = writer
+                began = time.perf_counter()
+                outputs[name] = [ser(d) for d in datums]
+                best[name] = min(best[name], (time.perf_counter() - began) / len(datums))
+        ser._compiled = compiled
+        same = outputs["compiled"] == outputs["fastavro"]
+        print(f"  {topic:32s} {role:5s} n={len(datums):6d}  {best['compiled'] * 1e6:7.1f}  "
+              f"{best['fastavro'] * 1e6:7.1f}  {best['fastavro'] / best['compiled']:5.1f}x  {same}")
+
+
 async def run_stage2(settings: Any, codecs: TopicCodecs, values: list[bytes], batch: int,
                      profile: str | None) -> tuple[float, Timings, int]:
     redis = Redis.from_url(settings.redis_url)
@@ -120,6 +170,8 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--profile", help="write a cProfile of stage 2 here")
+    parser.add_argument("--fastavro", action="store_true", help="write the outputs with fastavro (the old writer)")
+    parser.add_argument("--no-compare", action="store_true", help="skip the per-topic writer comparison")
     args = parser.parse_args()
     ensure_up()
     isolated_env(f"s{uuid.uuid4().hex[:8]}")
@@ -142,6 +194,16 @@ def main() -> None:
         values = [stage1_value(r) for r in decoded]
         forward_s = time.perf_counter() - began
 
+        names = settings.topics
+        outputs = [names.master_citizen, names.master_address, names.master_organization, names.lifecycle,
+                   names.conflicts]
+        compiled = {(topic, role): codecs.serializer(topic, role)._compiled
+                    for topic in outputs for role in ("value", "key")}
+        if args.fastavro:
+            for topic, role in compiled:
+                codecs.serializer(topic, role)._compiled = None
+        captured: Captured = {}
+        capture(codecs, captured)
         elapsed, t, sent = asyncio.run(run_stage2(settings, codecs, values, args.batch, args.profile))
     parts = {"engine (Resolver.apply)": t["engine"], "Redis write (MULTI/EXEC)": t["redis"],
              "output messages (build)": t["messages"], "output messages (produce, stub)": t["produce"]}
@@ -152,6 +214,11 @@ def main() -> None:
     print(f"stage 2 handle, total:                  {elapsed / n * 1e6:7.1f} µs/event  {n / elapsed:9,.0f} events/s")
     for name, seconds in [*parts.items(), ("rest: read the hop, Redis plan, mirrors, ops", rest)]:
         print(f"  {name:44s} {seconds / n * 1e6:7.1f} µs/event  {seconds / elapsed:6.1%}")
+    if not args.no_compare:
+        del codecs.serializer  # the unwrapped method again
+        for (topic, role), writer in compiled.items():
+            codecs.serializer(topic, role)._compiled = writer
+        compare_writers(codecs, captured)
 
 
 def stage1_value(record: Any) -> bytes:
