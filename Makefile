@@ -30,7 +30,7 @@ test: lint typecheck layers infra-up ## everything: lint, types, layers, all tes
 	@# the interpreted code is the fallback wherever no compiled build matches: keep it tested too
 	HUB_NATIVE=0 $(VENV)/pytest -q -m compiled
 
-faults: infra-up ## kills and outages while a 20,000-person city streams (tests/faults; 19 min at load 5-8)
+faults: infra-up ## kills and outages while a 20,000-person city streams (tests/faults; 15-19 min at load 5-8)
 	$(VENV)/pytest -q -m faults tests/faults
 
 infra-up: setup ## start Kafka, the schema registry and Redis on loopback
