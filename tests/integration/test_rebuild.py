@@ -60,7 +60,7 @@ class WindowReader(threading.Thread):
         try:
             while not self.halt.is_set():
                 for id_number in self.id_numbers:
-                    if not await reader.citizens_by_id_number(id_number):
+                    if not await reader.by_id_number_around(id_number, employer=False, household=False):
                         self.misses.append(id_number)
                     self.lookups += 1
         finally:
