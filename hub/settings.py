@@ -47,6 +47,7 @@ class TopicNames(BaseModel):
     conflicts: str = "quality.conflicts.v1"
     audit: str = "audit.access.v1"
     feedback: str = "quality.feedback.v1"
+    credentials: str = "window.credentials.v1"
 
     def dept(self, source: str) -> str:
         return self.department.format(source=source)

@@ -51,8 +51,12 @@ def _with_redis(work: Callable[[HubSettings, Redis], Awaitable[T]]) -> T:
 
 
 def _store(settings: HubSettings, redis: Redis) -> CredentialStore:
+    """The credential store of the commands: every change goes to the credentials topic first."""
+    from hub.window.credential_journal import CredentialJournal
+
     ws = window_settings(settings)
-    return CredentialStore(redis, ws.redis_prefix, settings.city_code, load_policy(ws.purposes_file))
+    return CredentialStore(redis, ws.redis_prefix, settings.city_code, load_policy(ws.purposes_file),
+                           journal=CredentialJournal(settings))
 
 
 def _split(text: str) -> list[str]:
@@ -104,6 +108,21 @@ def list_credentials(as_json: Annotated[bool, typer.Option("--json")] = False) -
     for c in found:
         state = "revoked" if c.revoked_at else f"expires {c.expires_at:%Y-%m-%d}"
         typer.echo(f"{c.id}  {c.name}  {','.join(c.jurisdiction)}  {','.join(c.purposes)}  {state}")
+
+
+@credentials_app.command("restore")
+def restore(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Write every credential's latest state from the credentials topic back into Redis (after Redis was lost)."""
+    count = _with_redis(restore_from_topic)
+    typer.echo(json.dumps({"restored": count}) if as_json else f"{count} credential(s) restored from Kafka")
+
+
+async def restore_from_topic(settings: HubSettings, redis: Redis) -> int:
+    """The credentials topic's latest states into Redis; how many."""
+    from hub.window.credential_journal import read_credentials, restore_credentials
+
+    states = await asyncio.to_thread(read_credentials, settings)
+    return await restore_credentials(_store(settings, redis), states)
 
 
 @grants_app.command("issue")

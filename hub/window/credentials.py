@@ -21,7 +21,7 @@ import hashlib
 import re
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -89,10 +89,18 @@ def check_jurisdiction(codes: Iterable[str], city_code: str) -> tuple[str, ...]:
     return tuple(sorted(set(out)))
 
 
+#: writes a credential's new state where it outlives Redis (hub.window.credential_journal)
+Journal = Callable[[Credential], Awaitable[None]]
+
+
 class CredentialStore:
+    """Credentials in Redis; with a `journal`, every change is written there first (the command fails
+    when it cannot be), so Redis can be restored from it."""
+
     def __init__(self, redis: Redis, prefix: str, city_code: str, policy: PurposePolicy, *,
-                 cache_s: float = 0.0) -> None:
+                 cache_s: float = 0.0, journal: Journal | None = None) -> None:
         self.redis = redis
+        self.journal = journal
         self.prefix = prefix
         self.city_code = city_code
         self.policy = policy
@@ -129,6 +137,7 @@ class CredentialStore:
                           jurisdiction=check_jurisdiction(jurisdiction, self.city_code),
                           purposes=self._check_purposes(purposes), created_at=at,
                           expires_at=at + timedelta(days=days), key_hash=hash_key(key))
+        await self._journal(cred)
         pipe = self.redis.pipeline(transaction=True)
         pipe.set(self._cred(cred.id), cred.model_dump_json())
         pipe.set(self._by_key(cred.key_hash), cred.id)
@@ -149,6 +158,7 @@ class CredentialStore:
             raise CredentialStoreError(f"credential {cid} is revoked")
         key = new_key()
         fresh = cred.model_copy(update={"key_hash": hash_key(key)})
+        await self._journal(fresh)
         self._cache.pop(cred.key_hash, None)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self._by_key(cred.key_hash))
@@ -160,12 +170,35 @@ class CredentialStore:
     async def revoke(self, cid: str, *, now: datetime | None = None) -> Credential:
         cred = await self.get(cid)
         done = cred.model_copy(update={"revoked_at": cred.revoked_at or now or datetime.now(UTC)})
+        await self._journal(done)
         self._cache.pop(cred.key_hash, None)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(self._by_key(cred.key_hash))
         pipe.set(self._cred(cid), done.model_dump_json())
         await pipe.execute()
         return done
+
+    async def _journal(self, credential: Credential) -> None:
+        if self.journal is not None:
+            await self.journal(credential)
+
+    async def put(self, credential: Credential) -> None:
+        """Store a credential's state as it is (a restore from the journal): its key works unless it is
+        revoked, and a key it held before in this Redis stops working."""
+        old = await self.redis.get(self._cred(credential.id))
+        pipe = self.redis.pipeline(transaction=True)
+        if old is not None:
+            previous = Credential.model_validate_json(old)
+            if previous.key_hash != credential.key_hash or credential.revoked_at is not None:
+                pipe.delete(self._by_key(previous.key_hash))
+        pipe.set(self._cred(credential.id), credential.model_dump_json())
+        if credential.revoked_at is None:
+            pipe.set(self._by_key(credential.key_hash), credential.id)
+        else:
+            pipe.delete(self._by_key(credential.key_hash))
+        pipe.sadd(self._all, credential.id)
+        await pipe.execute()
+        self._cache.pop(credential.key_hash, None)
 
     async def list_all(self) -> list[Credential]:
         ids = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in await self.redis.smembers(self._all))
@@ -208,6 +241,8 @@ class CredentialStore:
         if doc is None:
             raise CredentialInvalidError("the key is not valid")
         cred = Credential.model_validate_json(doc)
+        if cred.key_hash != key_hash:  # a stale key mapping (rotated, restored): never the credential's key
+            raise CredentialInvalidError("the key is not valid")
         if self.cache_s > 0:
             if len(self._cache) >= 10_000:  # a bound, not an LRU: halls number in the hundreds
                 self._cache.clear()

@@ -27,8 +27,9 @@ class TopicWriter:
     """`write` produces (key, Avro datum) pairs to `topic` and returns once all are acknowledged."""
 
     def __init__(self, settings: HubSettings, topic: str, *, producer: Producer | None = None,
-                 registry: SchemaRegistry | None = None) -> None:
+                 registry: SchemaRegistry | None = None, auto_register: bool = False) -> None:
         self.settings = settings
+        self.auto_register = auto_register
         self.topic = topic
         self._producer = producer
         self._registry = registry
@@ -41,7 +42,8 @@ class TopicWriter:
                 self._producer = make_producer(self.settings, **{"linger.ms": 2})
             if self._codecs is None:
                 registry = self._registry or SchemaRegistry.from_settings(self.settings)
-                self._codecs = TopicCodecs(self.settings, registry, precheck=False)
+                self._codecs = TopicCodecs(self.settings, registry, precheck=False,
+                                           auto_register=self.auto_register)
             return self._producer, self._codecs
 
     def write(self, records: Sequence[tuple[bytes, dict[str, Any]]]) -> None:

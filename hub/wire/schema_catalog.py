@@ -39,6 +39,7 @@ class TopicKind(StrEnum):
     CONFLICTS = "conflicts"
     AUDIT = "audit"
     FEEDBACK = "feedback"
+    CREDENTIALS = "credentials"
 
 
 class Compatibility(StrEnum):
@@ -58,6 +59,7 @@ VALUE_COMPATIBILITY: dict[TopicKind, Compatibility] = {
     TopicKind.CONFLICTS: Compatibility.BACKWARD_TRANSITIVE,
     TopicKind.AUDIT: Compatibility.BACKWARD_TRANSITIVE,
     TopicKind.FEEDBACK: Compatibility.BACKWARD_TRANSITIVE,
+    TopicKind.CREDENTIALS: Compatibility.BACKWARD_TRANSITIVE,
 }
 KEY_COMPATIBILITY = Compatibility.FULL_TRANSITIVE
 
@@ -153,6 +155,7 @@ def topics(settings: HubSettings) -> list[TopicEntry]:
         TopicEntry(names.conflicts, TopicKind.CONFLICTS, "quality_conflict"),
         TopicEntry(names.audit, TopicKind.AUDIT, "audit_access"),
         TopicEntry(names.feedback, TopicKind.FEEDBACK, "quality_feedback"),
+        TopicEntry(names.credentials, TopicKind.CREDENTIALS, "window_credential"),
     ]
     return entries
 

@@ -8,6 +8,7 @@ topic is never altered: a difference from the policy is reported for operations 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +45,7 @@ class TopicOutcome:
 
 
 def _config_for(kind: TopicKind, policy: TopicPolicy) -> dict[str, str]:
-    if kind in (TopicKind.MASTER, TopicKind.FEEDBACK):  # the latest state per key is what is read
+    if kind in (TopicKind.MASTER, TopicKind.FEEDBACK, TopicKind.CREDENTIALS):  # the latest state per key is read
         return {"cleanup.policy": "compact"}
     retention = {
         TopicKind.DEPARTMENT: policy.department_retention_ms,
@@ -87,11 +88,13 @@ def existing_topics(admin: AdminClient, timeout_s: float) -> dict[str, int]:
     return {name: len(t.partitions) for name, t in metadata.topics.items() if t.error is None}
 
 
-def ensure_topics(settings: HubSettings, admin: AdminClient | None = None) -> list[TopicOutcome]:
-    """Create the missing topics; report existing ones (with any drift from the policy) untouched."""
+def ensure_topics(settings: HubSettings, admin: AdminClient | None = None, *,
+                  only: Collection[str] | None = None) -> list[TopicOutcome]:
+    """Create the missing topics (`only` these, when given); report existing ones (with any drift from the
+    policy) untouched."""
     admin = admin or admin_client(settings)
     timeout = settings.request_timeout_s
-    planned = plan(settings)
+    planned = [p for p in plan(settings) if only is None or p.name in only]
     present = existing_topics(admin, timeout)
     missing = [p for p in planned if p.name not in present]
     created: set[str] = set()

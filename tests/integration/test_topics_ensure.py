@@ -40,7 +40,7 @@ def test_cli_second_run_reports_exists_and_exits_zero(infra: HubSettings) -> Non
     lines = [
         line
         for line in again.stdout.splitlines()
-        if line.startswith(("dept.", "dlq.", "master.", "quality.", "audit."))
+        if line.startswith(("dept.", "dlq.", "master.", "quality.", "audit.", "window."))
     ]
     assert len(lines) == len(plan(infra))
     assert all("  exists " in line and "differs" not in line for line in lines)

@@ -70,7 +70,7 @@ def test_catalogue_covers_every_topic_with_topic_name_subjects() -> None:
     settings = load_settings()
     entries = schema_catalog.topics(settings)
     names = [e.topic for e in entries]
-    assert len(names) == len(set(names)) == 17
+    assert len(names) == len(set(names)) == 18
     for source in SOURCES:
         assert settings.topics.dept(source) in names
         assert settings.topics.dlq(source) in names

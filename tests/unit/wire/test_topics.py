@@ -17,7 +17,7 @@ def test_plan_has_every_topic_with_policy_partitions_and_retention() -> None:
     settings = load_settings()
     policy = settings.topic_policy
     by_name = {p.name: p for p in plan(settings)}
-    assert len(by_name) == 17
+    assert len(by_name) == 18
     assert all(p.partitions == policy.partitions for p in by_name.values())
     assert by_name["dept.tax.v1"].config == {
         "cleanup.policy": "delete",
@@ -30,6 +30,7 @@ def test_plan_has_every_topic_with_policy_partitions_and_retention() -> None:
         assert by_name[name].kind is TopicKind.MASTER
         assert by_name[name].config == {"cleanup.policy": "compact"}
     assert by_name["quality.feedback.v1"].config == {"cleanup.policy": "compact"}  # the latest status per report
+    assert by_name["window.credentials.v1"].config == {"cleanup.policy": "compact"}  # the latest state per credential
 
 
 def test_plan_follows_settings() -> None:
