@@ -24,6 +24,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from hub.contract.sources import SOURCES
 from hub.settings import HubSettings, load_settings
+from tests.integration.isolation import tagged_topics_env
 
 HUB = str(Path(sys.executable).parent / "hub")
 
@@ -31,15 +32,7 @@ HUB = str(Path(sys.executable).parent / "hub")
 def namespace_env(tag: str, state_dir: Path) -> dict[str, str]:
     """HUB_* variables that give a scenario its own city namespace on the shared broker and Redis."""
     return {
-        "HUB_TOPICS__DEPARTMENT": f"{tag}.dept.{{source}}.v1",
-        "HUB_TOPICS__DEAD_LETTER": f"{tag}.dlq.{{source}}.v1",
-        "HUB_TOPICS__MASTER_CITIZEN": f"{tag}.master.citizen.v1",
-        "HUB_TOPICS__MASTER_ADDRESS": f"{tag}.master.address.v1",
-        "HUB_TOPICS__MASTER_ORGANIZATION": f"{tag}.master.organization.v1",
-        "HUB_TOPICS__LIFECYCLE": f"{tag}.master.lifecycle.v1",
-        "HUB_TOPICS__CONFLICTS": f"{tag}.quality.conflicts.v1",
-        "HUB_TOPICS__AUDIT": f"{tag}.audit.access.v1",
-        "HUB_TOPIC_POLICY__PARTITIONS": "3",
+        **tagged_topics_env(tag),
         "HUB_PROCESSORS__APP_ID": f"{tag}-processors",
         "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1",
         "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 
-def isolated_hub_env(letter: str) -> dict[str, str]:
-    """HUB_* variables that give one test its own topics, processors group and Redis prefix."""
-    tag = f"{letter}{uuid.uuid4().hex[:8]}"
+def tagged_topics_env(tag: str) -> dict[str, str]:
+    """HUB_TOPICS__* for every topic the hub owns, each under `tag`, on 3 partitions: a test that makes
+    its topics (processors' `prepare`) never makes a default-named one with a policy it does not have."""
     return {
         "HUB_TOPICS__DEPARTMENT": f"{tag}.dept.{{source}}.v1",
         "HUB_TOPICS__DEAD_LETTER": f"{tag}.dlq.{{source}}.v1",
@@ -17,7 +17,17 @@ def isolated_hub_env(letter: str) -> dict[str, str]:
         "HUB_TOPICS__LIFECYCLE": f"{tag}.master.lifecycle.v1",
         "HUB_TOPICS__CONFLICTS": f"{tag}.quality.conflicts.v1",
         "HUB_TOPICS__AUDIT": f"{tag}.audit.access.v1",
+        "HUB_TOPICS__FEEDBACK": f"{tag}.quality.feedback.v1",
+        "HUB_TOPICS__CREDENTIALS": f"{tag}.window.credentials.v1",
         "HUB_TOPIC_POLICY__PARTITIONS": "3",
+    }
+
+
+def isolated_hub_env(letter: str) -> dict[str, str]:
+    """HUB_* variables that give one test its own topics, processors group and Redis prefix."""
+    tag = f"{letter}{uuid.uuid4().hex[:8]}"
+    return {
+        **tagged_topics_env(tag),
         "HUB_PROCESSORS__APP_ID": f"{tag}-processors",
         "HUB_PROCESSORS__RESOLVE_TOPIC": f"{tag}.resolve.v1",
         "HUB_PROCESSORS__REDIS_PREFIX": f"{tag}:",
