@@ -13,52 +13,18 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from hub.contract.errors import BrokerUnavailableError
 from hub.settings import HubSettings
+from hub.wire.offsets import Span, group_spans, set_group_offsets
+
+__all__ = ["Span", "commit_spans", "group_members", "group_spans", "read_spans"]
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Span:
-    """Offsets [start, end) of one partition: the events a bootstrap covers there."""
-
-    topic: str
-    partition: int
-    start: int
-    end: int
-
-    @property
-    def events(self) -> int:
-        return max(self.end - self.start, 0)
-
-
-def group_spans(settings: HubSettings, group: str, topics: Iterable[str]) -> list[Span]:
-    """Each partition of `topics` from the group's committed offset (else the low watermark) to the high
-    watermark now; topics that do not exist have no spans."""
-    consumer = Consumer({**settings.kafka_client_config(), "group.id": group, "enable.auto.commit": False})
-    timeout = settings.request_timeout_s
-    try:
-        metadata = consumer.list_topics(timeout=timeout)
-        spans: list[Span] = []
-        for topic in topics:
-            found = metadata.topics.get(topic)
-            if found is None or found.error is not None:
-                continue
-            partitions = [TopicPartition(topic, p) for p in sorted(found.partitions)]
-            for tp in consumer.committed(partitions, timeout=timeout):
-                low, high = consumer.get_watermark_offsets(tp, timeout=timeout)
-                spans.append(Span(topic, tp.partition, tp.offset if tp.offset >= 0 else low, high))
-        return spans
-    except KafkaException as exc:
-        raise BrokerUnavailableError(f"cannot read the offsets of {group}: {exc}") from None
-    finally:
-        consumer.close()
 
 
 def group_members(admin: AdminClient, group: str, timeout: float) -> int:
@@ -121,11 +87,5 @@ def _drop_reached(consumer: Consumer, due: dict[tuple[str, int], int]) -> None:
 
 def commit_spans(admin: AdminClient, group: str, spans: Iterable[Span], timeout: float) -> None:
     """Set the group's committed offsets to the spans' ends (the group must have no member now)."""
-    partitions = [TopicPartition(s.topic, s.partition, s.end) for s in spans]
-    if not partitions:
-        return
-    request = ConsumerGroupTopicPartitions(group, partitions)
-    try:
-        admin.alter_consumer_group_offsets([request], request_timeout=timeout)[group].result(timeout=timeout)
-    except KafkaException as exc:
-        raise BrokerUnavailableError(f"cannot commit the bootstrap's offsets for {group}: {exc}") from None
+    set_group_offsets(admin, group, [TopicPartition(s.topic, s.partition, s.end) for s in spans], timeout,
+                      "the bootstrap's ends")

@@ -33,7 +33,6 @@ from typing import Any
 
 from confluent_kafka import (
     Consumer,
-    ConsumerGroupTopicPartitions,
     KafkaError,
     KafkaException,
     Message,
@@ -49,6 +48,7 @@ from hub.contract.errors import BrokerUnavailableError, HubError
 from hub.contract.sources import SOURCES
 from hub.ops.recorder import Recorder
 from hub.settings import HubSettings
+from hub.wire.offsets import set_group_offsets
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs
 from hub.wire.topics import admin_client
@@ -298,10 +298,4 @@ def _swap(redis: Redis, live: str, staging: str, keep: tuple[str, ...]) -> tuple
 def _reset_group(admin: AdminClient, group: str, offsets: Offsets, timeout: float) -> None:
     partitions = [TopicPartition(topic, partition, offset)
                   for topic, parts in sorted(offsets.items()) for partition, offset in sorted(parts.items())]
-    if not partitions:
-        return
-    request = ConsumerGroupTopicPartitions(group, partitions)
-    try:
-        admin.alter_consumer_group_offsets([request], request_timeout=timeout)[group].result(timeout=timeout)
-    except KafkaException as exc:
-        raise BrokerUnavailableError(f"cannot set {group} to the rebuilt snapshot: {exc}") from None
+    set_group_offsets(admin, group, partitions, timeout, "the rebuilt snapshot")

@@ -42,25 +42,12 @@ def register(app: typer.Typer) -> None:
         """Rebuild the Redis read model from the department topics beside the live one, then swap it in at once
         (the window keeps answering meanwhile; its own keys stay), and the window's credentials from their
         topic. Stop `hub process` first."""
-        import asyncio
-
-        from redis.asyncio import Redis
-
-        from hub.cli.window import restore_from_topic
+        from hub.cli.window import restore_from_kafka
         from processors.rebuild import rebuild as run_rebuild
 
-        settings = load_settings()
-        plan = run_rebuild(settings)
+        plan = run_rebuild(load_settings())
         parts = sum(len(p) for p in plan.offsets.values())
         typer.echo(f"read model rebuilt from {plan.events} events ({plan.poison} unreadable, skipped) and swapped in: "
                    f"{plan.installed_keys} keys installed, {plan.deleted_keys} replaced, {plan.kept_keys} window and "
                    f"ops keys kept; the processors resume after the snapshot on {parts} partitions", err=True)
-
-        async def credentials() -> int:
-            redis = Redis.from_url(settings.redis_url, socket_timeout=settings.request_timeout_s)
-            try:
-                return await restore_from_topic(settings, redis)
-            finally:
-                await redis.aclose()  # type: ignore[attr-defined]
-
-        typer.echo(f"{asyncio.run(credentials())} window credential(s) restored from Kafka", err=True)
+        typer.echo(f"{restore_from_kafka()} window credential(s) restored from Kafka", err=True)

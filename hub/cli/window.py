@@ -113,8 +113,13 @@ def list_credentials(as_json: Annotated[bool, typer.Option("--json")] = False) -
 @credentials_app.command("restore")
 def restore(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Write every credential's latest state from the credentials topic back into Redis (after Redis was lost)."""
-    count = _with_redis(restore_from_topic)
+    count = restore_from_kafka()
     typer.echo(json.dumps({"restored": count}) if as_json else f"{count} credential(s) restored from Kafka")
+
+
+def restore_from_kafka() -> int:
+    """The credentials topic's latest states into Redis (`hub credentials restore`, `hub rebuild`); how many."""
+    return _with_redis(restore_from_topic)
 
 
 async def restore_from_topic(settings: HubSettings, redis: Redis) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Producer
 
 from hub.contract.errors import DeliveryError
 from hub.settings import HubSettings
@@ -23,6 +23,7 @@ from hub.window.audit import AuditSinkError, SealedEvent, canonical_json
 from hub.window.topic_writer import TopicWriter
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import Deserializer
+from hub.wire.topic_reader import TopicReadError, read_whole_topic
 
 __all__ = ["KafkaAuditSink", "audit_record", "read_audit_topic"]
 
@@ -95,37 +96,14 @@ def read_audit_topic(settings: HubSettings, *, registry: SchemaRegistry | None =
     """Every sealed event on the audit topic, partition by partition in offset order (a chain lives in
     one partition, so each chain comes in the order it was written)."""
     deserializer = Deserializer(registry or SchemaRegistry.from_settings(settings))
-    consumer = Consumer({**settings.kafka_client_config(), "group.id": "hub.audit.verify",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                         "socket.timeout.ms": int(settings.request_timeout_s * 1000)})
     try:
-        metadata = consumer.list_topics(settings.topics.audit, timeout=settings.request_timeout_s)
-        topic = metadata.topics.get(settings.topics.audit)
-        if topic is None or topic.error is not None:
-            raise AuditSinkError(f"the audit topic {settings.topics.audit} cannot be read")
-        for partition in sorted(topic.partitions):
-            low, high = consumer.get_watermark_offsets(TopicPartition(settings.topics.audit, partition),
-                                                       timeout=settings.request_timeout_s)
-            if high <= low:
-                continue
-            consumer.assign([TopicPartition(settings.topics.audit, partition, low)])
-            position = low
-            while position < high:
-                message = consumer.poll(settings.request_timeout_s)
-                if message is None:
-                    raise AuditSinkError(f"the audit topic stopped answering at partition {partition}")
-                if message.error() is not None:
-                    raise AuditSinkError(f"audit topic partition {partition}: {message.error()}")
-                offset = message.offset()
-                position = (position if offset is None else offset) + 1
-                value = deserializer(message.value())
-                sealed = value.get("sealed_json") if isinstance(value, dict) else None
-                try:
-                    row = orjson.loads(sealed) if sealed else {}
-                except orjson.JSONDecodeError:
-                    row = {}
-                yield row if isinstance(row, dict) else {}
-    except KafkaException as exc:
+        for raw in read_whole_topic(settings, settings.topics.audit, "hub.audit.verify"):
+            value = deserializer(raw)
+            sealed = value.get("sealed_json") if isinstance(value, dict) else None
+            try:
+                row = orjson.loads(sealed) if sealed else {}
+            except orjson.JSONDecodeError:
+                row = {}
+            yield row if isinstance(row, dict) else {}
+    except TopicReadError as exc:
         raise AuditSinkError(f"the audit topic cannot be read: {exc}") from exc
-    finally:
-        consumer.close()

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import KafkaException, Producer
 
 from hub.contract.errors import DeliveryError, HubError
 from hub.settings import HubSettings
@@ -21,6 +21,7 @@ from hub.window.credentials import Credential, CredentialStore
 from hub.window.topic_writer import TopicWriter
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import Deserializer
+from hub.wire.topic_reader import TopicReadError, read_whole_topic
 from hub.wire.topics import ensure_topics
 
 __all__ = ["CredentialJournal", "CredentialTopicError", "read_credentials", "restore_credentials"]
@@ -60,39 +61,15 @@ class CredentialJournal:
 
 
 def _states(settings: HubSettings, registry: SchemaRegistry | None) -> Iterator[Credential]:
-    topic_name = settings.topics.credentials
     deserializer = Deserializer(registry or SchemaRegistry.from_settings(settings))
-    consumer = Consumer({**settings.kafka_client_config(), "group.id": "hub.credentials.restore",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest",
-                         "socket.timeout.ms": int(settings.request_timeout_s * 1000)})
-    try:
-        topic = consumer.list_topics(topic_name, timeout=settings.request_timeout_s).topics.get(topic_name)
-        if topic is not None and topic.error is not None and topic.error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
-            return  # no credential was ever created on this cluster
-        if topic is None or topic.error is not None:
-            raise CredentialTopicError(f"the credentials topic {topic_name} cannot be read")
-        for partition in sorted(topic.partitions):
-            low, high = consumer.get_watermark_offsets(TopicPartition(topic_name, partition),
-                                                       timeout=settings.request_timeout_s)
-            if high <= low:
-                continue
-            consumer.assign([TopicPartition(topic_name, partition, low)])
-            position = low
-            while position < high:
-                message = consumer.poll(settings.request_timeout_s)
-                if message is None:
-                    raise CredentialTopicError(f"the credentials topic stopped answering at partition {partition}")
-                if message.error() is not None:
-                    raise CredentialTopicError(f"credentials topic partition {partition}: {message.error()}")
-                offset = message.offset()
-                position = (position if offset is None else offset) + 1
-                value = deserializer(message.value())
-                if isinstance(value, dict) and isinstance(value.get("credential_json"), str):
-                    yield Credential.model_validate_json(value["credential_json"])
-    except KafkaException as exc:
+    try:  # a missing topic: no credential was ever created on this cluster
+        for raw in read_whole_topic(settings, settings.topics.credentials, "hub.credentials.restore",
+                                    missing_ok=True):
+            value = deserializer(raw)
+            if isinstance(value, dict) and isinstance(value.get("credential_json"), str):
+                yield Credential.model_validate_json(value["credential_json"])
+    except TopicReadError as exc:
         raise CredentialTopicError(f"the credentials topic cannot be read: {exc}") from exc
-    finally:
-        consumer.close()
 
 
 def read_credentials(settings: HubSettings, *, registry: SchemaRegistry | None = None) -> dict[str, Credential]:
