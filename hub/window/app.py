@@ -124,4 +124,5 @@ async def close(window: Window) -> None:
         closer = getattr(sink, "close", None)
         if callable(closer):
             await asyncio.to_thread(closer)
+    window.reader.close()
     await window.redis.aclose()  # type: ignore[attr-defined]
