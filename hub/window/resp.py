@@ -40,18 +40,32 @@ def encode_command(args: tuple[Arg, ...]) -> bytes:
 
 
 class RespProtocol(asyncio.Protocol):
-    """One socket: commands queued in one turn go out in one write; each reply settles the oldest future."""
+    """One socket: commands queued in one turn go out in one write; each reply settles the oldest future.
 
-    def __init__(self) -> None:
+    `timeout_s`: a watchdog (not a timer per call) fails the connection when its oldest command has
+    waited longer; the replies are in order, so the oldest is the one that would answer first."""
+
+    def __init__(self, timeout_s: float | None = None) -> None:
         self.transport: asyncio.WriteTransport | None = None
         self.parser = hiredis.Reader()
-        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.waiting: deque[tuple[asyncio.Future[Any], float]] = deque()  # (reply, sent at)
         self.outgoing: list[bytes] = []
         self.lost: Exception | None = None
         self.loop = asyncio.get_running_loop()
+        self.timeout_s = timeout_s
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.WriteTransport, transport)  # uvloop's are not asyncio's classes
+        if self.timeout_s is not None:
+            self.loop.call_later(self.timeout_s / 4, self._watch)
+
+    def _watch(self) -> None:
+        if self.lost is not None or self.timeout_s is None:
+            return
+        if self.waiting and self.loop.time() - self.waiting[0][1] > self.timeout_s:
+            self.fail(RedisTimeoutError(f"Redis did not answer within {self.timeout_s} s"))
+            return
+        self.loop.call_later(self.timeout_s / 4, self._watch)
 
     def send(self, command: bytes) -> asyncio.Future[Any]:
         if self.lost is not None or self.transport is None:
@@ -60,7 +74,7 @@ class RespProtocol(asyncio.Protocol):
         if not self.outgoing:
             self.loop.call_soon(self._flush)
         self.outgoing.append(command)
-        self.waiting.append(reply)
+        self.waiting.append((reply, self.loop.time()))
         return reply
 
     def _flush(self) -> None:
@@ -74,8 +88,8 @@ class RespProtocol(asyncio.Protocol):
             while (reply := self.parser.gets()) is not False:
                 if not self.waiting:
                     raise hiredis.ProtocolError("a reply nobody asked for")
-                future = self.waiting.popleft()
-                if future.done():  # its caller gave up (timeout): the reply is dropped, the order kept
+                future = self.waiting.popleft()[0]
+                if future.done():  # its caller gave up (cancelled): the reply is dropped, the order kept
                     continue
                 if isinstance(reply, hiredis.ReplyError):
                     future.set_exception(ResponseError(str(reply)))
@@ -92,7 +106,7 @@ class RespProtocol(asyncio.Protocol):
         if self.lost is None:
             self.lost = error
         while self.waiting:
-            future = self.waiting.popleft()
+            future = self.waiting.popleft()[0]
             if not future.done():
                 future.set_exception(error)
         if self.transport is not None:
@@ -135,7 +149,7 @@ class RespConnection:
         loop = asyncio.get_running_loop()
         try:
             _, protocol = await asyncio.wait_for(
-                loop.create_connection(RespProtocol, self.host, self.port), self.timeout_s)
+                loop.create_connection(lambda: RespProtocol(self.timeout_s), self.host, self.port), self.timeout_s)
         except TimeoutError as exc:
             raise RedisTimeoutError(f"Redis at {self.host}:{self.port} did not accept in time") from exc
         except OSError as exc:
@@ -147,27 +161,17 @@ class RespConnection:
             setup.append(("SELECT", self.db))
         try:
             for args in setup:
-                await self._wait(protocol, protocol.send(encode_command(args)))
+                await protocol.send(encode_command(args))
         except ResponseError as exc:
             protocol.fail(RedisConnectionError(f"Redis refused the connection's setup: {exc}"))
             raise RedisConnectionError(f"Redis at {self.host}:{self.port} refused AUTH or SELECT") from exc
         self._protocol = protocol
         return protocol
 
-    async def _wait(self, protocol: RespProtocol, reply: asyncio.Future[Any]) -> Any:
-        if self.timeout_s is None:
-            return await reply
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                return await reply
-        except TimeoutError:
-            protocol.fail(RedisTimeoutError("Redis did not answer in time"))
-            raise RedisTimeoutError(f"Redis at {self.host}:{self.port} did not answer in time") from None
-
     async def call(self, *args: Arg) -> Any:
         """One command's reply; ResponseError for Redis's error replies, ConnectionError/TimeoutError else."""
         protocol = await self._ready()
-        return await self._wait(protocol, protocol.send(encode_command(args)))
+        return await protocol.send(encode_command(args))
 
     def script(self, text: str) -> str:
         """Register a Lua script for `evalsha`; its SHA-1."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from hub.window.problems import ReadModelUnavailableError
 from hub.window.reader import guarded
@@ -142,3 +144,21 @@ def test_redis_down_is_the_windows_503_and_the_connection_comes_back() -> None:
     assert before == b"up" and after == b"up"
     assert isinstance(error, ReadModelUnavailableError)
     assert isinstance(error.__cause__, RedisConnectionError)
+
+
+def test_a_redis_that_does_not_answer_times_out() -> None:
+    """A server that takes the connection and never replies: the call fails within about the timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        conn = RespConnection("127.0.0.1", int(silent.getsockname()[1]), timeout_s=0.4)
+
+        async def call() -> float:
+            began = time.monotonic()
+            with pytest.raises(RedisTimeoutError):
+                await conn.call("PING")
+            return time.monotonic() - began
+
+        waited = asyncio.run(call())
+        conn.close()
+    assert 0.4 <= waited < 2.0
