@@ -166,6 +166,11 @@ class ReadModel:
                 household=[doc for doc in others[:HOUSEHOLD_MAX] if doc is not None]))
         return found
 
+    @property
+    def lean(self) -> RespConnection | None:
+        """The auto-pipelined connection of the ID lookup (None where the URL is not plain TCP)."""
+        return self._lean
+
     def close(self) -> None:
         """Close the lean connection (the redis-py client is its owner's to close)."""
         if self._lean is not None:

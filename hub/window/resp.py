@@ -173,6 +173,23 @@ class RespConnection:
         protocol = await self._ready()
         return await protocol.send(encode_command(args))
 
+    async def pipeline(self, commands: Sequence[tuple[Arg, ...]]) -> list[Any]:
+        """Several commands sent together (no transaction), their replies in order; the first error
+        reply is raised once every reply came."""
+        protocol = await self._ready()
+        pending = [protocol.send(encode_command(args)) for args in commands]
+        replies: list[Any] = []
+        error: ResponseError | None = None
+        for reply in pending:  # settled in order: after the first, the others are mostly done already
+            try:
+                replies.append(await reply)
+            except ResponseError as exc:
+                error = error or exc
+                replies.append(exc)
+        if error is not None:
+            raise error
+        return replies
+
     def script(self, text: str) -> str:
         """Register a Lua script for `evalsha`; its SHA-1."""
         sha = hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()

@@ -162,3 +162,23 @@ def test_a_redis_that_does_not_answer_times_out() -> None:
         waited = asyncio.run(call())
         conn.close()
     assert 0.4 <= waited < 2.0
+
+
+def test_a_pipeline_answers_in_order_and_raises_its_first_error_after_all_ran(redis_url: str) -> None:
+    async def check() -> tuple[BaseException | None, object]:
+        conn = lean(redis_url)
+        try:
+            await conn.call("DEL", "resp:test:list")
+            error: BaseException | None = None
+            try:
+                await conn.pipeline([("LPUSH", "resp:test:list", "a"), ("HGET", "resp:test:list", "f"),
+                                     ("LPUSH", "resp:test:list", "b")])
+            except ResponseError as exc:
+                error = exc
+            return error, await conn.pipeline([("LRANGE", "resp:test:list", 0, -1), ("ECHO", "x")])
+        finally:
+            conn.close()
+
+    error, after = asyncio.run(check())
+    assert isinstance(error, ResponseError) and "WRONGTYPE" in str(error)
+    assert after == [[b"b", b"a"], b"x"]  # the commands after the error ran, in order
