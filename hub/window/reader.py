@@ -152,8 +152,11 @@ class ReadModel:
         an ID lookup was two (the documents, then `around`) and a pipeline per citizen (bench/window.py)."""
         keys, args = self.id_lookup_call(id_number, employer=employer, household=household)
         lean = self._lean
-        if lean is not None:
-            reply = await guarded(lambda: lean.evalsha(self._lookup_sha, keys, args))
+        if lean is not None:  # as `guarded` does, without its lambda and coroutine on the hot path
+            try:
+                reply = await lean.evalsha(self._lookup_sha, keys, args)
+            except (RedisError, OSError) as exc:
+                raise ReadModelUnavailableError("the read model (Redis) did not answer") from exc
         else:
             reply = await guarded(lambda: self._lookup_around(keys=keys, args=args))
         found: list[Around] = []

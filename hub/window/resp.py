@@ -168,9 +168,16 @@ class RespConnection:
         self._protocol = protocol
         return protocol
 
+    def _open(self) -> RespProtocol | None:
+        """The connection when it is open on the running loop (no coroutine on the hot path), else None."""
+        protocol = self._protocol
+        if protocol is not None and protocol.lost is None and protocol.loop is asyncio.get_running_loop():
+            return protocol
+        return None
+
     async def call(self, *args: Arg) -> Any:
         """One command's reply; ResponseError for Redis's error replies, ConnectionError/TimeoutError else."""
-        protocol = await self._ready()
+        protocol = self._open() or await self._ready()
         return await protocol.send(encode_command(args))
 
     async def pipeline(self, commands: Sequence[tuple[Arg, ...]]) -> list[Any]:
@@ -198,8 +205,9 @@ class RespConnection:
 
     async def evalsha(self, sha: str, keys: Sequence[str], args: Sequence[Arg]) -> Any:
         """Run a registered script by its SHA-1, loading it with EVAL when Redis does not hold it (NOSCRIPT)."""
+        protocol = self._open() or await self._ready()
         try:
-            return await self.call("EVALSHA", sha, len(keys), *keys, *args)
+            return await protocol.send(encode_command(("EVALSHA", sha, len(keys), *keys, *args)))
         except ResponseError as exc:
             if not str(exc).startswith("NOSCRIPT"):
                 raise
