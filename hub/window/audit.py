@@ -267,10 +267,12 @@ class Spool:
         _fsync_dir(self.mark.parent)
 
     def has_pending(self) -> bool:
+        """Checked before every batch: a stat, and the mark read only when the spool holds something."""
         try:
-            return self.path.stat().st_size > self.sent_offset()
+            size = self.path.stat().st_size
         except FileNotFoundError:
             return False
+        return size > 0 and size > self.sent_offset()
 
     def clear(self) -> None:
         """After every pending event was forwarded: start empty (durably), the mark reset first."""
