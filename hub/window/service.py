@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub.engine.policy import AuthorityPolicy
-from hub.window.audit import AuditEvent, AuditLog, Outcome
+from hub.window.audit import AuditLog, Outcome, event_json
 from hub.window.config import WindowSettings
 from hub.window.credentials import Credential, CredentialStore
 from hub.window.disclosure import Extras, Shown, in_jurisdiction, residence_ref, residence_text_of
@@ -207,8 +207,8 @@ class Window:
     async def _audit(self, acc: Access, outcome: Outcome, status: int, reason: str | None, *,
                      answered: bool) -> None:
         cred = acc.credential
-        # not validated here: `seal` validates the sealed event (every field of this one) before it is written
-        event = AuditEvent.model_construct(
+        # as JSON, not a model: `seal` validates the sealed event (every field of this one) before it is written
+        event = event_json(
             event_id=random_hex(), request_id=acc.request_id, occurred_at=acc.at, city_code=self.city_code,
             credential_id=cred.id if cred else None, hall=cred.name if cred else None, operator=acc.operator,
             purpose=acc.purpose.name if acc.purpose else None, case_id=acc.case_id, method=acc.method,
@@ -226,7 +226,7 @@ class Window:
             return
         if answered and acc.shown.fields:
             try:
-                await self.tracker.record(acc.at, event.hall, event.purpose, acc.shown.fields)
+                await self.tracker.record(acc.at, event["hall"], event["purpose"], acc.shown.fields)
             except ReadModelUnavailableError:
                 logger.error("disclosure tracker not updated for request %s (audit has it)", acc.request_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.window.audit import AuditEvent, AuditLog, SealedEvent, Spool, read_jsonl, seal, verify_chain
+from hub.window.audit import AuditEvent, AuditLog, SealedEvent, Spool, event_json, read_jsonl, seal, verify_chain
 from hub.window.problems import AuditUnavailableError
 
 
@@ -271,3 +271,16 @@ def test_a_sealed_event_keeps_the_json_it_was_hashed_as(tmp_path: Path) -> None:
     spool.append([sealed])
     assert spool.pending() == [sealed]
     assert verify_chain(spool.pending_rows()).ok
+
+
+def test_an_event_built_as_json_seals_exactly_like_the_model() -> None:
+    """`event_json` (what the window builds per request) is the model's own JSON: same fields, same
+    time format (UTC and an offset, with and without microseconds), hence the same hash."""
+    for at in (datetime(2025, 1, 1, 9, 0, 0, tzinfo=UTC), datetime(2025, 1, 1, 9, 0, 0, 120, tzinfo=UTC),
+               datetime(2025, 1, 1, 9, 0, 0, 120, tzinfo=timezone(timedelta(hours=8)))):
+        model = _event(7).model_copy(update={"occurred_at": at})
+        as_json = event_json(**model.model_dump())
+        assert as_json == model.model_dump(mode="json")
+        assert seal(as_json, "w1", 3, "a" * 64).hash == seal(model, "w1", 3, "a" * 64).hash
+    with pytest.raises(ValueError, match="reason"):
+        event_json(**{k: v for k, v in _event(1).model_dump().items() if k != "reason"})
