@@ -109,7 +109,7 @@ class RespProtocol(asyncio.Protocol):
             future = self.waiting.popleft()[0]
             if not future.done():
                 future.set_exception(error)
-        if self.transport is not None:
+        if self.transport is not None and not self.loop.is_closed():  # else its loop took it down already
             self.transport.close()
 
 

@@ -182,3 +182,14 @@ def test_a_pipeline_answers_in_order_and_raises_its_first_error_after_all_ran(re
     error, after = asyncio.run(check())
     assert isinstance(error, ResponseError) and "WRONGTYPE" in str(error)
     assert after == [[b"b", b"a"], b"x"]  # the commands after the error ran, in order
+
+
+def test_a_connection_made_on_a_finished_event_loop_is_replaced(redis_url: str) -> None:
+    """A window built once and used from two event loops in turn (tests, a CLI calling asyncio.run twice):
+    the second loop gets a connection of its own, the first one's is dropped without an error."""
+    conn = lean(redis_url)
+    try:
+        assert asyncio.run(conn.call("ECHO", "first")) == b"first"
+        assert asyncio.run(conn.call("ECHO", "second")) == b"second"
+    finally:
+        conn.close()
