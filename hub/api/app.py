@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from connectors.formats import UnknownSourceError
 from connectors.http_ingest import Ingestor, ingest_router
 from hub.api.context import DataFreshness, RequestContext
+from hub.api.logs import lean_log_records
 from hub.contract.errors import (
     BrokerUnavailableError,
     DeliveryError,
@@ -123,7 +124,9 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, windo
         await run_in_threadpool(ingest.close)
         logger.info("shut down")
 
-    app = FastAPI(title="citizen-hub", lifespan=lifespan)
+    # FastAPI's native OpenTelemetry off: the hub's metrics are its own (/metrics, hub/ops), and with no
+    # provider configured FastAPI still looked for one in os.environ on every request (2 % of an ID lookup)
+    app = FastAPI(title="citizen-hub", lifespan=lifespan, telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
     app.state.ingestor = ingest
     app.add_exception_handler(HubError, _hub_error)
@@ -141,4 +144,5 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, windo
 
 def serve_app() -> FastAPI:
     """The app of `hub serve --workers N` (uvicorn imports it by name in each worker process)."""
+    lean_log_records()
     return create_app(load_settings())

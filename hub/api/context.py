@@ -20,7 +20,6 @@ import asyncio
 import logging
 import re
 import time
-import uuid
 from typing import Final
 
 from redis.asyncio import Redis
@@ -29,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.api.logs import REQUEST_ID
 from hub.readmodel.store import RedisKeys
+from hub.window.ids import random_hex
 
 __all__ = ["DataFreshness", "RequestContext", "sane_request_id"]
 
@@ -47,7 +47,7 @@ def sane_request_id(raw: bytes | None) -> str:
             text = ""
         if _REQUEST_ID_RE.fullmatch(text):
             return text
-    return uuid.uuid4().hex
+    return random_hex()
 
 
 class DataFreshness:

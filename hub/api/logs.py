@@ -24,7 +24,7 @@ import orjson
 
 from hub.window.masking import mask_id, mask_phone
 
-__all__ = ["REQUEST_ID", "JsonFormatter", "MaskPersonalData", "log_config", "mask_personal"]
+__all__ = ["REQUEST_ID", "JsonFormatter", "MaskPersonalData", "lean_log_records", "log_config", "mask_personal"]
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("hub_request_id", default=None)
 
@@ -81,6 +81,16 @@ class JsonFormatter(logging.Formatter):
         if record.exc_text:
             line["exception"] = mask_personal(record.exc_text)
         return orjson.dumps(line).decode("utf-8")
+
+
+def lean_log_records() -> None:
+    """Records without what no handler of `hub serve` writes: the caller's file, function and line (a
+    stack walk a record), thread, process and multiprocessing names (the logging HOWTO's
+    "Optimization"). About 8 µs of the 40 an access line costs; once per process, before serving."""
+    logging._srcfile = None  # documented switch, private by name
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def log_config(level: str = "INFO", *, access_log: bool = True) -> dict[str, Any]:

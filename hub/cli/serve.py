@@ -32,8 +32,9 @@ def register(app: typer.Typer) -> None:
         """Run the hub's HTTP service: department pushes (POST /ingest/{source}), the service window, /hall, /ops."""
         import uvicorn
 
-        from hub.api.logs import log_config
+        from hub.api.logs import lean_log_records, log_config
 
+        lean_log_records()  # this process's records (each worker of --workers N does it in serve_app)
         settings = load_settings()
         target: object
         if workers > 1:

@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 from hub.contract.errors import HubError
 from hub.readmodel.store import RedisKeys
 from hub.settings import HubSettings, load_settings
-from hub.window.audit import read_jsonl, verify_chain
+from hub.window.audit import Spool, read_jsonl, verify_chain
 from hub.window.config import window_settings
 from hub.window.credentials import Credential, CredentialStore, IssuedKey
 from hub.window.grants import issue_grant
@@ -190,9 +190,7 @@ def _audit_rows(files: list[Path] | None) -> list[dict[str, Any]]:
 
     settings = load_settings()
     rows = list(read_audit_topic(settings))
-    spool = window_settings(settings).spool_path()
-    if spool.exists():
-        rows.extend(read_jsonl(spool))
+    rows.extend(Spool(window_settings(settings).spool_path()).pending_rows())  # those not forwarded yet
     return rows
 
 

@@ -48,12 +48,13 @@ def build_window(settings: HubSettings, *, redis: Redis | None = None, window: W
     secret = settings.citizen_id_key.get_secret_value().encode("utf-8")
     keys = RedisKeys(settings.processors.redis_prefix)
     authority = resolution_policy().authority
+    reader = ReadModel(client, keys, secret)
     return Window(
-        redis=client, reader=ReadModel(client, keys, secret),
+        redis=client, reader=reader,
         credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy,
                                     cache_s=ws.credential_cache_s), policy=policy,
         audit=AuditLog(Spool(ws.spool_path()), sink, timeout_s=ws.audit_timeout_s, retry_s=ws.audit_retry_s),
-        tracker=Tracker(client, ws.redis_prefix, ws.disclosures_kept),
+        tracker=Tracker(client, ws.redis_prefix, ws.disclosures_kept, lean=reader.lean),
         reports=Reports(client, ws.redis_prefix, authority,
                         feedback_sink if feedback_sink is not None else KafkaFeedbackSink(settings)),
         limiter=RateLimiter(ws.rate_per_s, ws.rate_burst), settings=ws, city_code=settings.city_code,
@@ -124,4 +125,5 @@ async def close(window: Window) -> None:
         closer = getattr(sink, "close", None)
         if callable(closer):
             await asyncio.to_thread(closer)
+    window.reader.close()
     await window.redis.aclose()  # type: ignore[attr-defined]

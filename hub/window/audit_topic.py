@@ -19,7 +19,7 @@ from confluent_kafka import Producer
 
 from hub.contract.errors import DeliveryError
 from hub.settings import HubSettings
-from hub.window.audit import AuditSinkError, SealedEvent, canonical_json
+from hub.window.audit import AuditSinkError, SealedEvent
 from hub.window.topic_writer import TopicWriter
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import Deserializer
@@ -43,7 +43,6 @@ _OUTCOMES = {"answered": "ALLOWED", "refused": "DENIED", "not_found": "NOT_FOUND
 
 def audit_record(event: SealedEvent) -> dict[str, Any]:
     """The Avro datum of a sealed event (schema `audit_access`, latest version)."""
-    fields = event.model_dump(mode="json")
     shown_full = sorted({f for modes in event.disclosed.values() for f, mode in modes.items() if mode == "full"})
     shown_other = sorted({f for modes in event.disclosed.values() for f, mode in modes.items() if mode != "full"})
     return {
@@ -71,7 +70,7 @@ def audit_record(event: SealedEvent) -> dict[str, Any]:
         "seq": event.seq,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
-        "sealed_json": canonical_json(fields).decode("utf-8"),
+        "sealed_json": event.sealed_json().decode("utf-8"),
     }
 
 
@@ -84,9 +83,13 @@ class KafkaAuditSink:
 
     async def send(self, events: Sequence[SealedEvent]) -> None:
         try:
-            await asyncio.to_thread(self.writer.write, [(e.chain.encode("utf-8"), audit_record(e)) for e in events])
+            await asyncio.to_thread(self._write, events)
         except DeliveryError as exc:
             raise AuditSinkError(str(exc)) from exc
+
+    def _write(self, events: Sequence[SealedEvent]) -> None:
+        """On the writer's thread: the Avro datums are built there too, off the event loop."""
+        self.writer.write([(e.chain.encode("utf-8"), audit_record(e)) for e in events])
 
     def close(self) -> None:
         self.writer.close()

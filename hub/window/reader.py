@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 
 from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash
 from hub.window.problems import ReadModelUnavailableError
+from hub.window.resp import RespConnection
 
 T = TypeVar("T")
 MAX_REDIRECTS: Final = 8
@@ -130,6 +131,10 @@ class ReadModel:
         self.secret = secret
         self._members_and_docs = redis.register_script(_MEMBERS_AND_DOCS)
         self._lookup_around = redis.register_script(LOOKUP_AROUND)
+        # the ID lookup's script on a lean auto-pipelined connection (hub.window.resp); redis-py where the
+        # client's address is not plain TCP
+        self._lean = RespConnection.like(redis.connection_pool.connection_kwargs)
+        self._lookup_sha = self._lean.script(LOOKUP_AROUND) if self._lean is not None else ""
 
     @staticmethod
     def _pairs(reply: list[Any]) -> list[tuple[str, dict[str, Any] | None]]:
@@ -146,7 +151,14 @@ class ReadModel:
         """The citizens holding a resident ID with what their views need, in one round trip (`LOOKUP_AROUND`):
         an ID lookup was two (the documents, then `around`) and a pipeline per citizen (bench/window.py)."""
         keys, args = self.id_lookup_call(id_number, employer=employer, household=household)
-        reply = await guarded(lambda: self._lookup_around(keys=keys, args=args))
+        lean = self._lean
+        if lean is not None:  # as `guarded` does, without its lambda and coroutine on the hot path
+            try:
+                reply = await lean.evalsha(self._lookup_sha, keys, args)
+            except (RedisError, OSError) as exc:
+                raise ReadModelUnavailableError("the read model (Redis) did not answer") from exc
+        else:
+            reply = await guarded(lambda: self._lookup_around(keys=keys, args=args))
         found: list[Around] = []
         for cid, raw, res_ref, res, emp_ref, emp, at, members in reply:
             others = [doc for mid, doc in self._pairs(members or []) if mid != _text(cid)]
@@ -156,6 +168,16 @@ class ReadModel:
                 employer=orjson.loads(emp) if emp else None, household_at=_text(at) if at else None,
                 household=[doc for doc in others[:HOUSEHOLD_MAX] if doc is not None]))
         return found
+
+    @property
+    def lean(self) -> RespConnection | None:
+        """The auto-pipelined connection of the ID lookup (None where the URL is not plain TCP)."""
+        return self._lean
+
+    def close(self) -> None:
+        """Close the lean connection (the redis-py client is its owner's to close)."""
+        if self._lean is not None:
+            self._lean.close()
 
     async def _members(self, key: str) -> list[str]:
         return sorted(_text(m) for m in await guarded(lambda: self.redis.smembers(key)))

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -24,11 +23,12 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub.engine.policy import AuthorityPolicy
-from hub.window.audit import AuditEvent, AuditLog, Outcome
+from hub.window.audit import AuditLog, Outcome, event_json
 from hub.window.config import WindowSettings
 from hub.window.credentials import Credential, CredentialStore
 from hub.window.disclosure import Extras, Shown, in_jurisdiction, residence_ref, residence_text_of
 from hub.window.grants import Grant, verify_grant
+from hub.window.ids import random_hex
 from hub.window.masking import log_safe
 from hub.window.problems import (
     AuditUnavailableError,
@@ -58,13 +58,25 @@ def header_text(raw: str | None) -> str | None:
     """A header value as the caller meant it: raw UTF-8 (read by HTTP as Latin-1) or percent-encoded."""
     if raw is None:
         return None
+    # try/except, not contextlib.suppress: this runs for several headers of every request
     value = raw.strip()
-    with suppress(UnicodeEncodeError, UnicodeDecodeError):
-        value = value.encode("latin-1").decode("utf-8")
-    if "%" in value:
-        with suppress(UnicodeDecodeError):
-            value = unquote(value, errors="strict")
-    return value
+    if not value.isascii():
+        value = _as_utf8(value)
+    return _unquoted(value) if "%" in value else value
+
+
+def _as_utf8(value: str) -> str:
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def _unquoted(value: str) -> str:
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError:
+        return value
 
 
 @dataclass
@@ -141,7 +153,7 @@ class Window:
         state = scope.setdefault("state", {})
         request_id = state.get("request_id") or (
             headers.request_id if headers.request_id and _REQUEST_ID_RE.fullmatch(headers.request_id)
-            else uuid.uuid4().hex)
+            else random_hex())
         state["request_id"] = request_id
         acc = Access(request_id=request_id, at=datetime.now(UTC), method=scope["method"],
                      path=(scope.get("root_path", "") + scope["path"])[:200], lookup=lookup,
@@ -195,9 +207,9 @@ class Window:
     async def _audit(self, acc: Access, outcome: Outcome, status: int, reason: str | None, *,
                      answered: bool) -> None:
         cred = acc.credential
-        # not validated here: `seal` validates the sealed event (every field of this one) before it is written
-        event = AuditEvent.model_construct(
-            event_id=uuid.uuid4().hex, request_id=acc.request_id, occurred_at=acc.at, city_code=self.city_code,
+        # as JSON, not a model: `seal` validates the sealed event (every field of this one) before it is written
+        event = event_json(
+            event_id=random_hex(), request_id=acc.request_id, occurred_at=acc.at, city_code=self.city_code,
             credential_id=cred.id if cred else None, hall=cred.name if cred else None, operator=acc.operator,
             purpose=acc.purpose.name if acc.purpose else None, case_id=acc.case_id, method=acc.method,
             path=acc.path, lookup=acc.lookup, query=dict(acc.query),
@@ -214,7 +226,7 @@ class Window:
             return
         if answered and acc.shown.fields:
             try:
-                await self.tracker.record(acc.at, event.hall, event.purpose, acc.shown.fields)
+                await self.tracker.record(acc.at, event["hall"], event["purpose"], acc.shown.fields)
             except ReadModelUnavailableError:
                 logger.error("disclosure tracker not updated for request %s (audit has it)", acc.request_id)
 

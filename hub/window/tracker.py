@@ -16,18 +16,24 @@ a pipeline per request was a seventh of an ID lookup's CPU (bench/window.py).
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime
 
 import orjson
 from redis.asyncio import Redis
 
 from hub.window.reader import guarded
+from hub.window.resp import RespConnection
 from hub.window.views import Disclosure
 
 
 class Tracker:
-    def __init__(self, redis: Redis, prefix: str, kept: int) -> None:
+    """`lean`: the read model's auto-pipelined connection (`hub.window.resp`), used for the writes when
+    given (redis-py's pipeline machinery was most of the tracker's cost); else redis-py's pipeline."""
+
+    def __init__(self, redis: Redis, prefix: str, kept: int, lean: RespConnection | None = None) -> None:
         self.redis = redis
+        self.lean = lean
         self.prefix = prefix
         self.kept = kept
         self._pending: list[tuple[list[tuple[str, str]], asyncio.Future[None]]] = []
@@ -53,16 +59,15 @@ class Tracker:
     async def _write_pending(self) -> None:
         while self._pending:
             batch, self._pending = self._pending, []
-            pipe = self.redis.pipeline(transaction=False)
+            commands: list[tuple[str | int, ...]] = []
             lists: set[str] = set()
             for entries, _ in batch:  # in arrival order: each list stays newest first
                 for key, entry in entries:
-                    pipe.lpush(key, entry)
+                    commands.append(("LPUSH", key, entry))
                     lists.add(key)
-            for key in sorted(lists):
-                pipe.ltrim(key, 0, self.kept - 1)
+            commands.extend(("LTRIM", key, 0, self.kept - 1) for key in sorted(lists))
             try:
-                await guarded(pipe.execute)
+                await guarded(functools.partial(self._send, commands))
             except Exception as exc:  # ReadModelUnavailableError, or anything else: the requests see it
                 for _, written in batch:
                     if not written.done():
@@ -71,6 +76,15 @@ class Tracker:
             for _, written in batch:
                 if not written.done():
                     written.set_result(None)
+
+    async def _send(self, commands: list[tuple[str | int, ...]]) -> None:
+        if self.lean is not None:
+            await self.lean.pipeline(commands)
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for command in commands:
+            pipe.execute_command(*command)
+        await pipe.execute()
 
     async def seen(self, cid: str, limit: int = 200) -> list[Disclosure]:
         rows = await guarded(lambda: self.redis.lrange(self._key(cid), 0, limit - 1))

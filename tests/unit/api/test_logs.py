@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
-from hub.api.logs import REQUEST_ID, JsonFormatter, MaskPersonalData, mask_personal
+from hub.api.logs import REQUEST_ID, JsonFormatter, MaskPersonalData, lean_log_records, mask_personal
 
 
 @pytest.fixture
@@ -84,3 +84,33 @@ def test_a_traceback_is_masked_too(captured: tuple[logging.Logger, io.StringIO])
     (line,) = _lines(stream)
     assert "ValueError: bad id 330106********1234 for 139****5678" in str(line["exception"])
     assert "330106198503121234" not in stream.getvalue() and "13912345678" not in stream.getvalue()
+
+
+def test_lean_records_skip_the_stack_walk_and_still_write_the_same_line(
+        captured: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch) -> None:
+    """After `lean_log_records` a record carries no caller (no stack walk) nor thread/process names,
+    and the JSON line holds the same fields, masked as before."""
+    for name in ("_srcfile", "logThreads", "logProcesses", "logMultiprocessing"):
+        monkeypatch.setattr(logging, name, getattr(logging, name))  # restored after the test
+    logger, stream = captured
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            records.append(record)
+            return True
+
+    keep = Keep()
+    logger.addFilter(keep)
+    try:
+        logger.info("asked for %s", "330106198503121234")
+        lean_log_records()
+        logger.info("asked for %s", "330106198503121234")
+    finally:
+        logger.removeFilter(keep)
+    before, after = _lines(stream)
+    assert {k: v for k, v in before.items() if k != "time"} == {k: v for k, v in after.items() if k != "time"}
+    assert after["message"] == "asked for 330106********1234"
+    assert records[0].funcName != "(unknown function)" and records[0].threadName is not None
+    assert records[1].funcName == "(unknown function)" and records[1].threadName is None
+    assert records[1].processName is None

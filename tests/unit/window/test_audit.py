@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.window.audit import AuditEvent, AuditLog, SealedEvent, Spool, read_jsonl, seal, verify_chain
+from hub.window.audit import AuditEvent, AuditLog, SealedEvent, Spool, event_json, read_jsonl, seal, verify_chain
 from hub.window.problems import AuditUnavailableError
 
 
@@ -217,3 +217,70 @@ def test_a_batch_written_nowhere_fails_with_what_was_sealed_after_it_and_leaves_
     asyncio.run(run())
     assert [e.seq for e in sink.events] == [0, 1]
     assert verify_chain([e.model_dump(mode="json") for e in sink.events]).ok
+
+
+class ChunkSink(FlakySink):
+    """Takes at most `fail_after` sends, then is down; records each send's size."""
+
+    def __init__(self, fail_after: int) -> None:
+        super().__init__()
+        self.sizes: list[int] = []
+        self.fail_after = fail_after
+
+    async def send(self, events: Sequence[SealedEvent]) -> None:
+        if len(self.sizes) >= self.fail_after:
+            raise OSError("broker down again")
+        self.sizes.append(len(events))
+        await super().send(events)
+
+
+def test_a_long_outage_is_forwarded_in_chunks_and_a_taken_chunk_is_not_sent_twice(tmp_path: Path) -> None:
+    """Seven spooled events, chunks of three: the sink takes the first chunk, then fails; the next
+    forwarding starts after it, so each event reaches the sink once, in the chain's order, and
+    `hub audit verify`'s view of the spool (`pending_rows`) holds only what was not forwarded."""
+    spool = Spool(tmp_path / "spool.jsonl")
+    down = FlakySink()
+    down.down = True
+    writer = AuditLog(spool, down, chain="w1", retry_s=0)
+    asyncio.run(writer.record(_event(0)))  # sink down: spooled, one at a time
+    for i in range(1, 7):
+        asyncio.run(writer.record(_event(i)))
+    assert [r["seq"] for r in spool.pending_rows()] == list(range(7))
+
+    flaky = ChunkSink(fail_after=1)
+    log = AuditLog(spool, flaky, chain="w1", retry_s=0, forward_chunk=3)
+    assert asyncio.run(log.flush()) == 0  # the second chunk failed
+    assert flaky.sizes == [3]
+    assert [r["seq"] for r in spool.pending_rows()] == [3, 4, 5, 6]
+
+    flaky.fail_after = 99
+    assert asyncio.run(log.flush()) == 4
+    assert flaky.sizes == [3, 3, 1]
+    assert [e.seq for e in flaky.events] == list(range(7))
+    assert verify_chain([e.model_dump(mode="json") for e in flaky.events]).ok
+    assert spool.pending_rows() == [] and not spool.has_pending()
+
+
+def test_a_sealed_event_keeps_the_json_it_was_hashed_as(tmp_path: Path) -> None:
+    """The sink and the spool use what sealing computed; it is the model's own JSON, and an event read
+    back from the spool equals the one sealed."""
+    sealed = seal(_event(3), "w1", 0, "0" * 64)
+    assert sealed.json_fields() == sealed.model_dump(mode="json")
+    assert sealed.sealed_json() == SealedEvent.model_validate(sealed.model_dump()).sealed_json()
+    spool = Spool(tmp_path / "spool.jsonl")
+    spool.append([sealed])
+    assert spool.pending() == [sealed]
+    assert verify_chain(spool.pending_rows()).ok
+
+
+def test_an_event_built_as_json_seals_exactly_like_the_model() -> None:
+    """`event_json` (what the window builds per request) is the model's own JSON: same fields, same
+    time format (UTC and an offset, with and without microseconds), hence the same hash."""
+    for at in (datetime(2025, 1, 1, 9, 0, 0, tzinfo=UTC), datetime(2025, 1, 1, 9, 0, 0, 120, tzinfo=UTC),
+               datetime(2025, 1, 1, 9, 0, 0, 120, tzinfo=timezone(timedelta(hours=8)))):
+        model = _event(7).model_copy(update={"occurred_at": at})
+        as_json = event_json(**model.model_dump())
+        assert as_json == model.model_dump(mode="json")
+        assert seal(as_json, "w1", 3, "a" * 64).hash == seal(model, "w1", 3, "a" * 64).hash
+    with pytest.raises(ValueError, match="reason"):
+        event_json(**{k: v for k, v in _event(1).model_dump().items() if k != "reason"})
