@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.redis_memory --persons 20000     # stream a city through `hub process`
     .venv/bin/python -m bench.redis_memory --prefix b1234abcr0n0:  # measure what is already there
+    .venv/bin/python -m bench.redis_memory --persons 20000 --decode  # and the window's decode CPU per document
 
 A generated city (`citygen`, 3 deltas) is produced to its own department topics and `hub process` runs
 in its own consumer group and Redis prefix to zero lag (`bench.processors.run_process`), then every key
@@ -13,16 +14,19 @@ from __future__ import annotations
 
 import argparse
 import re
+import time
 import uuid
 from collections import defaultdict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import orjson
 import redis
 
 from bench.processors import isolated_env, records_of, run_process
 from demos.roundtrip import produce
 from hub.infra import ensure_up
+from hub.readmodel.codec import decode_document
 from hub.settings import load_settings
 from hub.wire.avro_mapping import event_for
 from hub.wire.registry_client import SchemaRegistry
@@ -73,11 +77,32 @@ def report(sizes: dict[str, tuple[int, int]], citizens: int) -> None:
           f"{total / max(citizens, 1):>8,.0f} B ({total / max(citizens, 1) / 1000:.2f} GB per million)")
 
 
+def decode_cost(client: redis.Redis, prefix: str, limit: int = 5000, rounds: int = 5) -> None:
+    """CPU microseconds per document: `decode_document` of the stored values, next to `orjson.loads` of
+    the same documents as JSON (what the window read before format 2), alternating, best of `rounds`."""
+    names = [f"{prefix}citizen:{m.decode()}" for m in client.srandmember(f"{prefix}citizens", limit)]  # type: ignore[union-attr]
+    stored = [d for d in client.mget(names) if d is not None]
+    as_json = [orjson.dumps(decode_document(d)) for d in stored]
+    best = {"format 2 (decode_document)": float("inf"), "JSON (orjson.loads)": float("inf")}
+    for _ in range(rounds):
+        for label, run in (("format 2 (decode_document)", lambda: [decode_document(d) for d in stored]),
+                           ("JSON (orjson.loads)", lambda: [orjson.loads(d) for d in as_json])):
+            began = time.process_time()
+            run()
+            best[label] = min(best[label], (time.process_time() - began) / len(stored) * 1e6)
+    size = sum(map(len, stored)) / len(stored), sum(map(len, as_json)) / len(as_json)
+    print(f"decode CPU per document over {len(stored):,} documents (best of {rounds}); "
+          f"mean length stored {size[0]:,.0f} B, as JSON {size[1]:,.0f} B:")
+    for label, us in best.items():
+        print(f"  {label:<28} {us:6.1f} us")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--persons", type=int, default=20000)
     parser.add_argument("--prefix", help="measure the keys under this prefix only (no city is streamed)")
     parser.add_argument("--drop", action="store_true", help="delete the measured keys afterwards")
+    parser.add_argument("--decode", action="store_true", help="also time the window's decode of a document")
     args = parser.parse_args()
     ensure_up()
     prefix = args.prefix
@@ -99,6 +124,8 @@ def main() -> None:
     print(f"prefix {prefix}; INFO memory used_memory {int(client.info('memory')['used_memory']) / 1e6:.1f} MB")
     sizes, citizens = measure(client, prefix)
     report(sizes, citizens)
+    if args.decode:
+        decode_cost(client, prefix)
     if args.drop:
         for name in list(client.scan_iter(match=f"{prefix}*", count=2000)):
             client.unlink(name)

@@ -7,7 +7,8 @@ directly against Redis by the same client: the ratio is the API's overhead.
 What runs where (figures printed, never asserted):
 - a throwaway `redis-server` (no persistence, loopback) holding a generated city of `--citizens`
   citizens written straight in the read model's shape (`hub.readmodel.store`: the citizen document
-  of `master_json`, the keyed-hash ID, phone and birth indexes of `index_keys`, the address index
+  of `master_document` stored by `hub.readmodel.codec`, the keyed-hash ID, phone and birth indexes
+  of `index_keys`, the address index
   of households of 1 to 4, the civil-affairs record each residence came from), in bulk with
   pipelines, not through Kafka and the processors;
 - `hub serve` (uvicorn, `--workers`) with the audit on: sealed events to the real broker of
@@ -55,11 +56,11 @@ from typing import Any
 from urllib.parse import quote
 
 import hiredis
-import orjson
 import redis
 from redis.asyncio import Redis as AsyncRedis
 
 from hub.infra import ensure_up
+from hub.readmodel.codec import FORMAT, encode_document, encode_record
 from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash, written_at_now
 from hub.settings import HubSettings, TopicNames, load_settings
 from hub.window.reader import LOOKUP_AROUND, ReadModel
@@ -113,7 +114,7 @@ def _field(value: Any, source: str, record: str) -> dict[str, Any]:
 
 
 def citizen(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Citizen `i`'s read-model document (`master_json` shape) and the civil-affairs record of its residence."""
+    """Citizen `i`'s read-model document (`master_document` shape) and the civil-affairs record of its residence."""
     rng = random.Random(i)
     idn = id_number(i)
     born = f"{idn[6:10]}-{idn[10:12]}-{idn[12:14]}"
@@ -143,9 +144,8 @@ def citizen(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
         records.append(f"health/WJ{i}")
     cid = citizen_id(i)
     doc = {
-        "citizen_id": cid, "records": sorted(records), "fields": dict(sorted(fields.items())), "conflicts": [],
-        "contract": {"citizen_id": cid, "name": name, "id_number": idn, "birth_date": born, "gender": gender,
-                     "phone": phone, "address_id": aid, "registered_address_id": aid, "death_date": None},
+        "citizen_id": cid, "records": sorted(records), "fields": dict(sorted(fields.items())), "contacts": [],
+        "conflicts": [],
     }
     h = household_of(i)
     residence = f"{district}{street}{h % 300 + 1}号{h % 20 + 1}幢{h % 6 + 1}01室"
@@ -166,8 +166,9 @@ def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chun
             doc, record = citizen(i)
             cid = doc["citizen_id"]
             cids.append(cid)
-            pipe.set(keys.citizen(cid), orjson.dumps(doc))
-            records[f"civil_affairs/{record['record_id']}"] = orjson.dumps(record)
+            pipe.set(keys.citizen(cid), encode_document(doc))
+            records[f"civil_affairs/{record['record_id']}"] = encode_record({k: v for k, v in record.items()
+                                                                             if v is not None})
             f = doc["fields"]
             pipe.sadd(keys.index("idnum", keyed_hash(secret, "id", f["id_number"]["value"])), cid)
             pipe.sadd(keys.index("phone", keyed_hash(secret, "phone", f["phone"]["value"])), cid)
@@ -179,6 +180,7 @@ def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chun
         if start and start % 200_000 == 0:
             print(f"  {start:,} citizens written ({time.perf_counter() - began:.0f} s)", flush=True)
     client.set(keys.written_at, written_at_now())
+    client.set(keys.format, FORMAT)
 
 
 # -- services ------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The Redis read model and the engine state behind it: key layout, one atomic write per batch, reads.
 
 Layout (prefix `P`, default `hub:`):
-  P citizen:<id>          master citizen JSON: fields with provenance, linked records (the contract row
-                          is read from the fields, `contract_row`: stored twice it was a tenth of the doc)
+  P citizen:<id>          master citizen document (`hub.readmodel.codec`): fields with provenance, linked
+                          records (the contract row is read from the fields, `contract_row`)
   P citizens              set of live citizen ids (what `hub export masters` dumps)
   P redirect:<old>        survivor of a citizen id retired by a merge
   P idx:idnum:<hmac>      citizens holding that ID number (keyed hash, never the ID itself)
@@ -12,10 +12,11 @@ Layout (prefix `P`, default `hub:`):
   P idx:street:<street>   citizens registered in a street (街道)
   P idx:credit:<code>     organization id of a unified social credit code
   P places / P orgs       address text -> address id, organization key -> organization id
-  P engine:records        source ref -> latest version of the record (JSON), to rebuild the engine
+  P engine:records        source ref -> latest version of the record (`codec.encode_record`), for the engine
   P engine:texts          every address text ever seen (all versions)
   P engine:orgs           organization key -> mention, every one ever seen (all versions)
   P readmodel:written_at  when the last batch was written (RFC 3339 UTC): how fresh the window's answers are
+  P readmodel:format      the stored format (`hub.readmodel.codec.FORMAT`), written with every batch
   P engine:bootstrap      while a bulk bootstrap runs: the offsets it resolves up to (processors/bootstrap.py)
 
 Every write is a set/hash/key assignment or a set add/remove computed from the engine's old and
@@ -33,10 +34,10 @@ from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-import orjson
 from redis.asyncio import Redis
 
 from hub.engine.survivorship import Conflict, FieldValue, MasterCitizen
+from hub.readmodel.codec import FORMAT, StoredFormatError, decode_document, encode_document
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ class RedisKeys:
     @property
     def written_at(self) -> str:
         return f"{self.prefix}readmodel:written_at"
+
+    @property
+    def format(self) -> str:
+        return f"{self.prefix}readmodel:format"
 
 
 def written_at_now() -> str:
@@ -152,11 +157,11 @@ def _field_json(fv: FieldValue) -> dict[str, Any]:
             "updated_at": fv.updated_at.isoformat()}
 
 
-def master_json(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> bytes:
+def master_document(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> dict[str, Any]:
     """The read model's citizen document: every surviving field with its provenance, every phone number
     its records show (`contacts`: own or a contact, with its source), and the open
     data-quality conflicts on it (the authoritative value contradicted by another department)."""
-    return orjson.dumps({
+    return {
         "citizen_id": master.citizen_id,
         "records": list(master.records),
         "fields": {name: _field_json(fv) for name, fv in sorted(master.fields.items())},
@@ -164,7 +169,12 @@ def master_json(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> by
                       "record_id": c.record_id, "updated_at": c.updated_at.isoformat()} for c in master.contacts],
         "conflicts": [{"field": c.field, "authoritative": _field_json(c.authoritative),
                        "contradicting": _field_json(c.contradicting)} for c in conflicts],
-    })
+    }
+
+
+def encode_master(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> bytes:
+    """The stored citizen document (`hub.readmodel.codec`) of `master_document`."""
+    return encode_document(master_document(master, conflicts))
 
 
 #: The fields of the `hub resolve --masters` row (`MasterCitizen.contract_row`), in its order.
@@ -173,11 +183,8 @@ CONTRACT_FIELDS = ("name", "id_number", "birth_date", "gender", "phone", "addres
 
 
 def contract_row(doc: dict[str, Any]) -> dict[str, Any]:
-    """The `hub resolve --masters` row of a stored citizen document: its fields' values (dates are stored
-    in ISO form already, as the row writes them), or the row itself in a document written with one."""
-    if "contract" in doc:
-        row: dict[str, Any] = doc["contract"]
-        return row
+    """The `hub resolve --masters` row of a citizen document: its fields' values (dates are stored in
+    ISO form already, as the row writes them)."""
     fields = doc.get("fields", {})
     return {"citizen_id": doc["citizen_id"],
             **{name: fields[name]["value"] if name in fields else None for name in CONTRACT_FIELDS}}
@@ -243,6 +250,7 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
     if batch.credit:
         pipe.mset({keys.index("credit", code): oid for code, oid in batch.credit.items()})
     pipe.set(keys.written_at, written_at_now())  # in the transaction: the time and the data move together
+    pipe.set(keys.format, FORMAT)
     await pipe.execute()
 
 
@@ -311,6 +319,7 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
     for run in _runs(sorted(batch.texts), entries):
         await queue(pipe.sadd, keys.texts, *run)
     await queue(pipe.set, keys.written_at, written_at_now())
+    await queue(pipe.set, keys.format, FORMAT)
     if queued:
         await pipe.execute()
         trips += 1
@@ -332,5 +341,16 @@ async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
         docs = await redis.mget([keys.citizen(c) for c in chunk])
         for doc in docs:
             if doc is not None:
-                rows.append(contract_row(orjson.loads(doc)))
+                rows.append(contract_row(decode_document(doc)))
     return rows
+
+
+async def check_format(redis: Redis, keys: RedisKeys) -> None:
+    """Refuse a read model written in another format (`hub.readmodel.codec`); an empty one is fine."""
+    found = await redis.get(keys.format)
+    if found is None and not await redis.exists(keys.records, keys.citizens):
+        return
+    if found is None or found.decode() != str(FORMAT):
+        shown = "none" if found is None else found.decode(errors="replace")
+        raise StoredFormatError(f"the read model under {keys.prefix!r} is in format {shown}, this build reads "
+                                f"format {FORMAT}: rebuild it (hub rebuild)")

@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from hub.readmodel.codec import StoredFormatError, decode_document, decode_record
 from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash
 from hub.window.problems import ReadModelUnavailableError
 
@@ -48,17 +48,12 @@ return out
 #: (`fields.address_id`'s source/record_id in the records hash ARGV[2]), its employer's record
 #: (`fields.employer_id`'s, when ARGV[6] is 1) and its household (the members of the address index
 #: ARGV[3] .. `fields.address_id.value`, sorted, the first ARGV[5] with their documents, when ARGV[7] is
-#: 1). It fetches by what the document names and decides nothing: `Window.extras` applies the rules
-#: and checks the script fetched what they ask for (else it reads with `around`). Per citizen the reply
-#: holds id, document, residence ref, residence record, employer ref, employer record, household
-#: address and the household as id/document pairs (false where absent). Reads only, one Redis.
+#: 1); it reads those from the document's head line (`hub.readmodel.codec`: the body is deflated). It
+#: fetches by what the document names and decides nothing: `Window.extras` applies the rules and checks
+#: the script fetched what they ask for (else it reads with `around`). Per citizen the reply holds id,
+#: document, residence ref, residence record, employer ref, employer record, household address and
+#: the household as id/document pairs (false where absent). Reads only, one Redis.
 LOOKUP_AROUND: Final = """
-local function ref(entry)
-  if type(entry) ~= 'table' then return false end
-  local source, record = entry['source'], entry['record_id']
-  if type(source) == 'string' and type(record) == 'string' then return source .. '/' .. record end
-  return false
-end
 local function members_and_docs(key, limit)
   local ids = redis.call('SMEMBERS', key)
   table.sort(ids)
@@ -76,17 +71,16 @@ for i, id in ipairs(ids) do
   if i > tonumber(ARGV[4]) then break end
   local raw = redis.call('GET', ARGV[1] .. id)
   if raw then
-    local fields = cjson.decode(raw)['fields']
-    if type(fields) ~= 'table' then fields = {} end
-    local address, employer = fields['address_id'], fields['employer_id']
-    local residence_ref = ref(address)
+    -- the document's head line (hub.readmodel.codec, format 2): what this script needs from it
+    local eol = string.byte(raw, 1) == 2 and string.find(raw, '\\n', 2, true)
+    if not eol then return redis.error_reply('citizen document not in format 2: rebuild the read model') end
+    local head = cjson.decode(string.sub(raw, 2, eol - 1))
+    local residence_ref = head['ar'] or false
     local employer_ref = false
-    if ARGV[6] == '1' and type(employer) == 'table' and type(employer['value']) == 'string' then
-      employer_ref = ref(employer)
-    end
+    if ARGV[6] == '1' and head['er'] then employer_ref = head['er'] end
     local household_at, household = false, false
-    if ARGV[7] == '1' and type(address) == 'table' and type(address['value']) == 'string' then
-      household_at = address['value']
+    if ARGV[7] == '1' and head['a'] then
+      household_at = head['a']
       household = members_and_docs(ARGV[3] .. household_at, tonumber(ARGV[5]))
     end
     out[#out + 1] = {id, raw,
@@ -116,6 +110,22 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
+def _doc(raw: bytes) -> dict[str, Any]:
+    """A stored citizen document decoded (`hub.readmodel.codec`); another format is a 503, never a misread."""
+    try:
+        return decode_document(raw)
+    except StoredFormatError as exc:
+        raise ReadModelUnavailableError(str(exc)) from None
+
+
+def _record(ref: bytes | str, raw: bytes) -> dict[str, Any]:
+    """A stored department record decoded, by its `source/record_id`."""
+    try:
+        return decode_record(_text(ref), raw)
+    except StoredFormatError as exc:
+        raise ReadModelUnavailableError(str(exc)) from None
+
+
 async def guarded(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
@@ -133,7 +143,7 @@ class ReadModel:
 
     @staticmethod
     def _pairs(reply: list[Any]) -> list[tuple[str, dict[str, Any] | None]]:
-        return [(_text(reply[i]), orjson.loads(reply[i + 1]) if reply[i + 1] else None)
+        return [(_text(reply[i]), _doc(reply[i + 1]) if reply[i + 1] else None)
                 for i in range(0, len(reply), 2)]
 
     def id_lookup_call(self, id_number: str, *, employer: bool, household: bool) -> tuple[list[str], list[str | int]]:
@@ -151,9 +161,9 @@ class ReadModel:
         for cid, raw, res_ref, res, emp_ref, emp, at, members in reply:
             others = [doc for mid, doc in self._pairs(members or []) if mid != _text(cid)]
             found.append(Around(
-                doc=orjson.loads(raw), residence_ref=_text(res_ref) if res_ref else None,
-                residence=orjson.loads(res) if res else None, employer_ref=_text(emp_ref) if emp_ref else None,
-                employer=orjson.loads(emp) if emp else None, household_at=_text(at) if at else None,
+                doc=_doc(raw), residence_ref=_text(res_ref) if res_ref else None,
+                residence=_record(res_ref, res) if res else None, employer_ref=_text(emp_ref) if emp_ref else None,
+                employer=_record(emp_ref, emp) if emp else None, household_at=_text(at) if at else None,
                 household=[doc for doc in others[:HOUSEHOLD_MAX] if doc is not None]))
         return found
 
@@ -168,7 +178,7 @@ class ReadModel:
         for _ in range(MAX_REDIRECTS):
             doc = await guarded(lambda c=current: self.redis.get(self.keys.citizen(c)))  # type: ignore[misc]
             if doc is not None:
-                return orjson.loads(doc), redirected
+                return _doc(doc), redirected
             survivor = await guarded(lambda c=current: self.redis.get(self.keys.redirect(c)))  # type: ignore[misc]
             if survivor is None:
                 return None, None
@@ -179,7 +189,7 @@ class ReadModel:
         if not ids:
             return []
         docs = await guarded(lambda: self.redis.mget([self.keys.citizen(c) for c in ids]))
-        return [orjson.loads(d) for d in docs if d is not None]
+        return [_doc(d) for d in docs if d is not None]
 
     async def by_id_number(self, id_number: str) -> list[str]:
         return await self._members(self.keys.index("idnum", keyed_hash(self.secret, "id", id_number)))
@@ -196,7 +206,7 @@ class ReadModel:
     async def record(self, ref: str) -> dict[str, Any] | None:
         """A department record (latest version) the engine keeps, by `source/record_id`."""
         data = await guarded(lambda: self.redis.hget(self.keys.records, ref))
-        return orjson.loads(data) if data is not None else None
+        return _record(ref, data) if data is not None else None
 
     async def around(self, residence_ref: str | None, employer_ref: str | None, address_id: str | None,
                      citizen_id: str | None = None
@@ -222,8 +232,9 @@ class ReadModel:
         if address_id is not None:
             others = [doc for cid, doc in self._pairs(replies.pop(0)) if cid != citizen_id]
             household = [doc for doc in others[:HOUSEHOLD_MAX] if doc is not None]
-        return (orjson.loads(residence) if residence is not None else None,
-                orjson.loads(employer) if employer is not None else None, household)
+        return (_record(residence_ref, residence) if residence_ref is not None and residence is not None else None,
+                _record(employer_ref, employer) if employer_ref is not None and employer is not None else None,
+                household)
 
     async def organization_id(self, credit_code: str) -> str | None:
         found = await guarded(lambda: self.redis.get(self.keys.index("credit", credit_code)))
@@ -241,7 +252,7 @@ async def build_birth_index(redis: Redis, keys: RedisKeys, secret: bytes, *, chu
         for cid, doc in zip(part, docs, strict=True):
             if doc is None:
                 continue
-            born = orjson.loads(doc).get("fields", {}).get("birth_date", {}).get("value")
+            born = decode_document(doc).get("fields", {}).get("birth_date", {}).get("value")
             if isinstance(born, str):
                 pipe.sadd(birth_index_key(keys, secret, born), cid)
                 done += 1
