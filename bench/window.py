@@ -61,7 +61,7 @@ from redis.asyncio import Redis as AsyncRedis
 
 from hub.infra import ensure_up
 from hub.readmodel.codec import FORMAT, encode_document, encode_record
-from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash, written_at_now
+from hub.readmodel.store import RedisKeys, index_slot, written_at_now
 from hub.settings import HubSettings, TopicNames, load_settings
 from hub.window.reader import LOOKUP_AROUND, ReadModel
 from hub.wire.registry_client import SchemaRegistry
@@ -158,6 +158,7 @@ def citizen(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chunk: int = 5000) -> None:
     began = time.perf_counter()
+    born: dict[str, list[str]] = {}  # birth date -> citizens (`index_slot` fields hold the sorted ids)
     for start in range(0, n, chunk):
         pipe = client.pipeline(transaction=False)
         cids: list[str] = []
@@ -170,15 +171,21 @@ def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chun
             records[f"civil_affairs/{record['record_id']}"] = encode_record({k: v for k, v in record.items()
                                                                              if v is not None})
             f = doc["fields"]
-            pipe.sadd(keys.index("idnum", keyed_hash(secret, "id", f["id_number"]["value"])), cid)
-            pipe.sadd(keys.index("phone", keyed_hash(secret, "phone", f["phone"]["value"])), cid)
-            pipe.sadd(birth_index_key(keys, secret, f["birth_date"]["value"]), cid)
+            for kind, name in (("idnum", "id_number"), ("phone", "phone")):  # one citizen per ID and per phone
+                slot = index_slot(keys, secret, kind, f[name]["value"])
+                pipe.hset(slot.bucket, slot.field, cid)  # type: ignore[arg-type]
+            born.setdefault(f["birth_date"]["value"], []).append(cid)
             pipe.sadd(keys.index("address", f["address_id"]["value"]), cid)
         pipe.hset(keys.records, mapping=records)  # type: ignore[arg-type]
         pipe.sadd(keys.citizens, *cids)
         pipe.execute()
         if start and start % 200_000 == 0:
             print(f"  {start:,} citizens written ({time.perf_counter() - began:.0f} s)", flush=True)
+    pipe = client.pipeline(transaction=False)
+    for day, cids in born.items():
+        slot = index_slot(keys, secret, "birth", day)
+        pipe.hset(slot.bucket, slot.field, ",".join(sorted(cids)))  # type: ignore[arg-type]
+    pipe.execute()
     client.set(keys.written_at, written_at_now())
     client.set(keys.format, FORMAT)
 
@@ -357,10 +364,10 @@ class Resp:
         host, _, port = url.removeprefix("redis://").split("/")[0].rpartition(":")
         return cls(*await asyncio.open_connection(host, int(port)))
 
-    async def call(self, *args: str | int) -> Any:
+    async def call(self, *args: str | int | bytes) -> Any:
         parts = [f"*{len(args)}\r\n".encode()]
         for arg in args:
-            data = str(arg).encode()
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
             parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
         self.writer.write(b"".join(parts))
         while (reply := self.parser.gets()) is False:

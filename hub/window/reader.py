@@ -4,10 +4,9 @@ Why its own module: the window must keep answering while Kafka, the registry or 
 are down, so every read goes to Redis through these few calls and nowhere else; a Redis failure
 becomes one specific error (503), never a 500.
 
-One index the window needs is not written by the processors yet: `P idx:birth:<hmac>` (citizens
-born on a date, keyed hash like the ID and phone indexes) for name + birth date searches.
-`build_birth_index` backfills it from the citizen documents; `birth_index_key` is what
-`hub.readmodel.store.index_keys` should add so it stays current.
+The birth-date index (`P idx:birth:<bucket>`, keyed hash like the ID and phone indexes, for name +
+birth date searches) is written by the processors (`hub.readmodel.store.index_keys`);
+`build_birth_index` backfills it from the citizen documents of a read model written before it was.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub.readmodel.codec import StoredFormatError, decode_document, decode_record
-from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash
+from hub.readmodel.store import INDEX_MOVE, RedisKeys, Slot, index_slot, slot_members
 from hub.window.problems import ReadModelUnavailableError
 
 T = TypeVar("T")
@@ -43,7 +42,8 @@ return out
 """
 
 
-#: An ID lookup in one round trip: the citizens of an index set (sorted, the first ARGV[4]) with their
+#: An ID lookup in one round trip: the citizens of an index slot (field ARGV[8] of the bucket KEYS[1],
+#: `hub.readmodel.store.index_slot`: sorted ids joined by ','; the first ARGV[4]) with their
 #: documents and, per document, what its view needs: the department record its residence came from
 #: (`fields.address_id`'s source/record_id in the records hash ARGV[2]), its employer's record
 #: (`fields.employer_id`'s, when ARGV[6] is 1) and its household (the members of the address index
@@ -64,8 +64,8 @@ local function members_and_docs(key, limit)
   end
   return out
 end
-local ids = redis.call('SMEMBERS', KEYS[1])
-table.sort(ids)
+local ids = {}
+for id in string.gmatch(redis.call('HGET', KEYS[1], ARGV[8]) or '', '[^,]+') do ids[#ids + 1] = id end
 local out = {}
 for i, id in ipairs(ids) do
   if i > tonumber(ARGV[4]) then break end
@@ -146,11 +146,12 @@ class ReadModel:
         return [(_text(reply[i]), _doc(reply[i + 1]) if reply[i + 1] else None)
                 for i in range(0, len(reply), 2)]
 
-    def id_lookup_call(self, id_number: str, *, employer: bool, household: bool) -> tuple[list[str], list[str | int]]:
+    def id_lookup_call(self, id_number: str, *, employer: bool, household: bool
+                       ) -> tuple[list[str], list[str | int | bytes]]:
         """KEYS and ARGV of `LOOKUP_AROUND` for an ID (bench/window.py makes the same call without the API)."""
-        key = self.keys.index("idnum", keyed_hash(self.secret, "id", id_number))
-        return [key], [self.keys.citizen(""), self.keys.records, self.keys.index("address", ""), 1000,
-                       HOUSEHOLD_MAX + 1, int(employer), int(household)]
+        slot = index_slot(self.keys, self.secret, "idnum", id_number)
+        return [slot.bucket], [self.keys.citizen(""), self.keys.records, self.keys.index("address", ""), 1000,
+                               HOUSEHOLD_MAX + 1, int(employer), int(household), slot.field]
 
     async def by_id_number_around(self, id_number: str, *, employer: bool, household: bool) -> list[Around]:
         """The citizens holding a resident ID with what their views need, in one round trip (`LOOKUP_AROUND`):
@@ -191,14 +192,17 @@ class ReadModel:
         docs = await guarded(lambda: self.redis.mget([self.keys.citizen(c) for c in ids]))
         return [_doc(d) for d in docs if d is not None]
 
+    async def _slot(self, slot: Slot) -> list[str]:
+        return slot_members(await guarded(lambda: self.redis.hget(slot.bucket, slot.field)))
+
     async def by_id_number(self, id_number: str) -> list[str]:
-        return await self._members(self.keys.index("idnum", keyed_hash(self.secret, "id", id_number)))
+        return await self._slot(index_slot(self.keys, self.secret, "idnum", id_number))
 
     async def by_phone(self, digits: str) -> list[str]:
-        return await self._members(self.keys.index("phone", keyed_hash(self.secret, "phone", digits)))
+        return await self._slot(index_slot(self.keys, self.secret, "phone", digits))
 
     async def by_birth_date(self, iso: str) -> list[str]:
-        return await self._members(birth_index_key(self.keys, self.secret, iso))
+        return await self._slot(index_slot(self.keys, self.secret, "birth", iso))
 
     async def residents(self, address_id: str) -> list[str]:
         return await self._members(self.keys.index("address", address_id))
@@ -244,6 +248,7 @@ class ReadModel:
 async def build_birth_index(redis: Redis, keys: RedisKeys, secret: bytes, *, chunk: int = 1000) -> int:
     """Backfill `idx:birth` from every live citizen document; how many citizens were indexed."""
     ids = sorted(_text(m) for m in await redis.smembers(keys.citizens))
+    move = redis.register_script(INDEX_MOVE)
     done = 0
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
@@ -254,7 +259,8 @@ async def build_birth_index(redis: Redis, keys: RedisKeys, secret: bytes, *, chu
                 continue
             born = decode_document(doc).get("fields", {}).get("birth_date", {}).get("value")
             if isinstance(born, str):
-                pipe.sadd(birth_index_key(keys, secret, born), cid)
+                slot = index_slot(keys, secret, "birth", born)
+                await move(keys=[slot.bucket], args=["+", slot.field, cid], client=pipe)
                 done += 1
         await pipe.execute()
     return done

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
-from hub.readmodel.store import RedisKeys, keyed_hash
+from hub.readmodel.store import INDEX_MOVE, RedisKeys, index_slot
 from hub.settings import HubSettings
 from hub.window.app import build_window
 from hub.window.problems import ReadModelUnavailableError
@@ -71,6 +71,7 @@ def test_a_document_in_another_format_is_refused_not_misread(redis_url: str) -> 
     """A read model written before format 2 (JSON documents) answers 503 until rebuilt, by the script too."""
     keys, secret = RedisKeys("old-format-test:"), b"test-key"
     old = orjson.dumps({"citizen_id": "C-1", "records": [], "fields": {}, "contacts": [], "conflicts": []})
+    slot = index_slot(keys, secret, "idnum", "110101199001011237")
 
     async def check() -> list[str]:
         redis = Redis.from_url(redis_url)
@@ -78,14 +79,14 @@ def test_a_document_in_another_format_is_refused_not_misread(redis_url: str) -> 
         refused: list[str] = []
         try:
             await redis.set(keys.citizen("C-1"), old)
-            await redis.sadd(keys.index("idnum", keyed_hash(secret, "id", "110101199001011237")), "C-1")
+            await redis.register_script(INDEX_MOVE)(keys=[slot.bucket], args=["+", slot.field, "C-1"])
             for call in (lambda: reader.citizen("C-1"),
                          lambda: reader.by_id_number_around("110101199001011237", employer=True, household=True)):
                 with pytest.raises(ReadModelUnavailableError) as caught:
                     await call()
                 refused.append(str(caught.value))
         finally:
-            await redis.delete(keys.citizen("C-1"), keys.index("idnum", keyed_hash(secret, "id", "110101199001011237")))
+            await redis.delete(keys.citizen("C-1"), slot.bucket)
             await redis.aclose()  # type: ignore[attr-defined]
         return refused
 
