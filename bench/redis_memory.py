@@ -38,6 +38,7 @@ _FAMILIES = (
     (re.compile(r"^citizen:"), "citizen:<id>"),
     (re.compile(r"^redirect:"), "redirect:<id>"),
     (re.compile(r"^idx:(\w+):"), "idx:{}:*"),
+    (re.compile(r"^places:"), "places:<bucket>"),
     (re.compile(r"^ops:"), "ops:*"),
 )
 

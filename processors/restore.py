@@ -22,7 +22,7 @@ from hub.engine.mentions import OrgMention
 from hub.engine.resolver import Resolver
 from hub.engine.standardise.addresses import parse_address
 from hub.readmodel.codec import StoredFormatError
-from hub.readmodel.store import RedisKeys, check_format, scan_hash
+from hub.readmodel.store import RedisKeys, check_format, scan_hash, stored_texts
 from hub.runtime.gc_pause import paused_gc
 from processors.errors import CorruptStateError
 from processors.records import org_from_json, record_from_stored
@@ -54,7 +54,10 @@ async def rebuild(redis: Redis, keys: RedisKeys, city_code: str, secret: bytes) 
         async for ref, data in scan_hash(redis, keys.records):
             resolver.add(record_from_stored(ref, data))
             count += 1
-        texts = [t.decode() if isinstance(t, bytes) else str(t) for t in await redis.smembers(keys.texts)]
+        try:
+            texts = await stored_texts(redis, keys.texts)
+        except StoredFormatError as exc:
+            raise CorruptStateError(str(exc)) from None
         orgs = [org_from_json(data) async for _, data in scan_hash(redis, keys.org_mentions)]
         restore_extras(resolver, texts, orgs)
         resolver.resolve()

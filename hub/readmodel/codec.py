@@ -14,7 +14,8 @@ A document is `0x02`, a one-line JSON head, a newline, then the body deflated wi
   field, contact and conflict side an index into it: each field repeated its source, record id and
   time (1,849 of a document's 2,588 bytes).
 A stored record is `0x02` and its JSON without `source` and `record_id` (the hash field names them),
-deflated with a dictionary of its own.
+deflated with a dictionary of its own. The address texts the engine keeps (`engine:texts`, read only to
+restore it) are stored in chunks, one per batch: `0x02` and the sorted texts, one a line, deflated.
 
 The dictionaries are synthetic (field names, JSON punctuation, common words): never taken from data,
 as they are in the code. They are part of the format: changing one, or the layout, is a new
@@ -23,7 +24,9 @@ as they are in the code. They are part of the format: changing one, or the layou
 
 from __future__ import annotations
 
+import hashlib
 import zlib
+from collections.abc import Iterable
 from typing import Any, Final
 
 import orjson
@@ -63,7 +66,14 @@ _RECORD_WORDS: Final = (
     '幢', '单元', '室",', '号', '路', '区', '"phone":"1', '"birth_date":"19', '"id_number":"330',
     '"gender":"female",', '"gender":"male",', '"name":"', '+08:00",', '{"updated_at":"20',
 )
+_TEXT_WORDS: Final = (
+    "\n浙江省杭州市上城区", "\n浙江省杭州市拱墅区", "\n浙江省杭州市西湖区", "\n浙江省杭州市滨江区",
+    "\n浙江省杭州市萧山区", "\n浙江省杭州市余杭区", "\n浙江省杭州市临平区", "\n浙江省杭州市钱塘区",
+    "\n浙江省杭州市富阳区", "\n浙江省杭州市临安区",
+    "街道", "社区", "小区", "新村", "花园", "家园", "大道", "单元", "号楼", "幢", "室", "号", "路", "村", "组", "镇",
+)
 _DOC_DICT: Final = "".join(_DOC_WORDS).encode("utf-8")
+_TEXT_DICT: Final = "".join(_TEXT_WORDS).encode("utf-8")
 _RECORD_DICT: Final = "".join(_RECORD_WORDS).encode("utf-8")
 _WBITS: Final = -15  # raw deflate: no zlib header or checksum (the JSON parse checks the content)
 
@@ -169,3 +179,22 @@ def decode_record(ref: str, raw: bytes) -> dict[str, Any]:
     source, _, record_id = ref.partition("/")
     rest: dict[str, Any] = _inflate(raw[1:], _RECORD_DICT, "department record")
     return {"source": source, "record_id": record_id, **rest}
+
+
+# -- address texts -------------------------------------------------------------------------------
+
+
+def encode_texts(texts: Iterable[str]) -> tuple[bytes, bytes]:
+    """A chunk of address texts as stored in `engine:texts`: (field, value). The field is a digest of the
+    content, so writing the same chunk twice (a redelivered batch) changes nothing."""
+    joined = "\n".join(sorted(texts)).encode("utf-8")
+    return hashlib.blake2b(joined, digest_size=8).digest(), _MARK + _deflate(joined, _TEXT_DICT)
+
+
+def decode_texts(raw: bytes) -> list[str]:
+    """The address texts of a stored chunk."""
+    _check(raw, "address texts")
+    try:
+        return zlib.decompressobj(_WBITS, _TEXT_DICT).decompress(raw[1:]).decode("utf-8").split("\n")
+    except (zlib.error, UnicodeDecodeError) as exc:
+        raise StoredFormatError(f"stored address texts cannot be read ({type(exc).__name__})") from None

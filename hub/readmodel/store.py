@@ -11,9 +11,10 @@ Layout (prefix `P`, default `hub:`):
   P idx:address:<aid>     residents of a master address
   P idx:street:<street>   citizens registered in a street (街道)
   P idx:credit:<code>     organization id of a unified social credit code
-  P places / P orgs       address text -> address id, organization key -> organization id
+  P places:<bucket>       address text -> address id, by a digest of the text (`place_slot`)
+  P orgs                  organization key -> organization id
   P engine:records        source ref -> latest version of the record (`codec.encode_record`), for the engine
-  P engine:texts          every address text ever seen (all versions)
+  P engine:texts          every address text ever seen (all versions), in chunks (`codec.encode_texts`)
   P engine:orgs           organization key -> mention, every one ever seen (all versions)
   P readmodel:written_at  when the last batch was written (RFC 3339 UTC): how fresh the window's answers are
   P readmodel:format      the stored format (`hub.readmodel.codec.FORMAT`), written with every batch
@@ -39,7 +40,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from hub.engine.survivorship import Conflict, FieldValue, MasterCitizen
-from hub.readmodel.codec import FORMAT, StoredFormatError, decode_document, encode_document
+from hub.readmodel.codec import FORMAT, StoredFormatError, decode_document, decode_texts, encode_document, encode_texts
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,28 @@ def slot_members(value: bytes | str | None) -> list[str]:
     return text.split(",")
 
 
+#: `P places:<bucket>` maps an address text to its address id in 8,192 hash buckets (listpacks up to about
+#: four million texts; one hash of texts cost 126 B a text): field = 8 bytes of BLAKE2b of the text.
+#: Not keyed: an address text is looked up, not hidden (the texts themselves are in `engine:texts`);
+#: two texts collide only if 13 + 64 bits agree (n^2 / 2^78: 5e-11 for four million).
+PLACE_BUCKET_SHIFT = 3  # 16 - 3 = 13 bits of bucket
+
+
+def place_slot(keys: RedisKeys, text: str) -> Slot:
+    """The bucket and field of an address text in `places`."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=10).digest()
+    return Slot(f"{keys.places}:{int.from_bytes(digest[:2], 'big') >> PLACE_BUCKET_SHIFT:04x}", digest[2:])
+
+
+def place_buckets(keys: RedisKeys, places: dict[str, str]) -> dict[str, dict[bytes, str]]:
+    """Address text -> id assignments grouped by bucket (`place_slot`)."""
+    found: dict[str, dict[bytes, str]] = {}
+    for text, place in places.items():
+        slot = place_slot(keys, text)
+        found.setdefault(slot.bucket, {})[slot.field] = place
+    return found
+
+
 #: An index entry of a citizen: a set key (address, street) or a slot of a keyed-hash index.
 IndexEntry = str | Slot
 
@@ -288,7 +311,7 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
     if batch.records:
         pipe.hset(keys.records, mapping=batch.records)  # type: ignore[arg-type]
     if batch.texts:
-        pipe.sadd(keys.texts, *sorted(batch.texts))
+        pipe.hset(keys.texts, mapping=dict([encode_texts(batch.texts)]))
     if batch.org_mentions:
         pipe.hset(keys.org_mentions, mapping=batch.org_mentions)  # type: ignore[arg-type]
     for key, members in batch.set_moves(batch.index_remove):
@@ -310,8 +333,8 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
         pipe.sadd(keys.citizens, *sorted(batch.masters))
     for key, members in batch.set_moves(batch.index_add):
         pipe.sadd(key, *members)
-    if batch.places:
-        pipe.hset(keys.places, mapping=batch.places)  # type: ignore[arg-type]
+    for bucket, mapping in place_buckets(keys, batch.places).items():
+        pipe.hset(bucket, mapping=mapping)  # type: ignore[arg-type]
     if batch.orgs:
         pipe.hset(keys.orgs, mapping=batch.orgs)  # type: ignore[arg-type]
     if batch.credit:
@@ -377,10 +400,10 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
     for key, members in batch.set_moves(batch.index_add):
         for run in _runs(members, entries):
             await queue(pipe.sadd, key, *run)
-    ids: tuple[tuple[str, dict[str, str]], ...] = ((keys.places, batch.places), (keys.orgs, batch.orgs))
-    for name, mapping in ids:
-        for run in _runs(sorted(mapping.items()), entries):
-            await queue(pipe.hset, name, mapping=dict(run))
+    for bucket, places in sorted(place_buckets(keys, batch.places).items()):
+        await queue(pipe.hset, bucket, mapping=places)
+    for run in _runs(sorted(batch.orgs.items()), entries):
+        await queue(pipe.hset, keys.orgs, mapping=dict(run))
     for run in _runs(sorted(batch.credit.items()), entries):
         await queue(pipe.mset, {keys.index("credit", code): oid for code, oid in run})
     # the engine state last: never ahead of the read model it was planned with
@@ -390,7 +413,7 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
         for run in _runs(sorted(blobs.items()), entries):
             await queue(pipe.hset, name, mapping=dict(run))
     for run in _runs(sorted(batch.texts), entries):
-        await queue(pipe.sadd, keys.texts, *run)
+        await queue(pipe.hset, keys.texts, mapping=dict([encode_texts(run)]))
     await queue(pipe.set, keys.written_at, written_at_now())
     await queue(pipe.set, keys.format, FORMAT)
     if queued:
@@ -403,6 +426,14 @@ async def scan_hash(redis: Redis, key: str) -> AsyncIterator[tuple[bytes, bytes]
     """A large hash in pages (HSCAN), so a restore does not block Redis with one huge reply."""
     async for item in redis.hscan_iter(key, count=2000):
         yield item
+
+
+async def stored_texts(redis: Redis, key: str) -> set[str]:
+    """Every address text of the chunks in `engine:texts`."""
+    texts: set[str] = set()
+    async for _, data in scan_hash(redis, key):
+        texts.update(decode_texts(data))
+    return texts
 
 
 async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:

@@ -7,7 +7,15 @@ import asyncio
 
 from redis.asyncio import Redis
 
-from hub.readmodel.store import BatchWrite, RedisKeys, index_slot, slot_members, write_batch, write_bulk
+from hub.readmodel.store import (
+    BatchWrite,
+    RedisKeys,
+    index_slot,
+    place_slot,
+    slot_members,
+    write_batch,
+    write_bulk,
+)
 from hub.window.reader import ReadModel
 
 SECRET = b"test-key"
@@ -33,8 +41,8 @@ def test_slots_move_like_sets_and_the_window_reads_them(redis_url: str) -> None:
             second.move("C-b", {a, b}, set())
             await write_bulk(redis, keys, second)
             seen.append((await reader.by_id_number("330106198503121234"), await reader.by_phone("13912345678")))
-            seen.append(slot_members(await redis.hget(b.bucket, b.field)))  # type: ignore[arg-type]
-            seen.append(await redis.hexists(b.bucket, b.field))  # type: ignore[arg-type]
+            seen.append(slot_members(await redis.hget(b.bucket, b.field)))
+            seen.append(await redis.hexists(b.bucket, b.field))
         finally:
             await redis.delete(a.bucket, b.bucket, keys.format, keys.written_at)
             await redis.aclose()  # type: ignore[attr-defined]
@@ -71,3 +79,24 @@ def test_a_full_bucket_is_one_listpack(redis_url: str) -> None:
 
     encoding, entries = asyncio.run(check())
     assert encoding == b"listpack" and entries >= 1
+
+
+def test_places_are_found_by_their_text(redis_url: str) -> None:
+    keys = RedisKeys("places-test:")
+    places = {f"上城区解放路{i}号": f"A-{i % 700:04d}" for i in range(3000)}
+
+    async def check() -> tuple[list[str], set[bytes]]:
+        redis = Redis.from_url(redis_url)
+        try:
+            await write_bulk(redis, keys, BatchWrite(places=places))
+            slots = [place_slot(keys, text) for text in places]
+            found = [(await redis.hget(s.bucket, s.field)).decode() for s in slots]  # type: ignore[union-attr]
+            encodings = {await redis.object("encoding", s.bucket) for s in slots}
+            return found, encodings
+        finally:
+            async for key in redis.scan_iter(match="places-test:*", count=1000):
+                await redis.unlink(key)
+            await redis.aclose()  # type: ignore[attr-defined]
+
+    found, encodings = asyncio.run(check())
+    assert found == list(places.values()) and encodings == {b"listpack"}

@@ -11,7 +11,14 @@ from connectors.formats import read_file
 from hub.batch.driver import expand_inputs
 from hub.engine.resolver import Resolver
 from hub.engine.survivorship import Conflict
-from hub.readmodel.codec import StoredFormatError, decode_document, decode_record, encode_document
+from hub.readmodel.codec import (
+    StoredFormatError,
+    decode_document,
+    decode_record,
+    decode_texts,
+    encode_document,
+    encode_texts,
+)
 from hub.readmodel.store import contract_row, encode_master, master_document
 from processors.errors import CorruptStateError
 from processors.records import record_from_stored, record_to_json, record_to_stored
@@ -83,3 +90,14 @@ def test_a_stored_record_reads_back_equal_and_as_its_json(resolution: Resolver) 
 def test_a_record_in_the_old_json_format_is_a_corrupt_state() -> None:
     with pytest.raises(CorruptStateError, match="hub rebuild"):
         record_from_stored("tax/T1", b'{"source":"tax","record_id":"T1"}')
+
+
+def test_address_texts_are_stored_in_chunks_keyed_by_their_content(resolution: Resolver) -> None:
+    texts = list(resolution.state.addresses)
+    assert len(texts) > 300
+    field, data = encode_texts(reversed(texts))
+    assert (field, data) == encode_texts(texts)  # the same chunk, whatever the order: a redelivery rewrites it
+    assert sorted(decode_texts(data)) == sorted(texts)
+    assert len(data) < len("\n".join(texts).encode()) / 2
+    with pytest.raises(StoredFormatError):
+        decode_texts("\n".join(texts).encode())
