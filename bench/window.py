@@ -7,7 +7,8 @@ directly against Redis by the same client: the ratio is the API's overhead.
 What runs where (figures printed, never asserted):
 - a throwaway `redis-server` (no persistence, loopback) holding a generated city of `--citizens`
   citizens written straight in the read model's shape (`hub.readmodel.store`: the citizen document
-  of `master_json`, the keyed-hash ID, phone and birth indexes of `index_keys`, the address index
+  of `master_document` stored by `hub.readmodel.codec`, the keyed-hash ID, phone and birth indexes
+  of `index_keys`, the address index
   of households of 1 to 4, the civil-affairs record each residence came from), in bulk with
   pipelines, not through Kafka and the processors;
 - `hub serve` (uvicorn, `--workers`) with the audit on: sealed events to the real broker of
@@ -55,12 +56,12 @@ from typing import Any
 from urllib.parse import quote
 
 import hiredis
-import orjson
 import redis
 from redis.asyncio import Redis as AsyncRedis
 
 from hub.infra import ensure_up
-from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash, written_at_now
+from hub.readmodel.codec import FORMAT, encode_document, encode_record
+from hub.readmodel.store import RedisKeys, index_slot, written_at_now
 from hub.settings import HubSettings, TopicNames, load_settings
 from hub.window.reader import LOOKUP_AROUND, ReadModel
 from hub.wire.registry_client import SchemaRegistry
@@ -113,7 +114,7 @@ def _field(value: Any, source: str, record: str) -> dict[str, Any]:
 
 
 def citizen(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Citizen `i`'s read-model document (`master_json` shape) and the civil-affairs record of its residence."""
+    """Citizen `i`'s read-model document (`master_document` shape) and the civil-affairs record of its residence."""
     rng = random.Random(i)
     idn = id_number(i)
     born = f"{idn[6:10]}-{idn[10:12]}-{idn[12:14]}"
@@ -143,9 +144,8 @@ def citizen(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
         records.append(f"health/WJ{i}")
     cid = citizen_id(i)
     doc = {
-        "citizen_id": cid, "records": sorted(records), "fields": dict(sorted(fields.items())), "conflicts": [],
-        "contract": {"citizen_id": cid, "name": name, "id_number": idn, "birth_date": born, "gender": gender,
-                     "phone": phone, "address_id": aid, "registered_address_id": aid, "death_date": None},
+        "citizen_id": cid, "records": sorted(records), "fields": dict(sorted(fields.items())), "contacts": [],
+        "conflicts": [],
     }
     h = household_of(i)
     residence = f"{district}{street}{h % 300 + 1}号{h % 20 + 1}幢{h % 6 + 1}01室"
@@ -158,6 +158,7 @@ def citizen(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chunk: int = 5000) -> None:
     began = time.perf_counter()
+    born: dict[str, list[str]] = {}  # birth date -> citizens (`index_slot` fields hold the sorted ids)
     for start in range(0, n, chunk):
         pipe = client.pipeline(transaction=False)
         cids: list[str] = []
@@ -166,19 +167,27 @@ def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chun
             doc, record = citizen(i)
             cid = doc["citizen_id"]
             cids.append(cid)
-            pipe.set(keys.citizen(cid), orjson.dumps(doc))
-            records[f"civil_affairs/{record['record_id']}"] = orjson.dumps(record)
+            pipe.set(keys.citizen(cid), encode_document(doc))
+            records[f"civil_affairs/{record['record_id']}"] = encode_record({k: v for k, v in record.items()
+                                                                             if v is not None})
             f = doc["fields"]
-            pipe.sadd(keys.index("idnum", keyed_hash(secret, "id", f["id_number"]["value"])), cid)
-            pipe.sadd(keys.index("phone", keyed_hash(secret, "phone", f["phone"]["value"])), cid)
-            pipe.sadd(birth_index_key(keys, secret, f["birth_date"]["value"]), cid)
+            for kind, name in (("idnum", "id_number"), ("phone", "phone")):  # one citizen per ID and per phone
+                slot = index_slot(keys, secret, kind, f[name]["value"])
+                pipe.hset(slot.bucket, slot.field, cid)  # type: ignore[arg-type]
+            born.setdefault(f["birth_date"]["value"], []).append(cid)
             pipe.sadd(keys.index("address", f["address_id"]["value"]), cid)
         pipe.hset(keys.records, mapping=records)  # type: ignore[arg-type]
         pipe.sadd(keys.citizens, *cids)
         pipe.execute()
         if start and start % 200_000 == 0:
             print(f"  {start:,} citizens written ({time.perf_counter() - began:.0f} s)", flush=True)
+    pipe = client.pipeline(transaction=False)
+    for day, cids in born.items():
+        slot = index_slot(keys, secret, "birth", day)
+        pipe.hset(slot.bucket, slot.field, ",".join(sorted(cids)))  # type: ignore[arg-type]
+    pipe.execute()
     client.set(keys.written_at, written_at_now())
+    client.set(keys.format, FORMAT)
 
 
 # -- services ------------------------------------------------------------------------------------
@@ -355,10 +364,10 @@ class Resp:
         host, _, port = url.removeprefix("redis://").split("/")[0].rpartition(":")
         return cls(*await asyncio.open_connection(host, int(port)))
 
-    async def call(self, *args: str | int) -> Any:
+    async def call(self, *args: str | int | bytes) -> Any:
         parts = [f"*{len(args)}\r\n".encode()]
         for arg in args:
-            data = str(arg).encode()
+            data = arg if isinstance(arg, bytes) else str(arg).encode()
             parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
         self.writer.write(b"".join(parts))
         while (reply := self.parser.gets()) is False:

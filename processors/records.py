@@ -1,4 +1,4 @@
-"""Department records as JSON: the value of hub.resolve.v1 and of the engine state kept in Redis.
+"""Department records as JSON: the value of hub.resolve.v1 and (compacted) of the engine state in Redis.
 
 The JSON leaves out the fields that are null: every optional field of a department record defaults
 to None, so the record read back is equal to the one written (and so is the JSON of the full model
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from hub.contract.records import RECORD_TYPES, DepartmentRecord
 from hub.engine.mentions import OrgMention
+from hub.readmodel.codec import StoredFormatError, decode_record, encode_record
 from processors.errors import CorruptStateError
 
 
@@ -37,6 +38,22 @@ def record_from_json(data: bytes | str) -> DepartmentRecord:
         return model.model_validate(values)
     except (orjson.JSONDecodeError, KeyError, TypeError, ValidationError) as exc:
         raise CorruptStateError(f"stored department record cannot be read ({type(exc).__name__})") from None
+
+
+def record_to_stored(record: DepartmentRecord) -> bytes:
+    """The record as the engine state in Redis keeps it: its JSON without null fields (the module's
+    rule), compacted by `hub.readmodel.codec.encode_record` under its `source/record_id`."""
+    return encode_record(record.model_dump(mode="json", exclude_none=True))
+
+
+def record_from_stored(ref: bytes | str, data: bytes) -> DepartmentRecord:
+    """The typed record back from the engine state in Redis (`record_to_stored`)."""
+    try:
+        values = decode_record(ref.decode() if isinstance(ref, bytes) else ref, data)
+        return RECORD_TYPES[str(values["source"])].model_validate(values)
+    except (StoredFormatError, KeyError, TypeError, ValidationError) as exc:
+        raise CorruptStateError(f"stored department record cannot be read ({type(exc).__name__}: "
+                                f"{exc if isinstance(exc, StoredFormatError) else 'invalid'})") from None
 
 
 def hop_value(records: list[bytes]) -> bytes:

@@ -27,13 +27,13 @@ from hub.engine.mentions import record_ref
 from hub.engine.resolver import Changes, Resolver
 from hub.engine.survivorship import Conflict, MasterCitizen
 from hub.ops.recorder import Recorder
-from hub.readmodel.store import BatchWrite, RedisKeys, index_keys, master_json, write_batch
+from hub.readmodel.store import BatchWrite, RedisKeys, encode_master, index_keys, write_batch
 from hub.runtime.gc_pause import paused_gc
 from hub.settings import HubSettings
 from hub.wire.serde import TopicCodecs
 from processors import outputs
 from processors.errors import SinkError
-from processors.records import org_to_json, record_to_json, records_from_hop
+from processors.records import org_to_json, record_to_stored, records_from_hop
 from processors.restore import rebuild
 
 logger = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class ResolveStage:
         state = resolver.state
         plan = BatchWrite()
         for ref in refs:
-            plan.records[ref] = record_to_json(state.latest[ref].record)
+            plan.records[ref] = record_to_stored(state.latest[ref].record)
         plan.texts = set(texts)
         plan.org_mentions = {k: org_to_json(state.organizations[k]) for k in orgs}
         retired = self._retired(changes, old_masters, resolver)
@@ -192,7 +192,7 @@ class ResolveStage:
         for conflict in changes.conflicts:  # a rebuilt master comes with all of its conflicts
             conflicts_of.setdefault(conflict.citizen_id, []).append(conflict)
         for cid, master in changes.masters.items():
-            plan.masters[cid] = master_json(master, conflicts_of.get(cid, ()))
+            plan.masters[cid] = encode_master(master, conflicts_of.get(cid, ()))
             plan.move(cid, index_keys(old_masters.get(cid), self.keys, self.secret),
                       index_keys(master, self.keys, self.secret))
         for old in retired:

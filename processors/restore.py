@@ -21,9 +21,11 @@ from redis.asyncio import Redis
 from hub.engine.mentions import OrgMention
 from hub.engine.resolver import Resolver
 from hub.engine.standardise.addresses import parse_address
-from hub.readmodel.store import RedisKeys, scan_hash
+from hub.readmodel.codec import StoredFormatError
+from hub.readmodel.store import RedisKeys, check_format, scan_hash, stored_texts
 from hub.runtime.gc_pause import paused_gc
-from processors.records import org_from_json, record_from_json
+from processors.errors import CorruptStateError
+from processors.records import org_from_json, record_from_stored
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +44,20 @@ def restore_extras(resolver: Resolver, texts: Iterable[str], orgs: Iterable[OrgM
 async def rebuild(redis: Redis, keys: RedisKeys, city_code: str, secret: bytes) -> Resolver:
     """A resolver holding exactly the state the previous owner of the partition committed."""
     started = time.perf_counter()
+    try:
+        await check_format(redis, keys)
+    except StoredFormatError as exc:
+        raise CorruptStateError(str(exc)) from None
     resolver = Resolver(city_code, secret)
     count = 0
     with paused_gc():  # the restored engine is long-lived: frozen out of the collector's walks
-        async for _, data in scan_hash(redis, keys.records):
-            resolver.add(record_from_json(data))
+        async for ref, data in scan_hash(redis, keys.records):
+            resolver.add(record_from_stored(ref, data))
             count += 1
-        texts = [t.decode() if isinstance(t, bytes) else str(t) for t in await redis.smembers(keys.texts)]
+        try:
+            texts = await stored_texts(redis, keys.texts)
+        except StoredFormatError as exc:
+            raise CorruptStateError(str(exc)) from None
         orgs = [org_from_json(data) async for _, data in scan_hash(redis, keys.org_mentions)]
         restore_extras(resolver, texts, orgs)
         resolver.resolve()

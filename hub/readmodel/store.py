@@ -1,21 +1,23 @@
 """The Redis read model and the engine state behind it: key layout, one atomic write per batch, reads.
 
 Layout (prefix `P`, default `hub:`):
-  P citizen:<id>          master citizen JSON: fields with provenance, linked records (the contract row
-                          is read from the fields, `contract_row`: stored twice it was a tenth of the doc)
+  P citizen:<id>          master citizen document (`hub.readmodel.codec`): fields with provenance, linked
+                          records (the contract row is read from the fields, `contract_row`)
   P citizens              set of live citizen ids (what `hub export masters` dumps)
   P redirect:<old>        survivor of a citizen id retired by a merge
-  P idx:idnum:<hmac>      citizens holding that ID number (keyed hash, never the ID itself)
-  P idx:phone:<hmac>      citizens with that phone (keyed hash as well: phones are personal data)
-  P idx:birth:<hmac>      citizens born on that day (keyed hash: with a name it identifies a person)
+  P idx:idnum:<bucket>    hash: part of the keyed hash of an ID number -> citizens holding it (`index_slot`)
+  P idx:phone:<bucket>    the same for phones (keyed as well: phones are personal data)
+  P idx:birth:<bucket>    the same for birth dates (keyed: with a name a birth date identifies a person)
   P idx:address:<aid>     residents of a master address
   P idx:street:<street>   citizens registered in a street (街道)
   P idx:credit:<code>     organization id of a unified social credit code
-  P places / P orgs       address text -> address id, organization key -> organization id
-  P engine:records        source ref -> latest version of the record (JSON), to rebuild the engine
-  P engine:texts          every address text ever seen (all versions)
+  P places:<bucket>       address text -> address id, by a digest of the text (`place_slot`)
+  P orgs                  organization key -> organization id
+  P engine:records        source ref -> latest version of the record (`codec.encode_record`), for the engine
+  P engine:texts          every address text ever seen (all versions), in chunks (`codec.encode_texts`)
   P engine:orgs           organization key -> mention, every one ever seen (all versions)
   P readmodel:written_at  when the last batch was written (RFC 3339 UTC): how fresh the window's answers are
+  P readmodel:format      the stored format (`hub.readmodel.codec.FORMAT`), written with every batch
   P engine:bootstrap      while a bulk bootstrap runs: the offsets it resolves up to (processors/bootstrap.py)
 
 Every write is a set/hash/key assignment or a set add/remove computed from the engine's old and
@@ -27,16 +29,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
-import orjson
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from hub.engine.survivorship import Conflict, FieldValue, MasterCitizen
+from hub.readmodel.codec import FORMAT, StoredFormatError, decode_document, decode_texts, encode_document, encode_texts
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,10 @@ class RedisKeys:
     def written_at(self) -> str:
         return f"{self.prefix}readmodel:written_at"
 
+    @property
+    def format(self) -> str:
+        return f"{self.prefix}readmodel:format"
+
 
 def written_at_now() -> str:
     """The value of `RedisKeys.written_at` for a write made now (RFC 3339, UTC, milliseconds)."""
@@ -104,30 +112,101 @@ class ReportKeys:
         return f"{self.prefix}reports:unsent"
 
 
-def keyed_hash(secret: bytes, kind: str, value: str) -> str:
-    """HMAC-SHA256 of a personal value: an index key that does not reveal the value."""
-    return hmac.new(secret, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
+#: The keyed-hash indexes (ID number, phone, birth date) live in hash buckets, not a set per value: Redis
+#: 7.0 has no compact encoding for a set of strings (a one-member set cost ~230 B a citizen per index),
+#: while a hash of up to `hash-max-listpack-entries` (512) short fields is one listpack. `P idx:<kind>:<b>`
+#: with b the first `BUCKET_HEX` hex digits of the HMAC holds field = the next 10 bytes of the HMAC
+#: (binary) -> the citizen ids, sorted, joined by ','. Still keyed: without the secret no value can be
+#: tested against it. Two values collide only if 12 + 80 bits of HMAC-SHA256 agree: for a million
+#: values per kind about n^2 / 2^93 = 1e-16.
+BUCKET_HEX = 3
+_TAGS = {"idnum": "id", "phone": "phone", "birth": "birth"}  # index kind -> HMAC domain tag (unchanged)
 
 
-def birth_index_key(keys: RedisKeys, secret: bytes, birth_date_iso: str) -> str:
-    """The index of citizens born on a day (the service window's name + birth date search)."""
-    return keys.index("birth", keyed_hash(secret, "birth", birth_date_iso))
+@dataclass(frozen=True)
+class Slot:
+    """Where one value's citizens are: a bucket (hash key) and a field in it."""
+
+    bucket: str
+    field: bytes
 
 
-def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> set[str]:
-    """The index sets a master citizen belongs to."""
+def index_slot(keys: RedisKeys, secret: bytes, kind: str, value: str) -> Slot:
+    """The bucket and field of a personal value in the `kind` index (`idnum`, `phone`, `birth`)."""
+    digest = hmac.new(secret, f"{_TAGS[kind]}\x1f{value}".encode(), hashlib.sha256).digest()
+    return Slot(keys.index(kind, digest.hex()[:BUCKET_HEX]), digest[2:12])
+
+
+#: Apply adds and removes to a bucket: ARGV is (op, field, member) triples, op '+' or '-', in order; the
+#: field's value stays the sorted, ','-joined member list, and an empty one is deleted.
+INDEX_MOVE = """
+for i = 1, #ARGV, 3 do
+  local op, field, member = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local ids, present = {}, false
+  local cur = redis.call('HGET', KEYS[1], field)
+  if cur then
+    for id in string.gmatch(cur, '[^,]+') do
+      if id == member then present = true end
+      if id ~= member or op == '+' then ids[#ids + 1] = id end
+    end
+  end
+  if op == '+' and not present then ids[#ids + 1] = member end
+  table.sort(ids)
+  if #ids == 0 then redis.call('HDEL', KEYS[1], field)
+  else redis.call('HSET', KEYS[1], field, table.concat(ids, ',')) end
+end
+return 0
+"""
+
+
+def slot_members(value: bytes | str | None) -> list[str]:
+    """The citizen ids of a bucket field's value (sorted, as stored)."""
+    if not value:
+        return []
+    text = value.decode() if isinstance(value, bytes) else value
+    return text.split(",")
+
+
+#: `P places:<bucket>` maps an address text to its address id in 8,192 hash buckets (listpacks up to about
+#: four million texts; one hash of texts cost 126 B a text): field = 8 bytes of BLAKE2b of the text.
+#: Not keyed: an address text is looked up, not hidden (the texts themselves are in `engine:texts`);
+#: two texts collide only if 13 + 64 bits agree (n^2 / 2^78: 5e-11 for four million).
+PLACE_BUCKET_SHIFT = 3  # 16 - 3 = 13 bits of bucket
+
+
+def place_slot(keys: RedisKeys, text: str) -> Slot:
+    """The bucket and field of an address text in `places`."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=10).digest()
+    return Slot(f"{keys.places}:{int.from_bytes(digest[:2], 'big') >> PLACE_BUCKET_SHIFT:04x}", digest[2:])
+
+
+def place_buckets(keys: RedisKeys, places: dict[str, str]) -> dict[str, dict[bytes, str]]:
+    """Address text -> id assignments grouped by bucket (`place_slot`)."""
+    found: dict[str, dict[bytes, str]] = {}
+    for text, place in places.items():
+        slot = place_slot(keys, text)
+        found.setdefault(slot.bucket, {})[slot.field] = place
+    return found
+
+
+#: An index entry of a citizen: a set key (address, street) or a slot of a keyed-hash index.
+IndexEntry = str | Slot
+
+
+def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> set[IndexEntry]:
+    """The index entries a master citizen belongs to."""
     if master is None:
         return set()
-    found: set[str] = set()
+    found: set[IndexEntry] = set()
     id_number = master.value("id_number")
     if id_number:
-        found.add(keys.index("idnum", keyed_hash(secret, "id", str(id_number))))
+        found.add(index_slot(keys, secret, "idnum", str(id_number)))
     phone = master.value("phone")
     if phone:
-        found.add(keys.index("phone", keyed_hash(secret, "phone", str(phone))))
+        found.add(index_slot(keys, secret, "phone", str(phone)))
     birth_date = master.value("birth_date")
     if isinstance(birth_date, date):
-        found.add(birth_index_key(keys, secret, birth_date.isoformat()))
+        found.add(index_slot(keys, secret, "birth", birth_date.isoformat()))
     address_id = master.value("address_id")
     if address_id:
         found.add(keys.index("address", str(address_id)))
@@ -152,11 +231,11 @@ def _field_json(fv: FieldValue) -> dict[str, Any]:
             "updated_at": fv.updated_at.isoformat()}
 
 
-def master_json(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> bytes:
+def master_document(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> dict[str, Any]:
     """The read model's citizen document: every surviving field with its provenance, every phone number
     its records show (`contacts`: own or a contact, with its source), and the open
     data-quality conflicts on it (the authoritative value contradicted by another department)."""
-    return orjson.dumps({
+    return {
         "citizen_id": master.citizen_id,
         "records": list(master.records),
         "fields": {name: _field_json(fv) for name, fv in sorted(master.fields.items())},
@@ -164,7 +243,12 @@ def master_json(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> by
                       "record_id": c.record_id, "updated_at": c.updated_at.isoformat()} for c in master.contacts],
         "conflicts": [{"field": c.field, "authoritative": _field_json(c.authoritative),
                        "contradicting": _field_json(c.contradicting)} for c in conflicts],
-    })
+    }
+
+
+def encode_master(master: MasterCitizen, conflicts: Sequence[Conflict] = ()) -> bytes:
+    """The stored citizen document (`hub.readmodel.codec`) of `master_document`."""
+    return encode_document(master_document(master, conflicts))
 
 
 #: The fields of the `hub resolve --masters` row (`MasterCitizen.contract_row`), in its order.
@@ -173,11 +257,8 @@ CONTRACT_FIELDS = ("name", "id_number", "birth_date", "gender", "phone", "addres
 
 
 def contract_row(doc: dict[str, Any]) -> dict[str, Any]:
-    """The `hub resolve --masters` row of a stored citizen document: its fields' values (dates are stored
-    in ISO form already, as the row writes them), or the row itself in a document written with one."""
-    if "contract" in doc:
-        row: dict[str, Any] = doc["contract"]
-        return row
+    """The `hub resolve --masters` row of a citizen document: its fields' values (dates are stored in
+    ISO form already, as the row writes them)."""
     fields = doc.get("fields", {})
     return {"citizen_id": doc["citizen_id"],
             **{name: fields[name]["value"] if name in fields else None for name in CONTRACT_FIELDS}}
@@ -191,18 +272,31 @@ class BatchWrite:
     texts: set[str] = field(default_factory=set)
     org_mentions: dict[str, bytes] = field(default_factory=dict)
     masters: dict[str, bytes] = field(default_factory=dict)
-    index_add: dict[str, set[str]] = field(default_factory=dict)  # set key -> citizen ids
-    index_remove: dict[str, set[str]] = field(default_factory=dict)
+    index_add: dict[IndexEntry, set[str]] = field(default_factory=dict)  # set key or slot -> citizen ids
+    index_remove: dict[IndexEntry, set[str]] = field(default_factory=dict)
     retired: dict[str, str | None] = field(default_factory=dict)  # old id -> survivor
     places: dict[str, str] = field(default_factory=dict)
     orgs: dict[str, str] = field(default_factory=dict)
     credit: dict[str, str] = field(default_factory=dict)
 
-    def move(self, cid: str, old: set[str], new: set[str]) -> None:
+    def move(self, cid: str, old: set[IndexEntry], new: set[IndexEntry]) -> None:
         for key in old - new:
             self.index_remove.setdefault(key, set()).add(cid)
         for key in new - old:
             self.index_add.setdefault(key, set()).add(cid)
+
+    def slot_moves(self) -> dict[str, list[bytes | str]]:
+        """`INDEX_MOVE`'s arguments per bucket: the removes, then the adds, in a stable order."""
+        moves: dict[str, list[bytes | str]] = {}
+        for op, entries in (("-", self.index_remove), ("+", self.index_add)):
+            for slot in sorted((e for e in entries if isinstance(e, Slot)), key=lambda e: (e.bucket, e.field)):
+                for cid in sorted(entries[slot]):
+                    moves.setdefault(slot.bucket, []).extend((op, slot.field, cid))
+        return moves
+
+    def set_moves(self, entries: dict[IndexEntry, set[str]]) -> list[tuple[str, list[str]]]:
+        """The set keys of `entries` (index_add or index_remove) with their members, sorted."""
+        return sorted((key, sorted(members)) for key, members in entries.items() if isinstance(key, str))
 
     def empty(self) -> bool:
         return not any((self.records, self.texts, self.org_mentions, self.masters, self.index_add,
@@ -217,11 +311,14 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
     if batch.records:
         pipe.hset(keys.records, mapping=batch.records)  # type: ignore[arg-type]
     if batch.texts:
-        pipe.sadd(keys.texts, *sorted(batch.texts))
+        pipe.hset(keys.texts, mapping=dict([encode_texts(batch.texts)]))
     if batch.org_mentions:
         pipe.hset(keys.org_mentions, mapping=batch.org_mentions)  # type: ignore[arg-type]
-    for key, members in batch.index_remove.items():
-        pipe.srem(key, *sorted(members))
+    for key, members in batch.set_moves(batch.index_remove):
+        pipe.srem(key, *members)
+    move = redis.register_script(INDEX_MOVE)
+    for bucket, args in batch.slot_moves().items():  # removes before adds, as the sets'
+        await move(keys=[bucket], args=args, client=pipe)
     # multi-key commands where Redis has them: a reply per command is what a large batch pays for
     if batch.retired:
         retired = sorted(batch.retired)
@@ -234,15 +331,16 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
         pipe.mset({keys.citizen(cid): doc for cid, doc in batch.masters.items()})
         pipe.delete(*(keys.redirect(cid) for cid in sorted(batch.masters)))  # a live id is not redirected
         pipe.sadd(keys.citizens, *sorted(batch.masters))
-    for key, members in batch.index_add.items():
-        pipe.sadd(key, *sorted(members))
-    if batch.places:
-        pipe.hset(keys.places, mapping=batch.places)  # type: ignore[arg-type]
+    for key, members in batch.set_moves(batch.index_add):
+        pipe.sadd(key, *members)
+    for bucket, mapping in place_buckets(keys, batch.places).items():
+        pipe.hset(bucket, mapping=mapping)  # type: ignore[arg-type]
     if batch.orgs:
         pipe.hset(keys.orgs, mapping=batch.orgs)  # type: ignore[arg-type]
     if batch.credit:
         pipe.mset({keys.index("credit", code): oid for code, oid in batch.credit.items()})
     pipe.set(keys.written_at, written_at_now())  # in the transaction: the time and the data move together
+    pipe.set(keys.format, FORMAT)
     await pipe.execute()
 
 
@@ -271,16 +369,22 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
 
     async def queue(command: Any, *args: Any, **kwargs: Any) -> None:  # the pipeline is reset by execute
         nonlocal queued, trips
-        command(*args, **kwargs)
+        queuing = command(*args, **kwargs)
+        if inspect.isawaitable(queuing) and not isinstance(queuing, Pipeline):  # a script queues when awaited
+            await queuing
         queued += 1
         if queued >= commands:
             await pipe.execute()
             trips += 1
             queued = 0
 
-    for key, members in batch.index_remove.items():
-        for run in _runs(sorted(members), entries):
+    for key, members in batch.set_moves(batch.index_remove):
+        for run in _runs(members, entries):
             await queue(pipe.srem, key, *run)
+    move = redis.register_script(INDEX_MOVE)
+    for bucket, args in batch.slot_moves().items():
+        for run in _runs(args, 3 * entries):
+            await queue(move, keys=[bucket], args=list(run), client=pipe)
     retired = sorted(batch.retired)
     for run in _runs(retired, entries):
         await queue(pipe.delete, *(keys.citizen(old) for old in run))
@@ -293,13 +397,13 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
         await queue(pipe.mset, {keys.citizen(cid): batch.masters[cid] for cid in run})
         await queue(pipe.delete, *(keys.redirect(cid) for cid in run))  # a live id is not redirected
         await queue(pipe.sadd, keys.citizens, *run)
-    for key, members in batch.index_add.items():
-        for run in _runs(sorted(members), entries):
+    for key, members in batch.set_moves(batch.index_add):
+        for run in _runs(members, entries):
             await queue(pipe.sadd, key, *run)
-    ids: tuple[tuple[str, dict[str, str]], ...] = ((keys.places, batch.places), (keys.orgs, batch.orgs))
-    for name, mapping in ids:
-        for run in _runs(sorted(mapping.items()), entries):
-            await queue(pipe.hset, name, mapping=dict(run))
+    for bucket, places in sorted(place_buckets(keys, batch.places).items()):
+        await queue(pipe.hset, bucket, mapping=places)
+    for run in _runs(sorted(batch.orgs.items()), entries):
+        await queue(pipe.hset, keys.orgs, mapping=dict(run))
     for run in _runs(sorted(batch.credit.items()), entries):
         await queue(pipe.mset, {keys.index("credit", code): oid for code, oid in run})
     # the engine state last: never ahead of the read model it was planned with
@@ -309,8 +413,9 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
         for run in _runs(sorted(blobs.items()), entries):
             await queue(pipe.hset, name, mapping=dict(run))
     for run in _runs(sorted(batch.texts), entries):
-        await queue(pipe.sadd, keys.texts, *run)
+        await queue(pipe.hset, keys.texts, mapping=dict([encode_texts(run)]))
     await queue(pipe.set, keys.written_at, written_at_now())
+    await queue(pipe.set, keys.format, FORMAT)
     if queued:
         await pipe.execute()
         trips += 1
@@ -323,6 +428,14 @@ async def scan_hash(redis: Redis, key: str) -> AsyncIterator[tuple[bytes, bytes]
         yield item
 
 
+async def stored_texts(redis: Redis, key: str) -> set[str]:
+    """Every address text of the chunks in `engine:texts`."""
+    texts: set[str] = set()
+    async for _, data in scan_hash(redis, key):
+        texts.update(decode_texts(data))
+    return texts
+
+
 async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
     """Every live master citizen in the `hub resolve --masters` shape, sorted by citizen id."""
     ids = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in await redis.smembers(keys.citizens))
@@ -332,5 +445,16 @@ async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
         docs = await redis.mget([keys.citizen(c) for c in chunk])
         for doc in docs:
             if doc is not None:
-                rows.append(contract_row(orjson.loads(doc)))
+                rows.append(contract_row(decode_document(doc)))
     return rows
+
+
+async def check_format(redis: Redis, keys: RedisKeys) -> None:
+    """Refuse a read model written in another format (`hub.readmodel.codec`); an empty one is fine."""
+    found = await redis.get(keys.format)
+    if found is None and not await redis.exists(keys.records, keys.citizens):
+        return
+    if found is None or found.decode() != str(FORMAT):
+        shown = "none" if found is None else found.decode(errors="replace")
+        raise StoredFormatError(f"the read model under {keys.prefix!r} is in format {shown}, this build reads "
+                                f"format {FORMAT}: rebuild it (hub rebuild)")

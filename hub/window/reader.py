@@ -4,10 +4,9 @@ Why its own module: the window must keep answering while Kafka, the registry or 
 are down, so every read goes to Redis through these few calls and nowhere else; a Redis failure
 becomes one specific error (503), never a 500.
 
-One index the window needs is not written by the processors yet: `P idx:birth:<hmac>` (citizens
-born on a date, keyed hash like the ID and phone indexes) for name + birth date searches.
-`build_birth_index` backfills it from the citizen documents; `birth_index_key` is what
-`hub.readmodel.store.index_keys` should add so it stays current.
+The birth-date index (`P idx:birth:<bucket>`, keyed hash like the ID and phone indexes, for name +
+birth date searches) is written by the processors (`hub.readmodel.store.index_keys`);
+`build_birth_index` backfills it from the citizen documents of a read model written before it was.
 """
 
 from __future__ import annotations
@@ -16,11 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
-import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hub.readmodel.store import RedisKeys, birth_index_key, keyed_hash
+from hub.readmodel.codec import StoredFormatError, decode_document, decode_record
+from hub.readmodel.store import INDEX_MOVE, RedisKeys, Slot, index_slot, slot_members
 from hub.window.problems import ReadModelUnavailableError
 from hub.window.resp import RespConnection
 
@@ -44,22 +43,18 @@ return out
 """
 
 
-#: An ID lookup in one round trip: the citizens of an index set (sorted, the first ARGV[4]) with their
+#: An ID lookup in one round trip: the citizens of an index slot (field ARGV[8] of the bucket KEYS[1],
+#: `hub.readmodel.store.index_slot`: sorted ids joined by ','; the first ARGV[4]) with their
 #: documents and, per document, what its view needs: the department record its residence came from
 #: (`fields.address_id`'s source/record_id in the records hash ARGV[2]), its employer's record
 #: (`fields.employer_id`'s, when ARGV[6] is 1) and its household (the members of the address index
 #: ARGV[3] .. `fields.address_id.value`, sorted, the first ARGV[5] with their documents, when ARGV[7] is
-#: 1). It fetches by what the document names and decides nothing: `Window.extras` applies the rules
-#: and checks the script fetched what they ask for (else it reads with `around`). Per citizen the reply
-#: holds id, document, residence ref, residence record, employer ref, employer record, household
-#: address and the household as id/document pairs (false where absent). Reads only, one Redis.
+#: 1); it reads those from the document's head line (`hub.readmodel.codec`: the body is deflated). It
+#: fetches by what the document names and decides nothing: `Window.extras` applies the rules and checks
+#: the script fetched what they ask for (else it reads with `around`). Per citizen the reply holds id,
+#: document, residence ref, residence record, employer ref, employer record, household address and
+#: the household as id/document pairs (false where absent). Reads only, one Redis.
 LOOKUP_AROUND: Final = """
-local function ref(entry)
-  if type(entry) ~= 'table' then return false end
-  local source, record = entry['source'], entry['record_id']
-  if type(source) == 'string' and type(record) == 'string' then return source .. '/' .. record end
-  return false
-end
 local function members_and_docs(key, limit)
   local ids = redis.call('SMEMBERS', key)
   table.sort(ids)
@@ -70,24 +65,23 @@ local function members_and_docs(key, limit)
   end
   return out
 end
-local ids = redis.call('SMEMBERS', KEYS[1])
-table.sort(ids)
+local ids = {}
+for id in string.gmatch(redis.call('HGET', KEYS[1], ARGV[8]) or '', '[^,]+') do ids[#ids + 1] = id end
 local out = {}
 for i, id in ipairs(ids) do
   if i > tonumber(ARGV[4]) then break end
   local raw = redis.call('GET', ARGV[1] .. id)
   if raw then
-    local fields = cjson.decode(raw)['fields']
-    if type(fields) ~= 'table' then fields = {} end
-    local address, employer = fields['address_id'], fields['employer_id']
-    local residence_ref = ref(address)
+    -- the document's head line (hub.readmodel.codec, format 2): what this script needs from it
+    local eol = string.byte(raw, 1) == 2 and string.find(raw, '\\n', 2, true)
+    if not eol then return redis.error_reply('citizen document not in format 2: rebuild the read model') end
+    local head = cjson.decode(string.sub(raw, 2, eol - 1))
+    local residence_ref = head['ar'] or false
     local employer_ref = false
-    if ARGV[6] == '1' and type(employer) == 'table' and type(employer['value']) == 'string' then
-      employer_ref = ref(employer)
-    end
+    if ARGV[6] == '1' and head['er'] then employer_ref = head['er'] end
     local household_at, household = false, false
-    if ARGV[7] == '1' and type(address) == 'table' and type(address['value']) == 'string' then
-      household_at = address['value']
+    if ARGV[7] == '1' and head['a'] then
+      household_at = head['a']
       household = members_and_docs(ARGV[3] .. household_at, tonumber(ARGV[5]))
     end
     out[#out + 1] = {id, raw,
@@ -117,6 +111,22 @@ def _text(value: bytes | str) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
+def _doc(raw: bytes) -> dict[str, Any]:
+    """A stored citizen document decoded (`hub.readmodel.codec`); another format is a 503, never a misread."""
+    try:
+        return decode_document(raw)
+    except StoredFormatError as exc:
+        raise ReadModelUnavailableError(str(exc)) from None
+
+
+def _record(ref: bytes | str, raw: bytes) -> dict[str, Any]:
+    """A stored department record decoded, by its `source/record_id`."""
+    try:
+        return decode_record(_text(ref), raw)
+    except StoredFormatError as exc:
+        raise ReadModelUnavailableError(str(exc)) from None
+
+
 async def guarded(call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
@@ -138,14 +148,15 @@ class ReadModel:
 
     @staticmethod
     def _pairs(reply: list[Any]) -> list[tuple[str, dict[str, Any] | None]]:
-        return [(_text(reply[i]), orjson.loads(reply[i + 1]) if reply[i + 1] else None)
+        return [(_text(reply[i]), _doc(reply[i + 1]) if reply[i + 1] else None)
                 for i in range(0, len(reply), 2)]
 
-    def id_lookup_call(self, id_number: str, *, employer: bool, household: bool) -> tuple[list[str], list[str | int]]:
+    def id_lookup_call(self, id_number: str, *, employer: bool, household: bool
+                       ) -> tuple[list[str], list[str | int | bytes]]:
         """KEYS and ARGV of `LOOKUP_AROUND` for an ID (bench/window.py makes the same call without the API)."""
-        key = self.keys.index("idnum", keyed_hash(self.secret, "id", id_number))
-        return [key], [self.keys.citizen(""), self.keys.records, self.keys.index("address", ""), 1000,
-                       HOUSEHOLD_MAX + 1, int(employer), int(household)]
+        slot = index_slot(self.keys, self.secret, "idnum", id_number)
+        return [slot.bucket], [self.keys.citizen(""), self.keys.records, self.keys.index("address", ""), 1000,
+                               HOUSEHOLD_MAX + 1, int(employer), int(household), slot.field]
 
     async def by_id_number_around(self, id_number: str, *, employer: bool, household: bool) -> list[Around]:
         """The citizens holding a resident ID with what their views need, in one round trip (`LOOKUP_AROUND`):
@@ -163,9 +174,9 @@ class ReadModel:
         for cid, raw, res_ref, res, emp_ref, emp, at, members in reply:
             others = [doc for mid, doc in self._pairs(members or []) if mid != _text(cid)]
             found.append(Around(
-                doc=orjson.loads(raw), residence_ref=_text(res_ref) if res_ref else None,
-                residence=orjson.loads(res) if res else None, employer_ref=_text(emp_ref) if emp_ref else None,
-                employer=orjson.loads(emp) if emp else None, household_at=_text(at) if at else None,
+                doc=_doc(raw), residence_ref=_text(res_ref) if res_ref else None,
+                residence=_record(res_ref, res) if res else None, employer_ref=_text(emp_ref) if emp_ref else None,
+                employer=_record(emp_ref, emp) if emp else None, household_at=_text(at) if at else None,
                 household=[doc for doc in others[:HOUSEHOLD_MAX] if doc is not None]))
         return found
 
@@ -190,7 +201,7 @@ class ReadModel:
         for _ in range(MAX_REDIRECTS):
             doc = await guarded(lambda c=current: self.redis.get(self.keys.citizen(c)))  # type: ignore[misc]
             if doc is not None:
-                return orjson.loads(doc), redirected
+                return _doc(doc), redirected
             survivor = await guarded(lambda c=current: self.redis.get(self.keys.redirect(c)))  # type: ignore[misc]
             if survivor is None:
                 return None, None
@@ -201,16 +212,19 @@ class ReadModel:
         if not ids:
             return []
         docs = await guarded(lambda: self.redis.mget([self.keys.citizen(c) for c in ids]))
-        return [orjson.loads(d) for d in docs if d is not None]
+        return [_doc(d) for d in docs if d is not None]
+
+    async def _slot(self, slot: Slot) -> list[str]:
+        return slot_members(await guarded(lambda: self.redis.hget(slot.bucket, slot.field)))
 
     async def by_id_number(self, id_number: str) -> list[str]:
-        return await self._members(self.keys.index("idnum", keyed_hash(self.secret, "id", id_number)))
+        return await self._slot(index_slot(self.keys, self.secret, "idnum", id_number))
 
     async def by_phone(self, digits: str) -> list[str]:
-        return await self._members(self.keys.index("phone", keyed_hash(self.secret, "phone", digits)))
+        return await self._slot(index_slot(self.keys, self.secret, "phone", digits))
 
     async def by_birth_date(self, iso: str) -> list[str]:
-        return await self._members(birth_index_key(self.keys, self.secret, iso))
+        return await self._slot(index_slot(self.keys, self.secret, "birth", iso))
 
     async def residents(self, address_id: str) -> list[str]:
         return await self._members(self.keys.index("address", address_id))
@@ -218,7 +232,7 @@ class ReadModel:
     async def record(self, ref: str) -> dict[str, Any] | None:
         """A department record (latest version) the engine keeps, by `source/record_id`."""
         data = await guarded(lambda: self.redis.hget(self.keys.records, ref))
-        return orjson.loads(data) if data is not None else None
+        return _record(ref, data) if data is not None else None
 
     async def around(self, residence_ref: str | None, employer_ref: str | None, address_id: str | None,
                      citizen_id: str | None = None
@@ -244,8 +258,9 @@ class ReadModel:
         if address_id is not None:
             others = [doc for cid, doc in self._pairs(replies.pop(0)) if cid != citizen_id]
             household = [doc for doc in others[:HOUSEHOLD_MAX] if doc is not None]
-        return (orjson.loads(residence) if residence is not None else None,
-                orjson.loads(employer) if employer is not None else None, household)
+        return (_record(residence_ref, residence) if residence_ref is not None and residence is not None else None,
+                _record(employer_ref, employer) if employer_ref is not None and employer is not None else None,
+                household)
 
     async def organization_id(self, credit_code: str) -> str | None:
         found = await guarded(lambda: self.redis.get(self.keys.index("credit", credit_code)))
@@ -255,6 +270,7 @@ class ReadModel:
 async def build_birth_index(redis: Redis, keys: RedisKeys, secret: bytes, *, chunk: int = 1000) -> int:
     """Backfill `idx:birth` from every live citizen document; how many citizens were indexed."""
     ids = sorted(_text(m) for m in await redis.smembers(keys.citizens))
+    move = redis.register_script(INDEX_MOVE)
     done = 0
     for start in range(0, len(ids), chunk):
         part = ids[start:start + chunk]
@@ -263,9 +279,10 @@ async def build_birth_index(redis: Redis, keys: RedisKeys, secret: bytes, *, chu
         for cid, doc in zip(part, docs, strict=True):
             if doc is None:
                 continue
-            born = orjson.loads(doc).get("fields", {}).get("birth_date", {}).get("value")
+            born = decode_document(doc).get("fields", {}).get("birth_date", {}).get("value")
             if isinstance(born, str):
-                pipe.sadd(birth_index_key(keys, secret, born), cid)
+                slot = index_slot(keys, secret, "birth", born)
+                await move(keys=[slot.bucket], args=["+", slot.field, cid], client=pipe)
                 done += 1
         await pipe.execute()
     return done

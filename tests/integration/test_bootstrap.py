@@ -17,6 +17,7 @@ import redis
 from confluent_kafka import Consumer
 
 from hub.contract.sources import SOURCES
+from hub.readmodel.codec import decode_texts
 from hub.settings import HubSettings, load_settings
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs, frame
@@ -43,7 +44,8 @@ UNCOMPARED = re.compile(rb"^(redirect:|readmodel:written_at$|ops:|engine:bootstr
 
 
 def read_model(store: redis.Redis, prefix: str) -> dict[bytes, Any]:
-    """Every key under `prefix` (prefix removed) with its value: strings, sets and hashes."""
+    """Every key under `prefix` (prefix removed) with its value: strings, sets and hashes (the address
+    texts as the set the chunks hold)."""
     out: dict[bytes, Any] = {}
     for key in store.scan_iter(match=f"{prefix}*", count=1000):
         name = key[len(prefix):]
@@ -54,6 +56,8 @@ def read_model(store: redis.Redis, prefix: str) -> dict[bytes, Any]:
             out[name] = store.get(key)
         elif kind == b"set":
             out[name] = store.smembers(key)
+        elif kind == b"hash" and name == b"engine:texts":  # chunked per batch: the texts are what must agree
+            out[name] = {text for chunk in store.hvals(key) for text in decode_texts(chunk)}
         elif kind == b"hash":
             out[name] = store.hgetall(key)
         else:

@@ -35,6 +35,7 @@ from hub.contract.records import (
     InsuranceStatus,
     RegistrationStatus,
 )
+from hub.readmodel.codec import decode_document
 from hub.readmodel.store import RedisKeys
 from hub.settings import HubSettings, load_settings
 from hub.window.app import build_window, mount
@@ -161,13 +162,11 @@ def city(settings: HubSettings) -> HubSettings:
 @pytest.fixture(scope="session")
 def citizens(city: HubSettings) -> dict[str, dict[str, Any]]:
     """Citizen documents of the city by their name."""
-    import orjson
-
     client = SyncRedis.from_url(city.redis_url)
     keys = RedisKeys(city.processors.redis_prefix)
     out: dict[str, dict[str, Any]] = {}
     for cid in client.smembers(keys.citizens):
-        doc = orjson.loads(client.get(keys.citizen(cid.decode())))  # type: ignore[arg-type]
+        doc = decode_document(client.get(keys.citizen(cid.decode())))  # type: ignore[arg-type]
         name = doc["fields"].get("name", {}).get("value")
         if name and doc["fields"].get("id_number"):
             out[name] = doc

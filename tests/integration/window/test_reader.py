@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import orjson
 import pytest
 from redis.asyncio import Redis
 
+from hub.readmodel.store import INDEX_MOVE, RedisKeys, index_slot
 from hub.settings import HubSettings
 from hub.window.app import build_window
+from hub.window.problems import ReadModelUnavailableError
 from hub.window.purposes import Mode, default_policy
+from hub.window.reader import ReadModel
 from tests.integration.window.conftest import MemoryFeedback, MemorySink
 
 
@@ -61,3 +65,30 @@ def test_an_unknown_id_finds_nobody(city: HubSettings) -> None:
             await window.redis.aclose()  # type: ignore[attr-defined]
 
     assert asyncio.run(check()) == []
+
+
+def test_a_document_in_another_format_is_refused_not_misread(redis_url: str) -> None:
+    """A read model written before format 2 (JSON documents) answers 503 until rebuilt, by the script too."""
+    keys, secret = RedisKeys("old-format-test:"), b"test-key"
+    old = orjson.dumps({"citizen_id": "C-1", "records": [], "fields": {}, "contacts": [], "conflicts": []})
+    slot = index_slot(keys, secret, "idnum", "110101199001011237")
+
+    async def check() -> list[str]:
+        redis = Redis.from_url(redis_url)
+        reader = ReadModel(redis, keys, secret)
+        refused: list[str] = []
+        try:
+            await redis.set(keys.citizen("C-1"), old)
+            await redis.register_script(INDEX_MOVE)(keys=[slot.bucket], args=["+", slot.field, "C-1"])
+            for call in (lambda: reader.citizen("C-1"),
+                         lambda: reader.by_id_number_around("110101199001011237", employer=True, household=True)):
+                with pytest.raises(ReadModelUnavailableError) as caught:
+                    await call()
+                refused.append(str(caught.value))
+        finally:
+            await redis.delete(keys.citizen("C-1"), slot.bucket)
+            await redis.aclose()  # type: ignore[attr-defined]
+        return refused
+
+    assert asyncio.run(check()) == ["stored citizen document is not in format 2: rebuild the read model (hub rebuild)",
+                                    "the read model (Redis) did not answer"]
