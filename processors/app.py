@@ -22,9 +22,9 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import faust
 from faust.types import TP
@@ -128,7 +128,13 @@ def hop_chunks(records: list[bytes], limit: int = HOP_MAX_BYTES) -> list[list[by
     return chunks
 
 
-async def _handle_by_city(stages: list[ResolveStage], events: list[Any]) -> None:
+class CityEngine(Protocol):
+    """What stage 2 hands a city's records to (`ResolveStage`)."""
+
+    async def handle(self, values: list[bytes]) -> None: ...
+
+
+async def handle_by_city(stages: Sequence[CityEngine], events: Sequence[Any]) -> None:
     """Hand each city's part of a batch (its partition's values, in offset order) to that city's engine."""
     values: dict[int, list[bytes]] = {}
     for event in events:
@@ -229,7 +235,7 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
         async for events in stream.take_events(take_max, within=p.batch_within_s):  # type: ignore[attr-defined]
             gate.enter()
             try:
-                await _finish(_handle_by_city(stages, events))
+                await _finish(handle_by_city(stages, events))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
