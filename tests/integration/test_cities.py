@@ -68,25 +68,35 @@ def test_two_cities_on_two_workers_each_equal_batch(env: dict[str, str], tmp_pat
         files[city] = sorted(str(p) for p in folder.iterdir() if p.is_file())
     prepare(settings)
     assert existing_topics(admin_client(settings), 10)[settings.processors.resolve_topic] == len(CITIES)
-    for city in CITIES:  # each city's connector stamps its own code into the envelopes
-        subprocess.run([*HUB, "connect", "file", "auto", *files[city]], env={**env, "HUB_CITY_CODE": city},
-                       check=True, capture_output=True)
+
+    def connect(delta: bool) -> None:
+        for city in CITIES:  # each city's connector stamps its own code into the envelopes
+            chosen = [f for f in files[city] if ("_2024" in Path(f).name) == delta]
+            subprocess.run([*HUB, "connect", "file", "auto", *chosen], env={**env, "HUB_CITY_CODE": city},
+                           check=True, capture_output=True)
 
     log = tmp_path / "process.log"
     topics = [settings.topics.dept(s) for s in SOURCES] + [settings.processors.resolve_topic]
+    drained = lambda: group_lag(settings, settings.processors.app_id, topics) == 0  # noqa: E731
+    connect(delta=False)  # the first exports, resolved by one worker owning both cities
     with log.open("ab") as handle:
         procs = [subprocess.Popen([*HUB, "process"], env=env, stdout=handle, stderr=subprocess.STDOUT)]
-        total = group_lag(settings, settings.processors.app_id, topics)
-        wait("first progress", lambda: group_lag(settings, settings.processors.app_id, topics) < total, procs, log)
-        # the second worker joins mid-stream: a rebalance moves one city's engine, restored from its Redis state
+        wait("drained", drained, procs, log)
+        # a second worker joins: the rebalance moves one city's engine to it
         procs.append(subprocess.Popen([*HUB, "process"], env=env, stdout=handle, stderr=subprocess.STDOUT))
     wait("one resolve partition each", lambda: resolve_partitions(log, procs) == [{0}, {1}], procs, log)
-    wait("drained", lambda: group_lag(settings, settings.processors.app_id, topics) == 0, procs, log)
+    connect(delta=True)  # the monthly deltas, each city's applied to an engine restored from its Redis state
+    wait("drained", drained, procs, log)
     assert resolve_partitions(log, procs) == [{0}, {1}]
     for proc in procs:
         proc.send_signal(signal.SIGTERM)
     for proc in procs:
         assert proc.wait(timeout=60) == 0, log.read_text(errors="replace")[-3000:]
+    text = log.read_text(errors="replace")
+    for proc in procs:  # after its last assignment, each worker restored its city's engine with records in it
+        last = max(m.end() for m in OWNED.finditer(text) if int(m.group(1)) == proc.pid)
+        assert any(int(n) > 0 for n in re.findall(rf"\[{proc.pid}\] \[INFO\] engine restored from Redis: (\d+) "
+                                                  "records", text[last:])), text[-3000:]
 
     store = redis.Redis.from_url(settings.redis_url)
     for city in CITIES:
