@@ -72,7 +72,7 @@ class ProcessorSettings(BaseModel):
     """The streaming processors (`hub process`): consumer group, internal topic, batch and buffer bounds."""
 
     app_id: str = "citizen-hub-processors"  # faust app id = consumer group
-    resolve_topic: str = "hub.resolve.v1"  # internal, one partition: the engine's single writer
+    resolve_topic: str = "hub.resolve.v1"  # internal, one partition per city: each city engine's single writer
     # stage 2 takes what is there, up to this many events per engine batch: a backlog is resolved in large
     # batches (each master rebuilt and written once per batch, not once per record of it); a trickle still
     # goes through after batch_within_s
