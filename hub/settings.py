@@ -7,14 +7,16 @@ Precedence, highest first: explicit keyword arguments, HUB_* environment variabl
 from __future__ import annotations
 
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -70,7 +72,7 @@ class ProcessorSettings(BaseModel):
     """The streaming processors (`hub process`): consumer group, internal topic, batch and buffer bounds."""
 
     app_id: str = "citizen-hub-processors"  # faust app id = consumer group
-    resolve_topic: str = "hub.resolve.v1"  # internal, one partition: the engine's single writer
+    resolve_topic: str = "hub.resolve.v1"  # internal, one partition per city: each city engine's single writer
     # stage 2 takes what is there, up to this many events per engine batch: a backlog is resolved in large
     # batches (each master rebuilt and written once per batch, not once per record of it); a trickle still
     # goes through after batch_within_s
@@ -228,6 +230,39 @@ class KafkaSecurity(BaseModel):
         return conf
 
 
+
+#: The topics a city writes (its outputs and its window's); department and dead-letter topics are shared.
+CITY_TOPICS = ("master_citizen", "master_address", "master_organization", "lifecycle", "conflicts",
+               "audit", "feedback", "credentials")
+
+
+def city_topic(name: str, city: str) -> str:
+    """A city's own topic name: the code before the version suffix (`master.citizen.v1` ->
+    `master.citizen.310100.v1`), or after the name when it has none."""
+    found = re.search(r"\.v\d+$", name)
+    return f"{name[:found.start()]}.{city}{found.group()}" if found else f"{name}.{city}"
+
+
+def city_prefix(prefix: str, city: str) -> str:
+    """A city's own Redis prefix: beside the base one, never under it (`hub:` -> `hub.310100:`), so a scan
+    of the base prefix (`hub rebuild`) never meets another city's keys."""
+    return f"{prefix.rstrip(':')}.{city}:"
+
+
+def _city_view(topics: TopicNames, processors: ProcessorSettings, window: WindowSettings, city: str
+               ) -> dict[str, Any]:
+    """The names of a city that is not the first one served (the rule of `HubSettings.for_city`)."""
+    base = processors.redis_prefix
+    own = city_prefix(base, city)
+    window_prefix = (own + window.redis_prefix[len(base):] if window.redis_prefix.startswith(base)
+                     else city_prefix(window.redis_prefix, city))
+    return {
+        "topics": topics.model_copy(update={n: city_topic(getattr(topics, n), city) for n in CITY_TOPICS}),
+        "processors": processors.model_copy(update={"redis_prefix": own}),
+        "window": window.model_copy(update={"redis_prefix": window_prefix}),
+    }
+
+
 class HubSettings(BaseSettings):
     """Everything that tells the hub where it runs and which city it serves."""
 
@@ -239,7 +274,10 @@ class HubSettings(BaseSettings):
         extra="ignore",
     )
 
-    city_code: str = Field(default="330100", description="GB/T 2260 code of the city the hub serves")
+    city_code: str = Field(default="330100", description="GB/T 2260 code of the city this process acts for")
+    # the cities one hub serves (a province's: HUB_CITIES=330100,330200); empty = just city_code. The order
+    # is fixed: a city's position is its partition of the resolve topic, so a city is only ever appended
+    cities: Annotated[tuple[str, ...], NoDecode] = ()
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_security: KafkaSecurity = KafkaSecurity()
     registry_url: str = "http://127.0.0.1:18081/apis/ccompat/v7"
@@ -255,6 +293,44 @@ class HubSettings(BaseSettings):
     processors: ProcessorSettings = ProcessorSettings()
     window: WindowSettings = WindowSettings()
     ops: OpsSettings = OpsSettings()
+    # the names as configured, before `_act_for_city` gave a city other than the first its own
+    _base: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def served_cities(self) -> tuple[str, ...]:
+        """The cities this hub serves, in partition order (the first keeps the configured names)."""
+        return self.cities or (self.city_code,)
+
+    def city_partition(self, city: str) -> int:
+        """The resolve-topic partition of a served city: its position in `cities`."""
+        return self.served_cities.index(city)
+
+    def for_city(self, city: str) -> HubSettings:
+        """The settings of one served city. The rule: the first city in `cities` keeps the configured
+        Redis prefixes and topic names (a single-city hub is unchanged); every other city gets its own,
+        `city_prefix` (`hub.310100:`, `hub.310100:window:`) and `city_topic` for the topics in CITY_TOPICS
+        (`master.citizen.310100.v1`). Department, dead-letter and resolve topics and the consumer group
+        are shared. A process started with HUB_CITY_CODE=<city> gets that city's view directly."""
+        if city not in self.served_cities:
+            raise SettingsError(f"city {city} is not served by this hub (cities: {', '.join(self.served_cities)})")
+        if city == self.city_code:
+            return self
+        base = self._base or {"topics": self.topics, "processors": self.processors, "window": self.window}
+        names = base if city == self.served_cities[0] else _city_view(
+            base["topics"], base["processors"], base["window"], city)
+        view = self.model_copy(update={"city_code": city, **names})
+        view._base = base
+        return view
+
+    @model_validator(mode="after")
+    def _act_for_city(self) -> HubSettings:
+        if self.cities and self.city_code not in self.cities:
+            raise ValueError(f"city_code {self.city_code} is not in cities ({', '.join(self.cities)})")
+        if self.city_code != self.served_cities[0]:  # this process acts for a city with names of its own
+            self._base = {"topics": self.topics, "processors": self.processors, "window": self.window}
+            for name, value in _city_view(self.topics, self.processors, self.window, self.city_code).items():
+                setattr(self, name, value)
+        return self
 
     def kafka_client_config(self) -> dict[str, str]:
         """Where the brokers are and how to reach them securely: the base of every librdkafka client's config."""
@@ -267,6 +343,16 @@ class HubSettings(BaseSettings):
         if len(value) != 6 or not value.isdigit():
             raise ValueError("must be a 6-digit GB/T 2260 code such as 330100")
         return value
+
+    @field_validator("cities", mode="before")
+    @classmethod
+    def _cities_are_codes(cls, value: Any) -> tuple[str, ...]:
+        codes = [c.strip() for c in (value.split(",") if isinstance(value, str) else value or ()) if c.strip()]
+        for code in codes:
+            cls._city_code_is_six_digits(code)
+        if len(set(codes)) != len(codes):
+            raise ValueError("a city is listed twice")
+        return tuple(codes)
 
     @field_validator("kafka_bootstrap")
     @classmethod

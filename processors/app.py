@@ -1,5 +1,6 @@
 """The faust app behind `hub process`: stage 1 (standardise, any number of workers) and stage 2
-(resolve, one partition, so exactly one worker runs the engine at a time).
+(resolve, one partition per city, so exactly one worker runs a city's engine at a time; stage 1 routes
+each record to its city's partition, docs/architecture.md, "Several cities").
 
 Two stages make results independent of the number of workers: stage 1 is stateless, stage 2 is
 single-writer. Delivery is at-least-once (never exactly_once: faust-streaming's EOS has open
@@ -21,9 +22,9 @@ import asyncio
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import faust
 from faust.types import TP
@@ -37,7 +38,7 @@ from hub.wire.dead_letters import context_headers
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs
 from processors.bootstrap import bootstrap_if_needed
-from processors.errors import PoisonEventError
+from processors.errors import CityPartitionError, PoisonEventError
 from processors.kafka_auth import broker_credentials
 from processors.records import hop_value, record_to_json
 from processors.resolve import ResolveStage
@@ -88,8 +89,11 @@ async def _finish(work: Awaitable[None]) -> None:
 def warm_up(settings: HubSettings, codecs: TopicCodecs) -> None:
     """Look up every schema id the workers write with now, not in the middle of a batch."""
     names = settings.topics
-    for topic in (names.master_citizen, names.master_address, names.master_organization, names.lifecycle,
-                  names.conflicts, *(names.dlq(s) for s in SOURCES)):
+    outputs: list[str] = []
+    for city in settings.served_cities:
+        own = settings.for_city(city).topics
+        outputs += [own.master_citizen, own.master_address, own.master_organization, own.lifecycle, own.conflicts]
+    for topic in (*outputs, *(names.dlq(s) for s in SOURCES)):
         _ = codecs.serializer(topic).schema_id, codecs.serializer(topic, "key").schema_id
     for source in SOURCES:
         codecs.deserializer(names.dept(source))
@@ -122,6 +126,24 @@ def hop_chunks(records: list[bytes], limit: int = HOP_MAX_BYTES) -> list[list[by
         chunks[-1].append(record)
         size += len(record) + 1
     return chunks
+
+
+class CityEngine(Protocol):
+    """What stage 2 hands a city's records to (`ResolveStage`)."""
+
+    async def handle(self, values: list[bytes]) -> None: ...
+
+
+async def handle_by_city(stages: Sequence[CityEngine], events: Sequence[Any]) -> None:
+    """Hand each city's part of a batch (its partition's values, in offset order) to that city's engine."""
+    values: dict[int, list[bytes]] = {}
+    for event in events:
+        values.setdefault(event.message.partition, []).append(event.value)
+    for partition, part in sorted(values.items()):
+        if partition >= len(stages):
+            raise CityPartitionError(f"{len(part)} record(s) on partition {partition} of the resolve topic, "
+                                     f"which serves {len(stages)} cities")
+        await stages[partition].handle(part)
 
 
 def build_app(settings: HubSettings, gate: Gate) -> faust.App:
@@ -158,8 +180,9 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     recorder = Recorder(redis, p.redis_prefix)  # ops measurements (hub/ops/recorder.py), both stages
     standardiser = Standardiser(settings, codecs, on_event=recorder.event_read)
     # its channel holds about as many records as a department channel (messages carry forward_max each)
+    cities = settings.served_cities
     resolve_topic = app.topic(p.resolve_topic, key_type=bytes, value_type=bytes, key_serializer="raw",
-                              value_serializer="raw", partitions=1,
+                              value_serializer="raw", partitions=len(cities),
                               maxsize=max(2, -(-p.stream_buffer_maxsize // p.forward_max)))
     dept_topic = app.topic(*[settings.topics.dept(s) for s in SOURCES], key_type=bytes, value_type=bytes,
                            key_serializer="raw", value_serializer="raw")
@@ -167,18 +190,23 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
     async def send(topic: str, key: bytes | None, value: bytes | None) -> Awaitable[Any]:
         return await app.producer.send(topic, key, value, partition=None, timestamp=None, headers=None)
 
-    stage = ResolveStage(settings, codecs, redis, send, recorder=recorder)
-    app.resolve_stage = stage  # type: ignore[attr-defined]
+    # one engine per city, on the city's partition of the resolve topic (its single writer): the city's own
+    # Redis prefix and master topics (HubSettings.for_city); the first city's is the single-city stage
+    stages = [ResolveStage(settings.for_city(city), codecs, redis, send,
+                           recorder=recorder if city == settings.city_code else None) for city in cities]
+    app.resolve_stage = stages[settings.city_partition(settings.city_code)]  # type: ignore[attr-defined]
+    app.resolve_stages = stages  # type: ignore[attr-defined]
 
     @app.agent(dept_topic, concurrency=1)
     async def standardise(stream: faust.StreamT[bytes]) -> None:
         # take_events (faust-streaming >= 0.10) is on faust.Stream, not on the StreamT protocol
         async for events in stream.take_events(p.forward_max, within=p.forward_within_s):  # type: ignore[attr-defined]
-            forward: list[bytes] = []
+            forward: dict[int, list[bytes]] = {}  # resolve partition (the city's) -> its records, in order
             for event in events:
                 message = event.message
                 try:
-                    record = await _patiently(partial(standardiser.decode, message.topic, message.value))
+                    city, record = await _patiently(partial(standardiser.decode_routed, message.topic,
+                                                            message.value))
                 except PoisonEventError as poison:
                     topic, key, value = standardiser.dead_letter(
                         message.topic, message.partition, message.offset, message.key, message.value, poison)
@@ -192,9 +220,10 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
                     continue
                 except Exception as exc:  # registry or broker down: not the event's fault
                     _die("standardising an event", exc)
-                forward.append(record_to_json(record))
-            for chunk in hop_chunks(forward):  # faust flushes the producer before it commits the offsets
-                await resolve_topic.send(key=None, value=hop_value(chunk))
+                forward.setdefault(settings.city_partition(city), []).append(record_to_json(record))
+            for partition, records in sorted(forward.items()):
+                for chunk in hop_chunks(records):  # faust flushes the producer before it commits the offsets
+                    await resolve_topic.send(key=None, value=hop_value(chunk), partition=partition)
             await recorder.flush()  # ops: at most once a second
 
     # a stage-2 batch is at most batch_max events: hop messages carry up to forward_max records each
@@ -202,10 +231,11 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
 
     @app.agent(resolve_topic, concurrency=1)
     async def resolve(stream: faust.StreamT[bytes]) -> None:
-        async for batch in stream.take(take_max, within=p.batch_within_s):
+        # take_events: a batch may hold several cities' partitions; each goes to its own engine, in order
+        async for events in stream.take_events(take_max, within=p.batch_within_s):  # type: ignore[attr-defined]
             gate.enter()
             try:
-                await _finish(stage.handle(list(batch)))
+                await _finish(handle_by_city(stages, events))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -214,10 +244,17 @@ def build_app(settings: HubSettings, gate: Gate) -> faust.App:
                 gate.leave()
 
     async def on_revoked(sender: Any, revoked: set[TP], **kwargs: Any) -> None:
-        if any(tp.topic == p.resolve_topic for tp in revoked):
-            stage.invalidate()
+        for tp in revoked:  # the engine is dropped; the next owner restores it from the city's Redis state
+            if tp.topic == p.resolve_topic and tp.partition < len(stages):
+                stages[tp.partition].invalidate()
+
+    async def on_assigned(sender: Any, assigned: set[TP], **kwargs: Any) -> None:
+        owned = sorted(tp.partition for tp in assigned if tp.topic == p.resolve_topic)
+        logger.info("resolve partitions of this worker: %s (cities %s)", owned,
+                    ",".join(cities[n] for n in owned if n < len(cities)) or "none")
 
     app.on_partitions_revoked.connect(on_revoked)  # type: ignore[arg-type]
+    app.on_partitions_assigned.connect(on_assigned)  # type: ignore[arg-type]
 
     return app
 

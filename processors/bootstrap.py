@@ -155,6 +155,10 @@ def bootstrap_if_needed(settings: HubSettings) -> BootstrapReport | None:
     """Run the bootstrap if the rule in this module's docstring says so; None when the worker should simply
     consume (small backlog, engine state present, or another worker consuming)."""
     p = settings.processors
+    if len(settings.served_cities) > 1:  # the bulk path resolves one city; each city's engine catches up itself
+        logger.info("bootstrap off: this hub serves %d cities, their backlogs are consumed incrementally",
+                    len(settings.served_cities))
+        return None
     keys = RedisKeys(p.redis_prefix)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=p.redis_timeout_s)
     dept = [settings.topics.dept(s) for s in SOURCES]

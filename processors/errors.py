@@ -25,3 +25,7 @@ class SinkError(ProcessorError):
 
 class CorruptStateError(ProcessorError):
     """A stored engine record in Redis cannot be read back; restoring would give a different city."""
+
+
+class CityPartitionError(ProcessorError):
+    """A resolve-topic partition that is no served city's: `cities` was shortened or reordered."""

@@ -88,6 +88,9 @@ def staging_prefix(prefix: str) -> str:
 
 def rebuild(settings: HubSettings, *, redis: Redis | None = None, admin: AdminClient | None = None) -> RebuildPlan:
     """Build a new read model from the department topics beside the live one, then swap it in atomically."""
+    if len(settings.served_cities) > 1:  # it resets the shared group to one snapshot: every city's, not one's
+        raise RebuildRefusedError(f"this hub serves {len(settings.served_cities)} cities; `hub rebuild` "
+                                  "rebuilds a single-city hub only (docs/architecture.md, \"Several cities\")")
     admin = admin or admin_client(settings)
     group = settings.processors.app_id
     _refuse_while_running(admin, group, settings.request_timeout_s)

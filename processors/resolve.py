@@ -101,7 +101,8 @@ class Mirrors:
 
 
 class ResolveStage:
-    """Owns the engine while this worker owns the partition of hub.resolve.v1."""
+    """Owns a city's engine while this worker owns the city's partition of hub.resolve.v1 (`settings` are the
+    city's: `HubSettings.for_city`)."""
 
     def __init__(self, settings: HubSettings, codecs: TopicCodecs, redis: Redis, send: Send,
                  *, patience_s: float | None = None, recorder: Recorder | None = None) -> None:

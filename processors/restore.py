@@ -5,7 +5,7 @@ leave a worker stuck or wrong after a restart (#651 stuck in recovery when reten
 changelog segments, #597 cannot recover from an empty changelog partition, #176 restore error
 after compaction). Redis is already the read model, written in the same MULTI/EXEC as the engine
 state, so the state and the read model can never disagree; and because stage 2 is single-writer
-(one partition, one owner at a time) nothing else writes that state while a worker restores it.
+(one partition per city, one owner at a time) nothing else writes that state while a worker restores it.
 A restored engine is `add` of every latest record plus every address text and organization
 mention ever seen, then one `resolve()`: the engine guarantees that equals the incremental state.
 """

@@ -29,9 +29,14 @@ class Standardiser:
         self.on_event = on_event  # ops measurement: (source, updated at, ingested at) of each good event
         self.codecs = codecs
         self.source_of_topic = {settings.topics.dept(s): s for s in SOURCES}
+        self.served = settings.served_cities
         self._unknown_ids: set[int] = set()  # asked once; a flood of bad ids costs one registry call each
 
     def decode(self, topic: str, value: bytes | None) -> DepartmentRecord:
+        return self.decode_routed(topic, value)[1]
+
+    def decode_routed(self, topic: str, value: bytes | None) -> tuple[str, DepartmentRecord]:
+        """(city code, record) of a good event; the city is one this hub serves."""
         try:
             schema_id, _ = unframe(value)
             if schema_id in self._unknown_ids:
@@ -48,12 +53,12 @@ class Standardiser:
         if event.operation is not Operation.UPSERT:
             raise PoisonEventError("DELETE events are not supported by the resolution engine yet",
                                    field="operation", record_key=event.record_key)
-        if event.city_code != self.settings.city_code:
-            raise PoisonEventError(f"event for city {event.city_code}, this hub serves {self.settings.city_code}",
+        if event.city_code not in self.served:
+            raise PoisonEventError(f"event for city {event.city_code}, this hub serves {', '.join(self.served)}",
                                    field="city_code", record_key=event.record_key)
         if self.on_event is not None:
             self.on_event(event.source, event.source_updated_at, event.ingested_at)
-        return event.record
+        return event.city_code, event.record
 
     def record_key(self, topic: str, key: bytes | None) -> str | None:
         """The department record key from the message key, when it decodes."""

@@ -30,11 +30,15 @@ def register(app: typer.Typer) -> None:
         run(settings)
 
     @export.command("masters")
-    def masters(out: Annotated[Path, typer.Option("--out", help="JSON lines, one master citizen each")]) -> None:
-        """Master citizens from Redis, in the shape and order of `hub resolve --masters`."""
+    def masters(
+        out: Annotated[Path, typer.Option("--out", help="JSON lines, one master citizen each")],
+        city: Annotated[str | None, typer.Option("--city", help="a served city (default: city_code)")] = None,
+    ) -> None:
+        """Master citizens from Redis, in the shape and order of `hub resolve --masters`: one city's."""
         from processors.export import export_masters
 
-        count = export_masters(load_settings(), out)
+        settings = load_settings()
+        count = export_masters(settings.for_city(city) if city else settings, out)
         typer.echo(f"exported {count} master citizens", err=True)
 
     @app.command("rebuild")

@@ -10,6 +10,7 @@ machine it competes with the client, Redis and Kafka (docs/performance.md, "Serv
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -28,6 +29,8 @@ def register(app: typer.Typer) -> None:
         log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
         access_log: Annotated[bool, typer.Option(help="One JSON line per request (uvicorn.access).")] = True,
         graceful_timeout: Annotated[float, typer.Option(help="Seconds to let requests in flight finish.")] = 15.0,
+        city: Annotated[str | None, typer.Option(help="The served city whose read model the window answers "
+                                                      "from (default: city_code).")] = None,
     ) -> None:
         """Run the hub's HTTP service: department pushes (POST /ingest/{source}), the service window, /hall, /ops."""
         import uvicorn
@@ -35,6 +38,8 @@ def register(app: typer.Typer) -> None:
         from hub.api.logs import lean_log_records, log_config
 
         lean_log_records()  # this process's records (each worker of --workers N does it in serve_app)
+        if city:  # the same as HUB_CITY_CODE: every worker process then loads that city's view
+            os.environ["HUB_CITY_CODE"] = city
         settings = load_settings()
         target: object
         if workers > 1:

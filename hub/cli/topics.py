@@ -12,14 +12,20 @@ topics_app = typer.Typer(no_args_is_help=True, help="Kafka topics of the hub.")
 
 @topics_app.command("ensure")
 def ensure() -> None:
-    """Create missing topics; existing ones are reported ("exists") and left unchanged."""
-    outcomes = ensure_topics(load_settings())
+    """Create missing topics; existing ones are reported ("exists") and left unchanged. The internal resolve
+    topic gets one partition per served city (one added for a city appended to `cities`)."""
+    from processors.setup import ensure_resolve_topic
+
+    settings = load_settings()
+    outcomes = ensure_topics(settings)
     width = max(len(o.name) for o in outcomes)
     for o in outcomes:
         drift = f"  differs from policy: {'; '.join(o.drift)}" if o.drift else ""
         typer.echo(f"{o.name:<{width}}  {o.status:<7}  partitions={o.partitions}{drift}")
     created = sum(o.status == "created" for o in outcomes)
     typer.echo(f"{len(outcomes)} topics: {created} created, {len(outcomes) - created} existed")
+    cities = ensure_resolve_topic(settings)
+    typer.echo(f"{settings.processors.resolve_topic}: {cities} partition(s), one per city served")
 
 
 @topics_app.command("plan")

@@ -143,20 +143,23 @@ def department_stem(source: str) -> str:
 
 
 def topics(settings: HubSettings) -> list[TopicEntry]:
-    """Every topic the hub owns, in a stable order, with the schema of its values."""
+    """Every topic the hub owns, in a stable order, with the schema of its values: the shared department and
+    dead-letter topics, then each served city's own (`HubSettings.for_city`), the first city's first."""
     names = settings.topics
     entries = [TopicEntry(names.dept(s), TopicKind.DEPARTMENT, department_stem(s), s) for s in SOURCES]
     entries += [TopicEntry(names.dlq(s), TopicKind.DEAD_LETTER, "dead_letter", s) for s in SOURCES]
-    entries += [
-        TopicEntry(names.master_citizen, TopicKind.MASTER, "master_citizen"),
-        TopicEntry(names.master_address, TopicKind.MASTER, "master_address"),
-        TopicEntry(names.master_organization, TopicKind.MASTER, "master_organization"),
-        TopicEntry(names.lifecycle, TopicKind.LIFECYCLE, "lifecycle_event"),
-        TopicEntry(names.conflicts, TopicKind.CONFLICTS, "quality_conflict"),
-        TopicEntry(names.audit, TopicKind.AUDIT, "audit_access"),
-        TopicEntry(names.feedback, TopicKind.FEEDBACK, "quality_feedback"),
-        TopicEntry(names.credentials, TopicKind.CREDENTIALS, "window_credential"),
-    ]
+    for city in settings.served_cities:
+        own = settings.for_city(city).topics
+        entries += [
+            TopicEntry(own.master_citizen, TopicKind.MASTER, "master_citizen"),
+            TopicEntry(own.master_address, TopicKind.MASTER, "master_address"),
+            TopicEntry(own.master_organization, TopicKind.MASTER, "master_organization"),
+            TopicEntry(own.lifecycle, TopicKind.LIFECYCLE, "lifecycle_event"),
+            TopicEntry(own.conflicts, TopicKind.CONFLICTS, "quality_conflict"),
+            TopicEntry(own.audit, TopicKind.AUDIT, "audit_access"),
+            TopicEntry(own.feedback, TopicKind.FEEDBACK, "quality_feedback"),
+            TopicEntry(own.credentials, TopicKind.CREDENTIALS, "window_credential"),
+        ]
     return entries
 
 

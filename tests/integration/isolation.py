@@ -7,7 +7,8 @@ import uuid
 
 def tagged_topics_env(tag: str) -> dict[str, str]:
     """HUB_TOPICS__* for every topic the hub owns, each under `tag`, on 3 partitions: a test that makes
-    its topics (processors' `prepare`) never makes a default-named one with a policy it does not have."""
+    its topics (processors' `prepare`) never makes a default-named one with a policy it does not have. With
+    HUB_CITIES, a city after the first derives its names from these (`HubSettings.for_city`): tagged too."""
     return {
         "HUB_TOPICS__DEPARTMENT": f"{tag}.dept.{{source}}.v1",
         "HUB_TOPICS__DEAD_LETTER": f"{tag}.dlq.{{source}}.v1",
