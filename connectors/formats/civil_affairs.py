@@ -35,21 +35,21 @@ COLUMNS = (
 )
 REQUIRED = ("记录编号", "姓名", "更新时间")
 
-GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE}
-MARITAL_STATUSES = {
+GENDERS: Final = {"男": Gender.MALE, "女": Gender.FEMALE}
+MARITAL_STATUSES: Final = {
     "未婚": MaritalStatus.UNMARRIED,
     "已婚": MaritalStatus.MARRIED,
     "离婚": MaritalStatus.DIVORCED,
     "丧偶": MaritalStatus.WIDOWED,
 }
-ASSISTANCE_TYPES = {
+ASSISTANCE_TYPES: Final = {
     "低保": AssistanceType.MINIMUM_LIVING,
     "特困": AssistanceType.EXTREME_POVERTY,
     "临时救助": AssistanceType.TEMPORARY,
 }
-YES_NO = {"是": True, "否": False}
+YES_NO: Final = {"是": True, "否": False}
 
-_validate = validator_for(CivilAffairsRecord)
+_validate: Final = validator_for(CivilAffairsRecord)
 
 
 def build(row: Mapping[str, str]) -> CivilAffairsRecord:

@@ -32,16 +32,16 @@ COLUMNS = (
 )
 REQUIRED = ("统一社会信用代码", "企业名称", "核准日期")
 
-REGISTRATION_STATUSES = {
+REGISTRATION_STATUSES: Final = {
     "存续": RegistrationStatus.EXISTING,
     "在业": RegistrationStatus.OPERATING,
     "注销": RegistrationStatus.DEREGISTERED,
     "吊销": RegistrationStatus.REVOKED,
 }
-_MIDNIGHT = time(0, tzinfo=CST)
+_MIDNIGHT: Final = time(0, tzinfo=CST)
 
 
-_validate = validator_for(CommerceRecord)
+_validate: Final = validator_for(CommerceRecord)
 
 
 def build(row: Mapping[str, str]) -> CommerceRecord:

@@ -47,6 +47,10 @@ class _Record:
         self.error = error
 
 
+#: What `ParsedRow(...)` runs, without the interpreted `__new__` a named tuple class has (once a row).
+_TUPLE_NEW: Final = tuple.__new__
+
+
 def csv_rows(scan: FileScan, start_offset: int) -> Iterator[ParsedRow]:
     """Parsed rows of a CSV file, from the row starting at `start_offset` (0: the first after the header)."""
     dialect = scan.dialect
@@ -86,8 +90,9 @@ def csv_rows(scan: FileScan, start_offset: int) -> Iterator[ParsedRow]:
                 except (ValueError, ArithmeticError) as exc:
                     error = f"line {line}: {invalid_record(source, exc).reason}"
                 else:
-                    yield ParsedRow(source, path, line, found.offset, found.next_offset, found.raw, record.record_id,
-                                    record)
+                    good: ParsedRow = _TUPLE_NEW(ParsedRow, (source, path, line, found.offset, found.next_offset,
+                                                             found.raw, record.record_id, record))
+                    yield good
                     continue
         key = bad_row_key(fields, key_index, width)
         bad = BadRecordError(error, field=field)

@@ -40,8 +40,8 @@ COLUMNS = (
 REQUIRED = ("档案号", "患者姓名", "最后更新时间")
 
 #: GB/T 2261.1: 0 not known, 9 not stated; both read as no gender.
-GENDER_CODES: dict[str, Gender | None] = {"1": Gender.MALE, "2": Gender.FEMALE, "0": None, "9": None}
-DOCUMENT_TYPES = {
+GENDER_CODES: Final[dict[str, Gender | None]] = {"1": Gender.MALE, "2": Gender.FEMALE, "0": None, "9": None}
+DOCUMENT_TYPES: Final = {
     "01": DocumentType.RESIDENT_ID,
     "02": DocumentType.LEGACY_OR_OTHER_ID,
     "03": DocumentType.PASSPORT,
@@ -50,7 +50,7 @@ DOCUMENT_TYPES = {
 }
 
 
-_validate = validator_for(HealthRecord)
+_validate: Final = validator_for(HealthRecord)
 
 
 def build(row: Mapping[str, str]) -> HealthRecord:

@@ -40,15 +40,15 @@ COLUMNS = (
 )
 REQUIRED = ("个人编号", "姓名", "变更时间")
 
-GENDERS = {"男": Gender.MALE, "女": Gender.FEMALE}
-INSURANCE_STATUSES = {
+GENDERS: Final = {"男": Gender.MALE, "女": Gender.FEMALE}
+INSURANCE_STATUSES: Final = {
     "参保缴费": InsuranceStatus.CONTRIBUTING,
     "暂停缴费": InsuranceStatus.SUSPENDED,
     "终止参保": InsuranceStatus.TERMINATED,
 }
 
 
-_validate = validator_for(HrssRecord)
+_validate: Final = validator_for(HrssRecord)
 
 
 def build(row: Mapping[str, str]) -> HrssRecord:

@@ -80,6 +80,10 @@ def key_in_broken_line(text: str, key_name: str) -> str | None:
         pos = member.end()
 
 
+#: What `ParsedRow(...)` runs, without the interpreted `__new__` a named tuple class has (once a row).
+_TUPLE_NEW: Final = tuple.__new__
+
+
 def jsonl_rows(scan: FileScan, start_offset: int) -> Iterator[ParsedRow]:
     """Parsed rows of a JSON Lines file, from the row starting at `start_offset`."""
     dialect = scan.dialect
@@ -127,7 +131,9 @@ def jsonl_rows(scan: FileScan, start_offset: int) -> Iterator[ParsedRow]:
                     except (ValueError, ArithmeticError) as exc:
                         error = f"line {line}: {invalid_record(source, exc).reason}"
                     else:
-                        yield ParsedRow(source, path, line, offset, feeder.offset, raw, key, record)
+                        good: ParsedRow = _TUPLE_NEW(ParsedRow, (source, path, line, offset, feeder.offset, raw, key,
+                                                                 record))
+                        yield good
                         continue
         if key is None:
             key = key_in_broken_line(text, key_name)

@@ -28,15 +28,15 @@ logger = logging.getLogger(__name__)
 COLUMNS = ("nsrbh", "xm", "zjlx", "zjhm", "lxdh", "jzdz", "rzdw", "rzdw_shxydm", "nd", "nsje", "gxsj")
 REQUIRED = ("nsrbh", "xm", "gxsj")
 
-DOCUMENT_TYPES = {
+DOCUMENT_TYPES: Final = {
     "201": DocumentType.RESIDENT_ID,
     "208": DocumentType.PASSPORT,
     "213": DocumentType.HK_MACAU_TAIWAN_PERMIT,
 }
-_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MAX_YEAR = 9999
-_validate = validator_for(TaxRecord)
+_DECIMAL: Final = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_YEAR: Final = 9999
+_validate: Final = validator_for(TaxRecord)
 
 
 def _wrong_type(key: str, expected: str, value: object) -> BadRecordError:

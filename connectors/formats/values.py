@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from pydantic import BaseModel
 
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-_SHOWN = 40
+_SHOWN: Final = 40
 
 
 def validator_for(model: type[ModelT]) -> Callable[[dict[str, object]], ModelT]:
@@ -202,7 +202,7 @@ def slashed_datetime(row: Mapping[str, str], column: str) -> datetime | None:
     raise _bad_date(column, value, "YYYY/MM/DD HH:MM")
 
 
-_CST_OFFSET = timedelta(hours=8)
+_CST_OFFSET: Final = timedelta(hours=8)
 
 
 def iso_datetime(row: Mapping[str, str], column: str) -> datetime | None:

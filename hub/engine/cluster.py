@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 
 class Edge(NamedTuple):
@@ -29,7 +29,8 @@ class Edge(NamedTuple):
     @staticmethod
     def make(a: str, b: str, score: float, reason: str) -> Edge:
         lo, hi = (a, b) if a < b else (b, a)
-        return Edge(-score, lo, hi, reason)
+        edge: Edge = _TUPLE_NEW(Edge, (-score, lo, hi, reason))
+        return edge
 
 
 class Clustering(NamedTuple):
@@ -39,6 +40,11 @@ class Clustering(NamedTuple):
     clusters: list[list[str]]  # each sorted; clusters sorted by first member
     accepted: list[Edge]
     rejected: list[Edge]  # skipped because the constraint refused to join the two clusters
+
+
+#: What `Edge(...)` and the other named tuples here run, without the interpreted `__new__` a named
+#: tuple class has (a Python-level call per tuple from compiled code).
+_TUPLE_NEW: Final = tuple.__new__
 
 
 def single_value(a: frozenset[Hashable], b: frozenset[Hashable]) -> bool:
@@ -54,7 +60,8 @@ def cluster_component(
 ) -> Clustering:
     """Cluster `nodes` by `edges`; an edge is refused when `can_join` rejects the two clusters' values."""
     if not edges:  # most components are one record, or records without a single link
-        return Clustering(clusters=[[n] for n in sorted(set(nodes))], accepted=[], rejected=[])
+        alone: Clustering = _TUPLE_NEW(Clustering, ([[n] for n in sorted(set(nodes))], [], []))
+        return alone
     parent: dict[str, str] = {n: n for n in nodes}
     owned: dict[str, frozenset[Hashable]] = {
         n: frozenset([exclusive[n]]) if n in exclusive else frozenset() for n in parent
@@ -87,4 +94,5 @@ def cluster_component(
     for node in parent:
         groups.setdefault(find(node), []).append(node)
     clusters = sorted((sorted(members) for members in groups.values()), key=itemgetter(0))  # disjoint
-    return Clustering(clusters=clusters, accepted=accepted, rejected=rejected)
+    found: Clustering = _TUPLE_NEW(Clustering, (clusters, accepted, rejected))
+    return found

@@ -35,6 +35,10 @@ class Comparison(NamedTuple):
         return f"score {self.score:.1f}: " + ", ".join(self.levels)
 
 
+#: What `Comparison(...)` runs, without the interpreted `__new__` a named tuple class has.
+_TUPLE_NEW: Final = tuple.__new__
+
+
 def _address_level(a: ParsedAddress, b: ParsedAddress) -> str | None:
     if a.district and b.district and a.district != b.district:
         return "address_different"
@@ -121,7 +125,8 @@ def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> 
     levels: list[str] = []
     if ida is not None and idb is not None:
         if ida.valid and idb.valid:
-            return Comparison(DECISIVE if ida.value == idb.value else NEVER, ())
+            hard: Comparison = _TUPLE_NEW(Comparison, (DECISIVE if ida.value == idb.value else NEVER, ()))
+            return hard
         if ids_close(ida.value, idb.value, ida.valid, idb.valid):
             levels.append("id_close")
         else:
@@ -159,4 +164,5 @@ def compare_persons(a: PersonMention, b: PersonMention, policy: MatchPolicy) -> 
         "id_close" in levels or "document_equal" in levels
     ):
         score = min(score, policy.threshold - 1.0)
-    return Comparison(score, tuple(levels))
+    scored: Comparison = _TUPLE_NEW(Comparison, (score, tuple(levels)))
+    return scored

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime
 from functools import cache, lru_cache
-from typing import NamedTuple, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 from hub.contract.records import (
     CivilAffairsRecord,
@@ -32,7 +32,7 @@ from hub.engine.standardise.phones import Phone, read_phone
 T = TypeVar("T")
 
 #: Telephone area codes of the cities the hub is commonly deployed in (GB/T 2260 city → 区号).
-AREA_CODES = {
+AREA_CODES: Final = {
     "110100": "010", "120100": "022", "310100": "021", "500100": "023", "330100": "0571",
     "330200": "0574", "330300": "0577", "320100": "025", "320500": "0512", "440100": "020",
     "440300": "0755", "420100": "027", "510100": "028", "610100": "029", "370100": "0531",
@@ -41,10 +41,10 @@ AREA_CODES = {
 }
 
 #: Gender → its value: a dict lookup is ~10x cheaper than an enum's ``.value`` property.
-_GENDERS: dict[Gender, str] = {gender: gender.value for gender in Gender}
+_GENDERS: Final[dict[Gender, str]] = {gender: gender.value for gender in Gender}
 
 #: Document types whose number is (or may be) a resident ID, read as one.
-_RESIDENT_ID_DOCUMENTS = {DocumentType.RESIDENT_ID, DocumentType.LEGACY_OR_OTHER_ID}
+_RESIDENT_ID_DOCUMENTS: Final = {DocumentType.RESIDENT_ID, DocumentType.LEGACY_OR_OTHER_ID}
 
 
 def record_ref(source: str, record_id: str) -> str:
@@ -100,6 +100,11 @@ class RecordMentions(NamedTuple):
     address_text: str | None  # the primary address as written (stripped), the address mention's key
     address: ParsedAddress | None
     organization: OrgMention | None  # commerce: the business; hrss/tax: the employer
+
+
+#: What `PersonMention(...)` and `RecordMentions(...)` run, without the interpreted `__new__` a named
+#: tuple class has (a Python-level call per row from the compiled engine).
+_TUPLE_NEW: Final = tuple.__new__
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -247,7 +252,7 @@ class MentionReader:
                 birth = birth or resident_id.birth_date
                 gender = gender or resident_id.gender
             phone = self.phone(phone_raw) if phone_raw and person_address else None
-            person = PersonMention(  # positional, in field order (see OrgMention above)
+            person = _TUPLE_NEW(PersonMention, (  # in field order, without the named tuple's interpreted __new__
                 ref,
                 record.source,
                 record.updated_at,
@@ -260,8 +265,9 @@ class MentionReader:
                 address if person_address else None,
                 death,  # death_date
                 self._other_address(hukou_raw),  # other_address
-            )
-        return RecordMentions(person, address_text, address, org)
+            ))
+        mentions: RecordMentions = _TUPLE_NEW(RecordMentions, (person, address_text, address, org))
+        return mentions
 
     def _keep(self, memo: dict[str, T], text: str, value: T | None) -> T | None:
         """Remember a standardised value (None, for text that reads as nothing, is not kept)."""

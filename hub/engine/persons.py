@@ -36,6 +36,9 @@ class ComponentResult(NamedTuple):
     clustering: Clustering
 
 
+#: What `PersonCluster(...)` and the other named tuples here run, without a named tuple's interpreted `__new__`.
+_TUPLE_NEW: Final = tuple.__new__
+
 #: The links of a component without any (most): one shared value; nothing mutates a clustering.
 _NO_LINKS: Final = Clustering([], [], [])
 
@@ -103,10 +106,13 @@ def cluster_persons(state: EngineState, refs: set[str], edges: list[Edge], secre
     clusters = []
     for members in clustering.clusters:
         valid = next((labels[m][0] for m in members if m in labels and labels[m][1]), None)
-        clusters.append(PersonCluster(citizen_id(secret, valid, members[0]), tuple(members), valid))
-    links = (Clustering([], clustering.accepted, clustering.rejected)
-             if clustering.accepted or clustering.rejected else _NO_LINKS)
-    return ComponentResult(tuple(clusters), links)
+        identifier = citizen_id(secret, valid, members[0])
+        cluster: PersonCluster = _TUPLE_NEW(PersonCluster, (identifier, tuple(members), valid))
+        clusters.append(cluster)
+    links: Clustering = (_TUPLE_NEW(Clustering, ([], clustering.accepted, clustering.rejected))
+                         if clustering.accepted or clustering.rejected else _NO_LINKS)
+    result: ComponentResult = _TUPLE_NEW(ComponentResult, (tuple(clusters), links))
+    return result
 
 
 def resolve_all_persons(state: EngineState, policy: MatchPolicy, secret: bytes) -> list[ComponentResult]:

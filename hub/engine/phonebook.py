@@ -34,12 +34,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from hub.engine.state import Version
 
 #: below this age at the record's time, a mobile an adult also shows is the adult's
-ADULT_AGE = 16
+ADULT_AGE: Final = 16
 
 
 class Claim(NamedTuple):
@@ -57,6 +57,10 @@ class PhoneCounts(NamedTuple):
     claims: dict[str, Claim]
     total: int
     homes: frozenset[str] = frozenset()  # the places its records give and the landlines they show
+
+
+#: What `Claim(...)` and `PhoneCounts(...)` run, without the interpreted `__new__` a named tuple has.
+_TUPLE_NEW: Final = tuple.__new__
 
 
 def birth_date_of(versions: Sequence[Version]) -> date | None:
@@ -113,11 +117,12 @@ def phone_counts(versions: Sequence[Version], sources: Mapping[str, int],
         adult = _adult_at(born, moment)
         old = claims.get(phone.digits)
         if old is None:
-            claims[phone.digits] = Claim(1, moment, moment, adult)
+            claims[phone.digits] = _TUPLE_NEW(Claim, (1, moment, moment, adult))
         else:
-            claims[phone.digits] = Claim(old.shown + 1, min(old.first, moment), max(old.last, moment),
-                                         old.adult or adult)
-    return PhoneCounts(claims, total, frozenset(homes))
+            claims[phone.digits] = _TUPLE_NEW(Claim, (old.shown + 1, min(old.first, moment), max(old.last, moment),
+                                                      old.adult or adult))
+    counts: PhoneCounts = _TUPLE_NEW(PhoneCounts, (claims, total, frozenset(homes)))
+    return counts
 
 
 def beats(theirs: Claim, their_total: int, mine: Claim, my_total: int, household: bool) -> bool:

@@ -193,7 +193,7 @@ def _group_edges(groups: dict[tuple[str | None, ...], list[str]]) -> list[Edge]:
     district and town, or one of them unknown) only when there is one such group; two mentions
     without a group join only when they may mean the same groups.
     """
-    edges = [Edge(-1.0, g[i], g[i + 1], "same place") for g in groups.values() for i in range(len(g) - 1)]
+    edges = [_edge(g[i], g[i + 1]) for g in groups.values() for i in range(len(g) - 1)]
     if len(groups) < 2:
         return edges
     lacking: dict[int, bool] = {}  # signature position -> members lacking it are ambiguous
@@ -207,8 +207,18 @@ def _group_edges(groups: dict[tuple[str | None, ...], list[str]]) -> list[Edge]:
     for i, sa in enumerate(signatures):
         for sb in signatures[i + 1 :]:
             if _signatures_agree(sa, sb, lacking) and _groups_agree(sa, sb, candidates):
-                edges.append(Edge(-1.0, groups[sa][0], groups[sb][0], "same place"))
+                edges.append(_edge(groups[sa][0], groups[sb][0]))
     return edges
+
+
+#: What `Edge(...)` runs, without the interpreted `__new__` a named tuple class has.
+_TUPLE_NEW: Final = tuple.__new__
+
+
+def _edge(a: str, b: str) -> Edge:
+    """A same-place edge between two mentions (`a` first in the group order)."""
+    edge: Edge = _TUPLE_NEW(Edge, (-1.0, a, b, "same place"))
+    return edge
 
 
 def _same_village(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:

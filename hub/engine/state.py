@@ -77,8 +77,9 @@ class Version:
         return self.model.model_construct(**dict(zip(_names(self.model), self.values, strict=True)))
 
 
-_FIELD_NAMES: dict[type[DepartmentRecord], tuple[str, ...]] = {}
-_FIELD_POSITIONS: dict[type[DepartmentRecord], dict[str, int]] = {}
+# Final: the compiled engine reads these tables as C statics, not through the module's dict
+_FIELD_NAMES: Final[dict[type[DepartmentRecord], tuple[str, ...]]] = {}
+_FIELD_POSITIONS: Final[dict[type[DepartmentRecord], dict[str, int]]] = {}
 
 
 def _names(model: type[DepartmentRecord]) -> tuple[str, ...]:
@@ -95,7 +96,7 @@ _SHARED_FIELDS: Final = frozenset({
     "legal_rep_name", "legal_rep_id_number", "employer_name", "employer_credit_code", "street", "community",
     "ethnicity", "family_doctor", "business_type", "registering_authority",
 })
-_SHARED_POSITIONS: dict[type[DepartmentRecord], tuple[int, ...]] = {}
+_SHARED_POSITIONS: Final[dict[type[DepartmentRecord], tuple[int, ...]]] = {}
 
 
 def _shared_positions(model: type[DepartmentRecord]) -> tuple[int, ...]:
@@ -180,11 +181,12 @@ class EngineState:
 
     def add_organization(self, org: OrgMention) -> bool:
         """Remember an organization mention (from any version); True when it is new."""
-        if org.key in self.organizations:
+        org_key = org.key  # a property that formats the key and looks it up in the shared texts: once
+        if org_key in self.organizations:
             return False
-        self.organizations[org.key] = org
+        self.organizations[org_key] = org
         for key in organization_keys(org):
-            self.organization_blocks[key].add(org.key)
+            self.organization_blocks[key].add(org_key)
         return True
 
     def organization_closure(self, keys: set[str]) -> set[str]:

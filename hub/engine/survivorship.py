@@ -107,7 +107,7 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else None
 
 
-IDENTITY_FIELDS = ("name", "id_number", "birth_date", "gender")
+IDENTITY_FIELDS: Final = ("name", "id_number", "birth_date", "gender")
 
 
 class _Seen:
@@ -211,7 +211,7 @@ def _by_authority(groups: dict[str, list[_Seen]], sources: tuple[str, ...]) -> l
 #: resident ID, other document, invalid resident ID, birth date, gender (a plain tuple: cheap to make).
 _Identity = tuple[str | None, str | None, str | None, str | None, date | None, str | None]
 
-_NO_IDENTITY: _Identity = (None, None, None, None, None, None)
+_NO_IDENTITY: Final[_Identity] = (None, None, None, None, None, None)
 _NAME, _VALID_ID, _DOCUMENT, _INVALID_ID, _BIRTH_DATE, _GENDER = range(6)
 
 
@@ -351,7 +351,8 @@ def _contacts(seen: Sequence[_Seen], rank: dict[str, int], contact_numbers: froz
         own = phone.kind == "mobile" and phone.digits not in contact_numbers
         contact: Contact = _TUPLE_NEW(Contact, (phone.digits, phone.kind, own, s.source, s.record_id, s.updated_at))
         found.append((s.updated_at, r, s.record_id, contact))
-    found.sort(key=lambda item: (-item[0].timestamp(), item[1], item[2]))
+    if len(found) > 1:  # a sort computes every key, even of one item
+        found.sort(key=lambda item: (-item[0].timestamp(), item[1], item[2]))
     return tuple(item[3] for item in found)
 
 
@@ -417,7 +418,7 @@ def _employer(ordered: Sequence[_Seen], organization_id_of: Callable[[str], str 
 #: The records whose organization is the person's employer (commerce's is the business itself).
 _EMPLOYING: Final = (HrssRecord, TaxRecord)
 
-_OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
+_OWNED_FACTS: Final[dict[type[DepartmentRecord], tuple[str, ...]]] = {
     CivilAffairsRecord: ("ethnicity", "marital_status", "assistance_type", "elderly_care", "hukou_address",
                          "street", "community"),
     HealthRecord: ("family_doctor", "chronic_diseases"),
@@ -425,7 +426,7 @@ _OWNED_FACTS: dict[type[DepartmentRecord], tuple[str, ...]] = {
 }
 
 
-_OWNED_POSITIONS: dict[type[DepartmentRecord], tuple[tuple[str, int], ...]] = {}
+_OWNED_POSITIONS: Final[dict[type[DepartmentRecord], tuple[tuple[str, int], ...]]] = {}
 
 
 def _owned_positions(model: type[DepartmentRecord]) -> tuple[tuple[str, int], ...]:
@@ -454,7 +455,7 @@ def _department_facts(newest: Sequence[_Seen], fields: dict[str, FieldValue]) ->
                 fields[name] = s.provenance(value)
 
 
-_CHECKED = (("name", _NAME), ("birth_date", _BIRTH_DATE), ("gender", _GENDER), ("id_number", _VALID_ID))
+_CHECKED: Final = (("name", _NAME), ("birth_date", _BIRTH_DATE), ("gender", _GENDER), ("id_number", _VALID_ID))
 
 
 def _conflicts(master: MasterCitizen, identities: Sequence[tuple[_Seen, _Identity]]) -> list[Conflict]:

@@ -142,7 +142,8 @@ def fold(text: str) -> str:
 #: hundreds of thousands of names and addresses would otherwise stay here after the engine let go).
 SHARED_LIMIT: Final = 1 << 21
 
-_shared_texts: dict[str, str] = {}
+#: Final: the compiled engine reads it as a C static, not through the module's dict on every call.
+_shared_texts: Final[dict[str, str]] = {}
 
 
 def shared(text: str) -> str:
@@ -151,11 +152,10 @@ def shared(text: str) -> str:
 
     A plain dict rather than `sys.intern`: the compiled engine probes it natively, where a call to
     `sys.intern` is a Python-level call through the module's attributes (with it, feeding 20,000
-    persons took 9 % longer than the build before; with this table 2-3 %, within the noise)."""
-    found = _shared_texts.get(text)
-    if found is not None:
-        return found
-    if len(_shared_texts) >= SHARED_LIMIT:
+    persons took 9 % longer than the build before; with this table 2-3 %, within the noise). One probe
+    (`setdefault`) whether the text is new or known; a new one past the limit starts the table afresh."""
+    found = _shared_texts.setdefault(text, text)
+    if found is text and len(_shared_texts) > SHARED_LIMIT:  # new, and one too many: keep only it
         _shared_texts.clear()
-    _shared_texts[text] = text
-    return text
+        _shared_texts[text] = text
+    return found

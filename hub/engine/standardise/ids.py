@@ -30,7 +30,7 @@ _DOC_NOISE_RE = re.compile(r"[\s\u200b\ufeff\-_.·/()\[\]]+")
 _MIN_YEAR, _MAX_YEAR = 1880, 2100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class ResidentId:
     """A cleaned resident ID and what it says about its holder."""
 
@@ -40,6 +40,17 @@ class ResidentId:
     birth_date: date | None  # from the ID when its date part is a real date
     gender: Gender | None  # odd 17th digit = male
     region: str | None  # first 6 digits (GB/T 2260 code at issue time)
+
+    def __init__(self, value: str, valid: bool, upgraded_from_legacy: bool, birth_date: date | None,
+                 gender: Gender | None, region: str | None) -> None:
+        """Written out: the dataclass-made __init__ stays interpreted under mypyc; these object.__setattr__ calls of a
+        frozen class compile to slot writes (as `ParsedAddress`)."""
+        object.__setattr__(self, "value", value)
+        object.__setattr__(self, "valid", valid)
+        object.__setattr__(self, "upgraded_from_legacy", upgraded_from_legacy)
+        object.__setattr__(self, "birth_date", birth_date)
+        object.__setattr__(self, "gender", gender)
+        object.__setattr__(self, "region", region)
 
 
 def _birth_date(value: str) -> date | None:
@@ -82,7 +93,7 @@ def read_resident_id(raw: str) -> ResidentId | None:
         return ResidentId(value, False, False, None, None, region)
     born = _birth_date(value)
     check_ok = value[17] == ric.calc_check_digit(value)
-    # positional: the dataclass's generated __init__ is interpreted code even when compiled
+    # positional, in field order (the written __init__ above)
     return ResidentId(
         value,
         check_ok and born is not None,  # valid

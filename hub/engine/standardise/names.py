@@ -54,7 +54,7 @@ SURNAME_PINYIN = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class PersonName:
     """A standardised name (simplified script, unified dots)."""
 
@@ -63,6 +63,15 @@ class PersonName:
     pinyin: str  # toneless, no separators, surname read as a surname
     surname: str  # compound surnames kept whole; minority names: part before the first dot
     given: str
+
+    def __init__(self, display: str, key: str, pinyin: str, surname: str, given: str) -> None:
+        """Written out: the dataclass-made __init__ stays interpreted under mypyc; these object.__setattr__ calls of a
+        frozen class compile to slot writes (as `ParsedAddress`)."""
+        object.__setattr__(self, "display", display)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "pinyin", pinyin)
+        object.__setattr__(self, "surname", surname)
+        object.__setattr__(self, "given", given)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -121,4 +130,4 @@ def read_name(raw: str) -> PersonName | None:
     else:
         pinyin = SURNAME_PINYIN.get(surname) or _pinyin(surname)
         pinyin += _pinyin(given)
-    return PersonName(display, key, pinyin, surname, given)  # positional: the generated __init__ is interpreted
+    return PersonName(display, key, pinyin, surname, given)

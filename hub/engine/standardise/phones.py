@@ -28,13 +28,20 @@ _LOCAL_RE = re.compile(r"[2-9]\d{6,7}")
 _SERVICE_RE = re.compile(r"[48]00\d{7}")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Phone:
     """A phone number as digits, with what kind it is and whether it can be dialled."""
 
     digits: str
     kind: PhoneKind
     valid: bool
+
+    def __init__(self, digits: str, kind: PhoneKind, valid: bool) -> None:
+        """Written out: the dataclass-made __init__ stays interpreted under mypyc; these object.__setattr__ calls of a
+        frozen class compile to slot writes (as `ParsedAddress`)."""
+        object.__setattr__(self, "digits", digits)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "valid", valid)
 
 
 @lru_cache(maxsize=64)
