@@ -20,6 +20,11 @@ citizen *beats* it, by the first of these rules that decides:
    strictly greater share wins (the spouse's mobile fills all of the spouse's records and one of the
    citizen's). Equal shares leave the number own for both.
 
+A citizen whose record made before 16 shows a mobile another citizen beats it to (a guardian's) has
+records that give guardians' numbers: a mobile shown only on its *older* childhood records is a
+guardian's earlier number (the guardian changed numbers since), so a contact too. A mobile first
+shown on a newer childhood record stays the child's own (a teenager's first phone).
+
 Landlines are household numbers and never anyone's own mobile.
 
 The book depends only on the final clusters and the places of their address texts (which citizen
@@ -167,11 +172,13 @@ class PhoneBook:
         return found
 
     def contacts_of(self, citizen_id: str) -> frozenset[str]:
-        """The mobiles this citizen shows that another citizen beats it to (`beats`)."""
+        """The mobiles this citizen shows that another citizen beats it to (`beats`), and the mobiles
+        shown only on childhood records older than a childhood record showing such a number."""
         counts = self.counts.get(citizen_id)
         if counts is None:
             return frozenset()
         contacts = set()
+        guardian_seen: datetime | None = None  # newest childhood record showing another's mobile
         for number, mine in counts.claims.items():
             holders = self.holders[number]
             if len(holders) < 2:
@@ -183,5 +190,15 @@ class PhoneBook:
                 if beats(theirs.claims[number], theirs.total, mine, counts.total,
                          not theirs.homes.isdisjoint(counts.homes)):
                     contacts.add(number)
+                    if not mine.adult and (guardian_seen is None or mine.last > guardian_seen):
+                        guardian_seen = mine.last
                     break
+        if guardian_seen is not None:
+            contacts.update(earlier_guardian_numbers(counts.claims, guardian_seen))
         return frozenset(contacts)
+
+
+def earlier_guardian_numbers(claims: Mapping[str, Claim], guardian_seen: datetime) -> list[str]:
+    """The mobiles shown only on childhood records older than `guardian_seen`, the newest childhood record
+    showing a guardian's number: the guardian's earlier numbers."""
+    return [number for number, claim in claims.items() if not claim.adult and claim.last < guardian_seen]
