@@ -18,7 +18,9 @@ citizen *beats* it, by the first of these rules that decides:
    partner's mobile after the partner's own records is no hand-over), a citizen's share of a number is
    the share of its records with a phone (latest versions, phone-authority sources) that show it; the
    strictly greater share wins (the spouse's mobile fills all of the spouse's records and one of the
-   citizen's). Equal shares leave the number own for both.
+   citizen's). Equal shares leave the number own for both. A share read off few records is weak
+   evidence, so each is taken by the rule of succession, (shown + 1) / (records + 2): a wife's only
+   record giving her husband's mobile (1/1, taken as 2/3) does not beat his 3 records of 4 (4/6).
 
 A citizen whose record made before 16 shows a mobile another citizen beats it to (a guardian's) has
 records that give guardians' numbers: a mobile shown only on its *older* childhood records is a
@@ -132,7 +134,8 @@ def beats(theirs: Claim, their_total: int, mine: Claim, my_total: int, household
         return theirs.adult
     if not household and (theirs.last < mine.first or mine.last < theirs.first):  # 2. time: recycled
         return False  # own for both
-    return theirs.shown * my_total > mine.shown * their_total  # 3. share: theirs > mine, without division
+    # 3. share by the rule of succession, theirs > mine, without division
+    return (theirs.shown + 1) * (my_total + 2) > (mine.shown + 1) * (their_total + 2)
 
 
 class PhoneBook:

@@ -203,6 +203,15 @@ def test_phone_book_age_then_time_then_share() -> None:
     assert beats(earlier, 3, later, 2, household=True), "in one household a later record is a contact"
 
 
+def test_phone_book_takes_shares_by_the_rule_of_succession() -> None:
+    from hub.engine.phonebook import Claim, beats
+
+    his, hers = Claim(3, at(1), at(9), True), Claim(1, at(5), at(5), True)
+    assert not beats(hers, 1, his, 4, household=True), "her only record (1/1) does not outweigh his 3 of 4"
+    assert not beats(his, 4, hers, 1, household=True)
+    assert beats(his, 4, hers, 3, household=True), "once in her 3 records: a contact for her"
+
+
 def test_phone_book_a_childs_older_number_is_a_guardians_earlier_one() -> None:
     from hub.engine.phonebook import Claim, PhoneBook, PhoneCounts
 
