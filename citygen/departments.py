@@ -20,7 +20,7 @@ from citygen.config import GeneratorConfig
 from citygen.identity import IdentityAllocator, legacy_id, scramble
 from citygen.names import homophone_slip
 from citygen.organizations import Organization
-from citygen.population import Person
+from citygen.population import MOBILE_AGE, Person
 from hub.contract.sources import SOURCES
 
 #: identity-field authority: civil affairs, then HRSS, then health, then tax, then commerce
@@ -485,9 +485,29 @@ def _phone_at(plan: RecordPlan, t: int) -> str | None:
         return at(person.guardian.mobiles, t)
     if habit in ("landline", "guardian") and person.household.landline:
         return person.household.landline
+    if person.mobiles and t < day_start(_birthday(person.birth, MOBILE_AGE)):
+        return _childhood_phone(person, t)  # a record made before they had a mobile of their own
     if person.mobiles:
         return at(person.mobiles, t)
     return person.household.landline
+
+
+def _childhood_phone(person: Person, t: int) -> str | None:
+    """What a child's record gives before the child has a mobile: a guardian's (else a parent's) mobile
+    at the time, else the household landline."""
+    parent = person.guardian or next((m for m in person.household.members if m.role in ("husband", "wife")
+                                      and m.mobiles and m is not person), None)
+    if parent is not None and parent.mobiles:
+        return at(parent.mobiles, t)
+    return person.household.landline
+
+
+def _birthday(born: date, years: int) -> date:
+    """The day a person born on `born` turns `years` (29 February birthdays on 1 March)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)
 
 
 def _render(plan: RecordPlan, t: int, ctx: Context, rng: random.Random) -> Row:

@@ -27,6 +27,8 @@ _HOUSEHOLD_KIND = Weighted(("single", "couple", "family", "three_generations", "
 _MIGRANT_ORIGIN = Weighted([(code, prefix) for code, prefix, _ in MIGRANT_ORIGINS],
                            [weight for _, _, weight in MIGRANT_ORIGINS])
 _ADULT_STATUS = Weighted(("employed", "flexible", "unemployed"), (0.78, 0.11, 0.11))
+#: no one has a mobile of their own before this age
+MOBILE_AGE = 13
 
 
 @dataclass(slots=True, eq=False)
@@ -358,7 +360,7 @@ class PopulationBuilder:
                     break
         born = day_start(person.birth)
         # phones
-        has_mobile = rng.random() < (0.0 if age < 13 else 0.7 if age < 18 else 0.97 if age < 70 else
+        has_mobile = rng.random() < (0.0 if age < MOBILE_AGE else 0.7 if age < 18 else 0.97 if age < 70 else
                                      0.7 if age < 80 else 0.35)
         if has_mobile:
             person.mobiles.append((0, self.ids.mobile()))

@@ -18,7 +18,14 @@ citizen *beats* it, by the first of these rules that decides:
    partner's mobile after the partner's own records is no hand-over), a citizen's share of a number is
    the share of its records with a phone (latest versions, phone-authority sources) that show it; the
    strictly greater share wins (the spouse's mobile fills all of the spouse's records and one of the
-   citizen's). Equal shares leave the number own for both.
+   citizen's). Equal shares leave the number own for both. A share read off few records is weak
+   evidence, so each is taken by the rule of succession, (shown + 1) / (records + 2): a wife's only
+   record giving her husband's mobile (1/1, taken as 2/3) does not beat his 3 records of 4 (4/6).
+
+A citizen whose record made before 16 shows a mobile another citizen beats it to (a guardian's) has
+records that give guardians' numbers: a mobile shown only on its *older* childhood records is a
+guardian's earlier number (the guardian changed numbers since), so a contact too. A mobile first
+shown on a newer childhood record stays the child's own (a teenager's first phone).
 
 Landlines are household numbers and never anyone's own mobile.
 
@@ -132,7 +139,8 @@ def beats(theirs: Claim, their_total: int, mine: Claim, my_total: int, household
         return theirs.adult
     if not household and (theirs.last < mine.first or mine.last < theirs.first):  # 2. time: recycled
         return False  # own for both
-    return theirs.shown * my_total > mine.shown * their_total  # 3. share: theirs > mine, without division
+    # 3. share by the rule of succession, theirs > mine, without division
+    return (theirs.shown + 1) * (my_total + 2) > (mine.shown + 1) * (their_total + 2)
 
 
 class PhoneBook:
@@ -172,11 +180,13 @@ class PhoneBook:
         return found
 
     def contacts_of(self, citizen_id: str) -> frozenset[str]:
-        """The mobiles this citizen shows that another citizen beats it to (`beats`)."""
+        """The mobiles this citizen shows that another citizen beats it to (`beats`), and the mobiles
+        shown only on childhood records older than a childhood record showing such a number."""
         counts = self.counts.get(citizen_id)
         if counts is None:
             return frozenset()
         contacts = set()
+        guardian_seen: datetime | None = None  # newest childhood record showing another's mobile
         for number, mine in counts.claims.items():
             holders = self.holders[number]
             if len(holders) < 2:
@@ -188,5 +198,15 @@ class PhoneBook:
                 if beats(theirs.claims[number], theirs.total, mine, counts.total,
                          not theirs.homes.isdisjoint(counts.homes)):
                     contacts.add(number)
+                    if not mine.adult and (guardian_seen is None or mine.last > guardian_seen):
+                        guardian_seen = mine.last
                     break
+        if guardian_seen is not None:
+            contacts.update(earlier_guardian_numbers(counts.claims, guardian_seen))
         return frozenset(contacts)
+
+
+def earlier_guardian_numbers(claims: Mapping[str, Claim], guardian_seen: datetime) -> list[str]:
+    """The mobiles shown only on childhood records older than `guardian_seen`, the newest childhood record
+    showing a guardian's number: the guardian's earlier numbers."""
+    return [number for number, claim in claims.items() if not claim.adult and claim.last < guardian_seen]

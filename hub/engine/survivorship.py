@@ -4,8 +4,8 @@ Field authority (一数一源) comes from the policy: identity fields from the f
 authority list that has a value (birth date and gender from the master's checksum-valid resident
 ID itself when it has one: a typed column that disagrees is a conflict for its department), phone:
 the citizen's own mobile of the most recent record showing one (a mobile another citizen owns by
-the phone book's age, time and share rules is a contact, `hub.engine.phonebook`), else the most
-recent landline, else the most recent number shown (及时更新); every number stays in `contacts`
+the phone book's age, time, share and childhood rules is a contact, `hub.engine.phonebook`), else
+the most recent landline, else the most recent number shown (及时更新); every number stays in `contacts`
 with its source. The current residence from the most recent record of any department, the
 registered (户籍) address from civil affairs, death from health then civil affairs. Every surviving
 value keeps its provenance, and every identity value contradicted by another source is reported (多元校核).

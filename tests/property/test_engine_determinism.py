@@ -59,7 +59,8 @@ def test_order_duplicates_and_batching_do_not_matter(rnd: random.Random, batches
 
 def phone_records() -> list:
     """Numbers several citizens show: a parent's mobile on a child's records, a recycled number, a
-    wife's later record giving her husband's mobile (one household)."""
+    wife's later record giving her husband's mobile (one household), a child's records giving its
+    mother's number before and after she changed it."""
     from hub.contract.records import CivilAffairsRecord, DocumentType, HealthRecord, HrssRecord, TaxRecord
     from tests.fixtures.engine import at
 
@@ -68,6 +69,7 @@ def phone_records() -> list:
     parent, child = "330106198003041235", "330106201506074527"
     earlier, later = "330106197001013316", "330106199002023427"
     husband, wife = "330106198505051353", "330106198707072646"
+    mother, daughter = "330106198203046129", "330106201606074524"
     return [
         # the parent's mobile on half of the parent's records with a phone and half of the child's
         CivilAffairsRecord(record_id="MZ11", name="王建国", id_number=parent, phone="13900000001", updated_at=at(2)),
@@ -94,6 +96,12 @@ def phone_records() -> list:
         TaxRecord(record_id="TX16", name="赵敏", document_type=RID, document_number=wife,
                   phone="13900000005", address=HOME,
                   updated_at=at(10)),
+        # 13900000008: the mother's number now; 13900000007, on the daughter's older record only, hers before
+        CivilAffairsRecord(record_id="MZ17", name="陈丽", id_number=mother, phone="13900000008", updated_at=at(8)),
+        HrssRecord(record_id="RS17", name="陈丽", id_number=mother, phone="13900000008", updated_at=at(9)),
+        HealthRecord(record_id="WJ18", name="林小雨", document_type=RID, document_number=daughter,
+                     phone="13900000007", updated_at=at(2)),
+        CivilAffairsRecord(record_id="MZ18", name="林小雨", id_number=daughter, phone="13900000008", updated_at=at(6)),
     ]
 
 
@@ -106,6 +114,8 @@ def test_shared_mobiles_go_to_their_owners() -> None:
     assert phone["civil_affairs/MZ14"] == "13900000002", "a recycled number is the later holder's"
     assert phone["civil_affairs/MZ15"] == "13900000005"
     assert phone["civil_affairs/MZ16"] == "13900000006", "a spouse's mobile in one household stays a contact"
+    assert phone["civil_affairs/MZ17"] == "13900000008"
+    assert phone["civil_affairs/MZ18"] == "13900000008", "a child's older record gives a guardian's earlier number"
 
 
 @settings(max_examples=40, deadline=None)

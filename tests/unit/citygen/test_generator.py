@@ -381,3 +381,26 @@ def test_typed_birth_dates_that_disagree_with_the_id_and_their_truth(city: Path)
         truth = citizens[obj["person_id"]]
         assert truth["birth_date"] == f"{truth['id_number'][6:10]}-{truth['id_number'][10:12]}-" \
                                       f"{truth['id_number'][12:14]}"
+
+
+def test_no_record_shows_a_childs_own_mobile_before_the_child_could_have_one() -> None:
+    from datetime import date
+
+    from citygen.clock import day_start
+    from citygen.departments import RecordPlan, _phone_at
+    from citygen.population import MOBILE_AGE, Household, Person
+
+    home = Household(1, [], "057188886666")
+    mother = Person("P1", "王丽", "female", date(1985, 1, 1), "汉", home, "wife",
+                    mobiles=[(0, "13900000001"), (day_start(date(2021, 6, 1)), "13900000002")])
+    girl = Person("P2", "林小雨", "female", date(2010, 3, 1), "汉", home, "child", guardian=mother,
+                  mobiles=[(0, "13900000003")])
+    home.members += [mother, girl]
+    plan = RecordPlan("health", "WJ1", girl, [])
+    thirteen = day_start(date(2010 + MOBILE_AGE, 3, 1))
+    assert _phone_at(plan, day_start(date(2020, 1, 1))) == "13900000001", "the guardian's number then"
+    assert _phone_at(plan, thirteen - 1) == "13900000002", "the guardian's number after her change"
+    assert _phone_at(plan, thirteen) == "13900000003", "the girl's own from her 13th birthday"
+    girl.guardian = None
+    home.members.remove(mother)
+    assert _phone_at(plan, thirteen - 1) == "057188886666", "no parent with a mobile: the household landline"

@@ -203,6 +203,33 @@ def test_phone_book_age_then_time_then_share() -> None:
     assert beats(earlier, 3, later, 2, household=True), "in one household a later record is a contact"
 
 
+def test_phone_book_takes_shares_by_the_rule_of_succession() -> None:
+    from hub.engine.phonebook import Claim, beats
+
+    his, hers = Claim(3, at(1), at(9), True), Claim(1, at(5), at(5), True)
+    assert not beats(hers, 1, his, 4, household=True), "her only record (1/1) does not outweigh his 3 of 4"
+    assert not beats(his, 4, hers, 1, household=True)
+    assert beats(his, 4, hers, 3, household=True), "once in her 3 records: a contact for her"
+
+
+def test_phone_book_a_childs_older_number_is_a_guardians_earlier_one() -> None:
+    from hub.engine.phonebook import Claim, PhoneBook, PhoneCounts
+
+    book = PhoneBook()
+    book.put("C-mother", PhoneCounts({"13900000002": Claim(2, at(7), at(9), True)}, 2))  # her new number only
+    old_number = Claim(1, at(2), at(2), False)  # on the child's older record: her number before the change
+    book.put("C-child", PhoneCounts({"13900000001": old_number, "13900000002": Claim(1, at(8), at(8), False)}, 2))
+    assert book.contacts_of("C-child") == frozenset({"13900000001", "13900000002"})
+    first_phone = Claim(1, at(9), at(9), False)  # newer than the record giving her number: the child's own
+    book.put("C-child", PhoneCounts({"13900000003": first_phone, "13900000002": Claim(1, at(8), at(8), False)}, 2))
+    assert book.contacts_of("C-child") == frozenset({"13900000002"})
+    book.put("C-child", PhoneCounts({"13900000001": old_number}, 1))  # no record gives another's number
+    assert book.contacts_of("C-child") == frozenset()
+    adult_record = Claim(1, at(2), at(2), True)  # the same older number on a record of the citizen's adult years
+    book.put("C-child", PhoneCounts({"13900000001": adult_record, "13900000002": Claim(1, at(8), at(8), False)}, 2))
+    assert book.contacts_of("C-child") == frozenset({"13900000002"})
+
+
 def test_phone_is_the_own_mobile_then_a_landline_and_every_number_stays_a_contact() -> None:
     own = civil(phone="13912345678", day=1)
     spouse = TaxRecord(record_id="TX1", name="陈晓明", phone="13912345699", updated_at=at(5))
