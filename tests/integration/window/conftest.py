@@ -13,6 +13,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -98,15 +99,15 @@ def _free_port() -> int:
             return port
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+@contextmanager
+def redis_server(port: int, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A throwaway redis-server on loopback (no persistence) until the block ends; `extra` are its flags."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip("redis-server is not installed")
-    port = _free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no",
-                             "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = SyncRedis(host="127.0.0.1", port=port)
+    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1",
+                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = SyncRedis(host="127.0.0.1", port=port, password=extra[1] if extra[:1] == ("--requirepass",) else None)
     try:
         for _ in range(100):
             try:
@@ -116,11 +117,18 @@ def redis_url() -> Iterator[str]:
                 time.sleep(0.05)
         else:
             raise RuntimeError("redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/0"
+        yield proc
     finally:
         client.close()
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    port = _free_port()
+    with redis_server(port):
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 class _NoCodecs:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 import uvloop
@@ -21,31 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from hub.window.problems import ReadModelUnavailableError
 from hub.window.reader import guarded
 from hub.window.resp import RespConnection
-from tests.integration.window.conftest import _free_port
-
-
-@contextmanager
-def redis_server(port: int, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    proc = subprocess.Popen([binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1",
-                             *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = SyncRedis(host="127.0.0.1", port=port, password=extra[1] if extra[:1] == ("--requirepass",) else None)
-    try:
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except Exception:
-                time.sleep(0.05)
-        else:
-            raise RuntimeError("redis-server did not start")
-        yield proc
-    finally:
-        client.close()
-        proc.terminate()
-        proc.wait(timeout=10)
+from tests.integration.window.conftest import _free_port, redis_server
 
 
 def lean(url: str) -> RespConnection:
