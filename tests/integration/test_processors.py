@@ -114,6 +114,24 @@ def export(env: dict[str, str], out: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
+def drained_and_stopped(env: dict[str, str], settings: HubSettings, tmp_path: Path,
+                        persons: int) -> tuple[list[DepartmentRecord], list[dict[str, Any]]]:
+    """A generated city published and drained by one worker, which is then stopped (a rebuild is refused
+    while it runs): its records and the exported masters, the starting point of the rebuild tests."""
+    from processors.rebuild import RebuildRefusedError, rebuild
+
+    _, records = city_records(tmp_path / "city", persons=persons)
+    prepare(settings)
+    publish(settings, records)
+    log = tmp_path / "worker.log"
+    proc = start(env, log)
+    wait_drained(settings, [proc], log)
+    with pytest.raises(RebuildRefusedError, match="running"):
+        rebuild(settings)  # a running worker would write its engine state back
+    stop(proc, log)
+    return records, export(env, tmp_path / "before.jsonl")
+
+
 def batch_masters(env: dict[str, str], files: list[Path], out: Path) -> list[dict[str, Any]]:
     subprocess.run([*HUB, "resolve", *map(str, files), "--out", str(out.with_suffix(".rows")),
                     "--masters", str(out)], env=env, check=True, capture_output=True)
@@ -145,19 +163,10 @@ def test_stream_equals_batch_one_worker(env: dict[str, str], tmp_path: Path) -> 
 
 def test_a_lost_read_model_is_rebuilt_from_kafka_to_the_same_export(env: dict[str, str], tmp_path: Path) -> None:
     """Redis is a cache of Kafka: delete its data, `hub rebuild`, `hub process` again, same masters."""
-    from processors.rebuild import RebuildRefusedError, rebuild
+    from processors.rebuild import rebuild
 
     settings = load_settings()
-    _, records = city_records(tmp_path / "city", persons=150)
-    prepare(settings)
-    publish(settings, records)
-    log = tmp_path / "worker.log"
-    proc = start(env, log)
-    wait_drained(settings, [proc], log)
-    with pytest.raises(RebuildRefusedError, match="running"):
-        rebuild(settings)  # a running worker would write its engine state back
-    stop(proc, log)
-    before = export(env, tmp_path / "before.jsonl")
+    _, before = drained_and_stopped(env, settings, tmp_path, persons=150)
     store = redis.Redis.from_url(settings.redis_url)
     kept = f"{settings.processors.redis_prefix}window:credential:probe"
     store.set(kept, b"a hall's credential")
@@ -168,6 +177,7 @@ def test_a_lost_read_model_is_rebuilt_from_kafka_to_the_same_export(env: dict[st
     plan = rebuild(settings.model_copy(update={"window": window}))
     assert plan.kept_keys == 1 and store.get(kept) == b"a hall's credential"
     assert export(env, tmp_path / "rebuilt.jsonl") == before  # the rebuild itself restored the read model
+    log = tmp_path / "worker.log"
     proc = start(env, log)
     wait_joined(settings, proc, log)
     wait_drained(settings, [proc], log)

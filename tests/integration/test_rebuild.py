@@ -15,13 +15,11 @@ from redis.asyncio import Redis as AsyncRedis
 from hub.readmodel.store import RedisKeys
 from hub.settings import HubSettings, load_settings
 from hub.window.reader import ReadModel
-from processors.rebuild import RebuildRefusedError, rebuild, staging_prefix
-from processors.setup import prepare
+from processors.rebuild import rebuild, staging_prefix
 from tests.integration.isolation import isolated_hub_env
 from tests.integration.test_processors import (
-    city_records,
+    drained_and_stopped,
     export,
-    publish,
     start,
     stop,
     wait_drained,
@@ -70,16 +68,7 @@ class WindowReader(threading.Thread):
 def test_the_window_answers_from_the_old_read_model_until_the_new_one_is_swapped_in(
         env: dict[str, str], tmp_path: Path) -> None:
     settings = load_settings()
-    _, records = city_records(tmp_path / "city", persons=400)
-    prepare(settings)
-    publish(settings, records)
-    log = tmp_path / "worker.log"
-    proc = start(env, log)
-    wait_drained(settings, [proc], log)
-    with pytest.raises(RebuildRefusedError, match="running"):
-        rebuild(settings)  # a running worker would write its engine state back
-    stop(proc, log)
-    before = export(env, tmp_path / "before.jsonl")
+    records, before = drained_and_stopped(env, settings, tmp_path, persons=400)
     id_numbers = sorted({row["id_number"] for row in before if row.get("id_number")})
     assert len(id_numbers) > 300
 
@@ -104,6 +93,7 @@ def test_the_window_answers_from_the_old_read_model_until_the_new_one_is_swapped
     assert export(env, tmp_path / "after.jsonl") == before
 
     # the processors go on from the snapshot: nothing to redo
+    log = tmp_path / "worker.log"
     proc = start(env, log)
     wait_joined(settings, proc, log)
     wait_drained(settings, [proc], log)
