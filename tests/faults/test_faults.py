@@ -86,20 +86,24 @@ def test_processor_sigkill_mid_stream_and_restart(scenario: Scenario, city: City
     check(s, city, "processor SIGKILL")
 
 
-def test_broker_stopped_20s_mid_stream(scenario: Scenario, city: City) -> None:
-    s = scenario
+def stopped_mid_stream(s: Scenario, city: City, service: str, name: str) -> None:
+    """Stop `service` halfway through the city for OUTAGE_S while the workers keep going, then start it."""
     env = environ()
     s.start()
     lag = mid_stream(s, city)
-    infra("stop", "kafka", env=env)
+    infra("stop", service, env=env)
     stopped = time.monotonic()
-    print(f"\nstopped Kafka at lag {lag} with {s.citizens_written()} masters written")
+    print(f"\nstopped {name} at lag {lag} with {s.citizens_written()} masters written")
     while time.monotonic() - stopped < OUTAGE_S:
         s.watch()
         time.sleep(0.5)
-    infra("start", "kafka", env=env)
-    assert broker_answers(s.settings)
-    check(s, city, "Kafka stopped for 20 s")
+    infra("start", service, env=env)
+
+
+def test_broker_stopped_20s_mid_stream(scenario: Scenario, city: City) -> None:
+    stopped_mid_stream(scenario, city, "kafka", "Kafka")
+    assert broker_answers(scenario.settings)
+    check(scenario, city, "Kafka stopped for 20 s")
 
 
 def test_connector_sigkill_mid_file_and_rerun(scenario: Scenario, city: City) -> None:
@@ -135,18 +139,8 @@ def test_redis_restarted_mid_stream(scenario: Scenario, city: City) -> None:
 
 
 def test_registry_stopped_20s_mid_stream(scenario: Scenario, city: City) -> None:
-    s = scenario
-    env = environ()
-    s.start()
-    lag = mid_stream(s, city)
-    infra("stop", "registry", env=env)
-    stopped = time.monotonic()
-    print(f"\nstopped the registry at lag {lag} with {s.citizens_written()} masters written")
-    while time.monotonic() - stopped < OUTAGE_S:
-        s.watch()
-        time.sleep(0.5)
-    infra("start", "registry", env=env)
-    check(s, city, "registry stopped for 20 s")
+    stopped_mid_stream(scenario, city, "registry", "the registry")
+    check(scenario, city, "registry stopped for 20 s")
 
 
 def test_redis_persistence_is_on(infra: HubSettings) -> None:
