@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from connectors.formats import UnknownSourceError
 from connectors.http_ingest import Ingestor, ingest_router
 from hub.api.context import DataFreshness, RequestContext
+from hub.api.heap import settle_heap
 from hub.api.logs import lean_log_records
 from hub.contract.errors import (
     BrokerUnavailableError,
@@ -145,4 +146,6 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, windo
 def serve_app() -> FastAPI:
     """The app of `hub serve --workers N` (uvicorn imports it by name in each worker process)."""
     lean_log_records()
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    settle_heap()  # built: the heap left is not scanned again (hub/api/heap.py)
+    return app
