@@ -17,7 +17,10 @@ import typer
 
 from hub.settings import load_settings
 
-__all__ = ["register"]
+__all__ = ["PROTOCOL", "register"]
+
+#: uvicorn's httptools protocol with `GET /citizens` answered below ASGI (hub/api/fastproto.py).
+PROTOCOL = "hub.api.fastproto:WindowHttpProtocol"
 
 
 def register(app: typer.Typer) -> None:
@@ -61,4 +64,5 @@ def register(app: typer.Typer) -> None:
             access_log=access_log,
             timeout_graceful_shutdown=int(graceful_timeout),
             server_header=False,
+            http=PROTOCOL,
         )

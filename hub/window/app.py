@@ -108,6 +108,7 @@ def mount(app: FastAPI, settings: HubSettings, *, window: Window | None = None, 
         route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == SEARCH_PATH
                      and "GET" in (r.methods or ()))
         app.add_middleware(SearchFastPath, window=built, route=route)
+        app.state.search_route = route  # and for the answer below ASGI (hub/api/fastproto.py)
     app.include_router(page_router())  # the hall page (/hall) and GET /window/me
     if health:
         app.include_router(health_router())
