@@ -97,10 +97,20 @@ SEARCH_PARAMETERS: dict[str, Any] = {"parameters": [
 ] + HEADER_PARAMETERS["parameters"]}
 
 
+#: Where each header of `_HEADER_DOCS` goes in `Headers`, by its name as the ASGI scope spells it.
+_HEADER_SLOTS: dict[bytes, int] = {name.encode("latin-1"): i for i, (name, _) in enumerate(_HEADER_DOCS)}
+
+
 def _headers(request: Request) -> Headers:
-    get = request.headers.get
-    return Headers(get("authorization"), get("x-purpose"), get("x-case-id"), get("x-resident-grant"),
-                   get("x-operator-id"), get("x-request-id"))
+    """The window's headers in one pass over the scope, each as `request.headers.get` reads it: the first
+    of a repeated one, decoded as Latin-1 (six `get`s scanned the list six times)."""
+    values: list[str | None] = [None] * len(_HEADER_SLOTS)
+    slots = _HEADER_SLOTS
+    for name, value in request.scope["headers"]:
+        slot = slots.get(name)
+        if slot is not None and values[slot] is None:
+            values[slot] = value.decode("latin-1")
+    return Headers(*values)
 
 
 def _window(request: Request) -> Window:
