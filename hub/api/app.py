@@ -24,7 +24,6 @@ from connectors.formats import UnknownSourceError
 from connectors.http_ingest import Ingestor, ingest_router
 from hub.api.context import DataFreshness, RequestContext
 from hub.api.fastproto import SearchAnswer
-from hub.api.heap import settle_heap
 from hub.api.logs import lean_log_records
 from hub.contract.errors import (
     BrokerUnavailableError,
@@ -41,6 +40,7 @@ from hub.ops.errors import BadDeadLetterIdError, DeadLetterNotFoundError
 from hub.ops.metrics import install as install_ops
 from hub.ops.page import UnknownStaticFileError
 from hub.readmodel.store import RedisKeys
+from hub.runtime.gc_pause import settle_heap
 from hub.settings import HubSettings, load_settings
 from hub.window.app import close as close_window
 from hub.window.app import mount as mount_window
@@ -152,5 +152,5 @@ def serve_app() -> FastAPI:
     """The app of `hub serve --workers N` (uvicorn imports it by name in each worker process)."""
     lean_log_records()
     app = create_app(load_settings())
-    settle_heap()  # built: the heap left is not scanned again (hub/api/heap.py)
+    settle_heap()  # built: the heap left is not scanned again (hub/runtime/gc_pause.py)
     return app

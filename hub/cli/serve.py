@@ -49,10 +49,10 @@ def register(app: typer.Typer) -> None:
             target = "hub.api.app:serve_app"  # each worker process builds its own app
         else:
             from hub.api.app import create_app
-            from hub.api.heap import settle_heap
+            from hub.runtime.gc_pause import settle_heap
 
             target = create_app(settings)
-            settle_heap()  # as serve_app does in each worker (hub/api/heap.py)
+            settle_heap()  # as serve_app does in each worker (hub/runtime/gc_pause.py)
         uvicorn.run(
             target,
             factory=workers > 1,

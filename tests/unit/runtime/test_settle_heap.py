@@ -1,4 +1,4 @@
-"""`hub serve` settles its heap once built (hub/api/heap.py)."""
+"""`hub serve` settles its heap once built (hub/runtime/gc_pause.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hub.api.heap import YOUNG, settle_heap
+from hub.runtime.gc_pause import YOUNG, settle_heap
 
 
 @pytest.fixture
