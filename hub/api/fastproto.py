@@ -36,10 +36,11 @@ from starlette.routing import BaseRoute
 from uvicorn.config import Config
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 from uvicorn.server import ServerState
 
 from hub.api.context import DataFreshness, sane_request_id
-from hub.api.logs import REQUEST_ID
+from hub.api.logs import REQUEST_ID, AccessLine, access_line_of
 from hub.window.fastpath import SEARCH_PATH
 from hub.window.problems import WindowError, window_error_handler
 from hub.window.routes import search
@@ -90,8 +91,9 @@ class SearchAnswer:
         self.latency = latency
         self.unexpected = unexpected
 
-    async def answer(self, cycle: RequestResponseCycle) -> None:
-        """Answer the cycle's request as the app's middlewares and route would (see the module)."""
+    async def answer(self, cycle: RequestResponseCycle, access: AccessLine | None = None) -> None:
+        """Answer the cycle's request as the app's middlewares and route would (see the module); with
+        `access`, uvicorn's access line is written by it (`hub.api.logs.access_line_of`)."""
         scope: dict[str, Any] = cycle.scope  # type: ignore[assignment]
         began = time.perf_counter()
         status = 500
@@ -114,7 +116,7 @@ class SearchAnswer:
             except Exception as exc:  # as Starlette's ServerErrorMiddleware: the app's 500 answer, unstamped
                 response = await self.unexpected(request, exc)
             status = response.status_code
-            await _send(cycle, status, response.raw_headers, bytes(response.body))
+            await _send(cycle, status, response.raw_headers, bytes(response.body), access)
         except Exception as exc:  # as uvicorn's run_asgi: its 500, or the connection closed mid-answer
             cycle.logger.error("Exception in ASGI application\n", exc_info=exc)
             if not cycle.response_started:
@@ -128,8 +130,18 @@ class SearchAnswer:
             cycle.on_response = lambda: None  # as uvicorn's run_asgi leaves it
 
 
-async def _send(cycle: RequestResponseCycle, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    """Through uvicorn's own `send` (status line, default headers, access line, keep-alive), one write."""
+async def _send(cycle: RequestResponseCycle, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
+                access: AccessLine | None = None) -> None:
+    """Through uvicorn's own `send` (status line, default headers, access line, keep-alive), one write;
+    with `access`, the access line is written by it where uvicorn's `send` would log it."""
+    if access is not None and cycle.access_log:
+        if cycle.flow.write_paused and not cycle.disconnected:  # as uvicorn's send, before its line
+            await cycle.flow.drain()
+        if not cycle.disconnected:
+            scope = cycle.scope
+            access.write(get_client_addr(scope), scope["method"], get_path_with_query_string(scope),
+                         scope["http_version"], status)
+        cycle.access_log = False
     transport = cycle.transport
     gathered = _Gathered(transport)
     cycle.transport = gathered  # type: ignore[assignment]
@@ -160,6 +172,8 @@ class WindowHttpProtocol(HttpToolsProtocol):
                  _loop: asyncio.AbstractEventLoop | None = None) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.search_answer = search_answer_of(self.app)
+        # the hub's JSON handler written to directly, when it is where uvicorn's access line goes
+        self.access_line = access_line_of(self.access_logger) if self.access_log else None
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         found = self.search_answer
@@ -169,8 +183,8 @@ class WindowHttpProtocol(HttpToolsProtocol):
             super()._start_asgi_task(cycle, app)
             return
         if self.config.reset_contextvars:  # as uvicorn does
-            task = self.loop.create_task(found.answer(cycle), context=contextvars.Context())
+            task = self.loop.create_task(found.answer(cycle, self.access_line), context=contextvars.Context())
         else:
-            task = self.loop.create_task(found.answer(cycle))
+            task = self.loop.create_task(found.answer(cycle, self.access_line))
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)

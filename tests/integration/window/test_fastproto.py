@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 
 from hub.api.app import create_app
 from hub.api.fastproto import SearchAnswer, WindowHttpProtocol
+from hub.api.logs import AccessLine
 from hub.cli.serve import PROTOCOL
 from hub.settings import HubSettings, TopicNames, WindowSettings
 from hub.window.credentials import CredentialStore
@@ -48,9 +49,9 @@ class Counting(SearchAnswer):
 
     answered = 0
 
-    async def answer(self, cycle: Any) -> None:
+    async def answer(self, cycle: Any, access: AccessLine | None = None) -> None:
         Counting.answered += 1
-        await super().answer(cycle)
+        await super().answer(cycle, access)
 
 
 def _latin1(text: str) -> str:
