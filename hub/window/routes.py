@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Request, Response
@@ -148,7 +149,8 @@ async def search(window: Window, request: Request) -> Response:
     A function of its own: the route below calls it, and so does `hub.window.fastpath` for the
     window's hottest request without FastAPI's routing and dependency machinery."""
     # read like the headers, as plain text (see HEADER_PARAMETERS); the last of a repeated one counts
-    params = dict(request.query_params.items())  # a plain dict: the multidict's `get` is a slow Mapping.get
+    # a plain dict parsed as Starlette's `query_params` parses it, without its multidict (1.5 % of a lookup)
+    params = dict(parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True))
     id_number, name, birth_date = params.get("id_number"), params.get("name"), params.get("birth_date")
     phone, gender = params.get("phone"), params.get("gender")
     query = {"id_number": id_number, "name": name, "birth_date": birth_date, "phone": phone, "gender": gender}
