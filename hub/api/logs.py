@@ -15,6 +15,7 @@ The request id of the request being served lives in `REQUEST_ID` (a context vari
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from contextvars import ContextVar
@@ -84,8 +85,23 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line).decode("utf-8")
 
 
+#: the last second `_utc_ms` formatted, and its text up to the seconds
+_LAST_SECOND: list[Any] = [None, ""]
+
+
 def _utc_ms(created: float) -> str:
-    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """`created` as `datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")` with Z:
+    rounded to the microsecond half-even as datetime rounds, then cut to the millisecond; the text of
+    the second made once a second (datetime's formatting was a quarter of an access line's cost)."""
+    second = math.floor(created)
+    micro = round((created - second) * 1_000_000)
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    last = _LAST_SECOND
+    if last[0] != second:
+        last[1] = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        last[0] = second
+    return f"{last[1]}.{micro // 1000:03d}Z"
 
 
 class AccessLine:

@@ -6,6 +6,7 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -14,6 +15,7 @@ from hub.api.logs import (
     REQUEST_ID,
     JsonFormatter,
     MaskPersonalData,
+    _utc_ms,
     access_line_of,
     lean_log_records,
     mask_personal,
@@ -173,3 +175,14 @@ def test_no_direct_access_line_unless_the_hub_handler_is_the_only_one() -> None:
     logger, handler = _access_logger(io.StringIO())
     logger.setLevel(logging.WARNING)  # access log off (--no-access-log)
     assert access_line_of(logger) is None
+
+
+@pytest.mark.parametrize("created", [
+    1765000000.0, 1765000000.0004995, 1765000000.0005, 1765000000.9994999, 1765000000.9995,
+    1765000000.9999995, 1765000000.9999996, 1765000001.123456, 0.0, 1.5e-7, 951782400.5,  # 2000-02-29
+])
+def test_the_log_time_is_datetimes_at_every_rounding_edge(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert _utc_ms(created) == expected
+    assert _utc_ms(created + 0.25) == datetime.fromtimestamp(created + 0.25, UTC).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")  # the same second again, from its kept text
