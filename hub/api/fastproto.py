@@ -15,8 +15,10 @@ The rule: the answer is the ASGI route's, byte for byte but the time, the date a
 window's `search` with the same problem+json mapping (`window_error_handler`), X-Request-Id and
 X-Data-As-Of stamped as `RequestContext` stamps them, an unexpected failure answered by the app's
 500 handler; then uvicorn's own `send` writes the status line, headers and access line, gathered
-into one socket write. The audit guarantee is `search`'s own (`Window.access`): nothing is written
-before it returns. tests/integration/window/test_fastproto.py compares both ways on a real server.
+into one socket write (the access line written straight to the hub's JSON handler when that handler
+is where it goes, `hub.api.logs.access_line_of`: the same line without the logging machinery). The
+audit guarantee is `search`'s own (`Window.access`): nothing is written before it returns.
+tests/integration/window/test_fastproto.py compares both ways on a real server.
 """
 
 from __future__ import annotations
