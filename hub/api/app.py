@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from connectors.formats import UnknownSourceError
 from connectors.http_ingest import Ingestor, ingest_router
 from hub.api.context import DataFreshness, RequestContext
+from hub.api.fastproto import SearchAnswer
 from hub.api.logs import lean_log_records
 from hub.contract.errors import (
     BrokerUnavailableError,
@@ -39,6 +40,7 @@ from hub.ops.errors import BadDeadLetterIdError, DeadLetterNotFoundError
 from hub.ops.metrics import install as install_ops
 from hub.ops.page import UnknownStaticFileError
 from hub.readmodel.store import RedisKeys
+from hub.runtime.gc_pause import settle_heap
 from hub.settings import HubSettings, load_settings
 from hub.window.app import close as close_window
 from hub.window.app import mount as mount_window
@@ -137,12 +139,18 @@ def create_app(settings: HubSettings, *, ingestor: Ingestor | None = None, windo
     mounted = mount_window(app, settings, window=window)
     install_ops(app, settings)  # /metrics (OpenMetrics) and the /ops page: hub/ops/
     # outermost: request id and data freshness on every answer (hub/api/context.py)
-    app.add_middleware(RequestContext,
-                       freshness=DataFreshness(mounted.redis, RedisKeys(settings.processors.redis_prefix)))
+    freshness = DataFreshness(mounted.redis, RedisKeys(settings.processors.redis_prefix))
+    app.add_middleware(RequestContext, freshness=freshness)
+    route = getattr(app.state, "search_route", None)
+    if route is not None:  # GET /citizens below ASGI when served by hub serve's protocol (hub/api/fastproto.py)
+        app.state.search_answer = SearchAnswer(mounted, freshness, route, getattr(app.state, "route_latency", None),
+                                               _unexpected)
     return app
 
 
 def serve_app() -> FastAPI:
     """The app of `hub serve --workers N` (uvicorn imports it by name in each worker process)."""
     lean_log_records()
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    settle_heap()  # built: the heap left is not scanned again (hub/runtime/gc_pause.py)
+    return app

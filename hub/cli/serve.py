@@ -17,7 +17,10 @@ import typer
 
 from hub.settings import load_settings
 
-__all__ = ["register"]
+__all__ = ["PROTOCOL", "register"]
+
+#: uvicorn's httptools protocol with `GET /citizens` answered below ASGI (hub/api/fastproto.py).
+PROTOCOL = "hub.api.fastproto:WindowHttpProtocol"
 
 
 def register(app: typer.Typer) -> None:
@@ -46,8 +49,10 @@ def register(app: typer.Typer) -> None:
             target = "hub.api.app:serve_app"  # each worker process builds its own app
         else:
             from hub.api.app import create_app
+            from hub.runtime.gc_pause import settle_heap
 
             target = create_app(settings)
+            settle_heap()  # as serve_app does in each worker (hub/runtime/gc_pause.py)
         uvicorn.run(
             target,
             factory=workers > 1,
@@ -59,4 +64,5 @@ def register(app: typer.Typer) -> None:
             access_log=access_log,
             timeout_graceful_shutdown=int(graceful_timeout),
             server_header=False,
+            http=PROTOCOL,
         )

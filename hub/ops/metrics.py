@@ -226,6 +226,7 @@ def install(app: FastAPI, settings: HubSettings) -> None:
                         ["route", "method", "status"], registry=registry)
 
     app.add_middleware(TimedRoutes, latency=latency)
+    app.state.route_latency = latency  # the window's answer below ASGI times its route too (hub/api/fastproto.py)
 
     app.include_router(metrics_router(registry))
     app.include_router(page_router(settings, redis))

@@ -52,7 +52,7 @@ def build_window(settings: HubSettings, *, redis: Redis | None = None, window: W
     return Window(
         redis=client, reader=reader,
         credentials=CredentialStore(client, ws.redis_prefix, settings.city_code, policy,
-                                    cache_s=ws.credential_cache_s), policy=policy,
+                                    cache_s=ws.credential_cache_s, lean=reader.lean), policy=policy,
         audit=AuditLog(Spool(ws.spool_path()), sink, timeout_s=ws.audit_timeout_s, retry_s=ws.audit_retry_s),
         tracker=Tracker(client, ws.redis_prefix, ws.disclosures_kept, lean=reader.lean),
         reports=Reports(client, ws.redis_prefix, authority,
@@ -108,6 +108,7 @@ def mount(app: FastAPI, settings: HubSettings, *, window: Window | None = None, 
         route = next(r for r in router.routes if isinstance(r, APIRoute) and r.path == SEARCH_PATH
                      and "GET" in (r.methods or ()))
         app.add_middleware(SearchFastPath, window=built, route=route)
+        app.state.search_route = route  # and for the answer below ASGI (hub/api/fastproto.py)
     app.include_router(page_router())  # the hall page (/hall) and GET /window/me
     if health:
         app.include_router(health_router())

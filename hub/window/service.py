@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final
 from urllib.parse import unquote
 
@@ -72,6 +73,7 @@ def _as_utf8(value: str) -> str:
         return value
 
 
+@lru_cache(maxsize=1024)  # a hall sends the same few percent-encoded purposes: urllib's unquote was 1.5 % of a lookup
 def _unquoted(value: str) -> str:
     try:
         return unquote(value, errors="strict")

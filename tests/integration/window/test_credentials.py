@@ -12,6 +12,7 @@ from hub.settings import HubSettings
 from hub.window.credentials import CredentialStore, hash_key
 from hub.window.problems import CredentialInvalidError, CredentialMissingError, CredentialStoreError
 from hub.window.purposes import default_policy
+from hub.window.resp import RespConnection
 
 
 def _run(settings: HubSettings, body):  # type: ignore[no-untyped-def]
@@ -65,26 +66,40 @@ def test_bad_input(settings: HubSettings) -> None:
     _run(settings, body)
 
 
-def test_a_worker_trusts_a_credential_it_read_for_cache_s_only(settings: HubSettings) -> None:
+@pytest.mark.parametrize("through_lean", [False, True])
+def test_a_worker_trusts_a_credential_it_read_for_cache_s_only(settings: HubSettings, through_lean: bool) -> None:
     """`hub serve` workers cache a key's credential briefly: a revoke made elsewhere (the CLI, another
-    worker) takes effect within `cache_s`; one made through the same store at once; expiry always."""
+    worker) takes effect within `cache_s`; one made through the same store at once; expiry always.
+    The same whether the worker reads through redis-py or the read model's lean connection."""
 
     async def body(cli: CredentialStore, redis: Redis) -> None:
-        worker = CredentialStore(redis, "test:cred:", settings.city_code, default_policy(), cache_s=0.5)
-        issued = await cli.create("缓存测试", ["330102"], ["养老服务"], days=1)
-        bearer = f"Bearer {issued.key}"
-        assert (await worker.authenticate(bearer)).id == issued.credential.id
-        await redis.delete(f"test:cred:credkey:{hash_key(issued.key)}")  # no Redis read while cached:
-        assert (await worker.authenticate(bearer)).id == issued.credential.id
-        with pytest.raises(CredentialInvalidError):  # ...but expiry is checked every time
-            await worker.authenticate(bearer, now=datetime.now(UTC) + timedelta(days=2))
-        await asyncio.sleep(0.6)
-        with pytest.raises(CredentialInvalidError):
-            await worker.authenticate(bearer)
-        other = await cli.create("缓存测试二", ["330102"], ["养老服务"], days=1)
-        assert (await worker.authenticate(f"Bearer {other.key}")).name == "缓存测试二"
-        await worker.revoke(other.credential.id)
-        with pytest.raises(CredentialInvalidError):
-            await worker.authenticate(f"Bearer {other.key}")
+        lean = RespConnection.like(redis.connection_pool.connection_kwargs) if through_lean else None
+        assert (lean is not None) is through_lean
+        worker = CredentialStore(redis, "test:cred:", settings.city_code, default_policy(), cache_s=0.5,
+                                 lean=lean)
+        try:
+            await _trusted_for_cache_s_only(cli, worker, redis)
+            assert lean is None or lean._protocol is not None  # the worker's reads went through it
+        finally:
+            if lean is not None:
+                lean.close()
 
     _run(settings, body)
+
+
+async def _trusted_for_cache_s_only(cli: CredentialStore, worker: CredentialStore, redis: Redis) -> None:
+    issued = await cli.create("缓存测试", ["330102"], ["养老服务"], days=1)
+    bearer = f"Bearer {issued.key}"
+    assert (await worker.authenticate(bearer)).id == issued.credential.id
+    await redis.delete(f"test:cred:credkey:{hash_key(issued.key)}")  # no Redis read while cached:
+    assert (await worker.authenticate(bearer)).id == issued.credential.id
+    with pytest.raises(CredentialInvalidError):  # ...but expiry is checked every time
+        await worker.authenticate(bearer, now=datetime.now(UTC) + timedelta(days=2))
+    await asyncio.sleep(0.6)
+    with pytest.raises(CredentialInvalidError):
+        await worker.authenticate(bearer)
+    other = await cli.create("缓存测试二", ["330102"], ["养老服务"], days=1)
+    assert (await worker.authenticate(f"Bearer {other.key}")).name == "缓存测试二"
+    await worker.revoke(other.credential.id)
+    with pytest.raises(CredentialInvalidError):
+        await worker.authenticate(f"Bearer {other.key}")

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import orjson
 import pytest
 
-from hub.api.logs import REQUEST_ID, JsonFormatter, MaskPersonalData, lean_log_records, mask_personal
+from hub.api.logs import (
+    REQUEST_ID,
+    JsonFormatter,
+    MaskPersonalData,
+    _utc_ms,
+    access_line_of,
+    lean_log_records,
+    mask_personal,
+)
 
 
 @pytest.fixture
@@ -114,3 +124,65 @@ def test_lean_records_skip_the_stack_walk_and_still_write_the_same_line(
     assert records[0].funcName != "(unknown function)" and records[0].threadName is not None
     assert records[1].funcName == "(unknown function)" and records[1].threadName is None
     assert records[1].processName is None
+
+
+def _access_logger(stream: io.StringIO) -> tuple[logging.Logger, logging.StreamHandler[io.StringIO]]:
+    """A logger named as uvicorn's access logger, outside the logging tree, through the hub's handler."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(MaskPersonalData())
+    logger = logging.Logger("uvicorn.access", logging.INFO)
+    logger.addHandler(handler)
+    logger.propagate = False
+    return logger, handler
+
+
+def test_the_direct_access_line_is_the_line_the_logger_writes() -> None:
+    stream = io.StringIO()
+    logger, _ = _access_logger(stream)
+    access = access_line_of(logger)
+    assert access is not None
+    args = ("127.0.0.1:5123", "GET", "/citizens?id_number=330106198503121234&phone=13912345678", "1.1", 200)
+    token = REQUEST_ID.set("req-7")
+    try:
+        logger.info('%s - "%s %s HTTP/%s" %d', *args)
+        access.write(*args)
+    finally:
+        REQUEST_ID.reset(token)
+    logged, direct = _lines(stream)
+    assert list(direct) == list(logged)  # same fields, same order
+    assert {k: v for k, v in direct.items() if k != "time"} == {k: v for k, v in logged.items() if k != "time"}
+    assert direct["message"] == ('127.0.0.1:5123 - "GET /citizens?id_number=330106********1234&phone=139****5678 '
+                                 'HTTP/1.1" 200')
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", str(direct["time"]))
+    assert str(direct["time"])[:19] >= str(logged["time"])[:19]
+
+
+def test_no_direct_access_line_unless_the_hub_handler_is_the_only_one() -> None:
+    logger, handler = _access_logger(io.StringIO())
+    assert access_line_of(logger) is not None
+    logger.addHandler(logging.StreamHandler(io.StringIO()))  # a second destination
+    assert access_line_of(logger) is None
+    logger, handler = _access_logger(io.StringIO())
+    logger.addFilter(logging.Filter("elsewhere"))  # a filter on the way
+    assert access_line_of(logger) is None
+    logger, handler = _access_logger(io.StringIO())
+    handler.setFormatter(logging.Formatter())  # not the JSON line
+    assert access_line_of(logger) is None
+    logger, handler = _access_logger(io.StringIO())
+    handler.filters.clear()  # unmasked
+    assert access_line_of(logger) is None
+    logger, handler = _access_logger(io.StringIO())
+    logger.setLevel(logging.WARNING)  # access log off (--no-access-log)
+    assert access_line_of(logger) is None
+
+
+@pytest.mark.parametrize("created", [
+    1765000000.0, 1765000000.0004995, 1765000000.0005, 1765000000.9994999, 1765000000.9995,
+    1765000000.9999995, 1765000000.9999996, 1765000001.123456, 0.0, 1.5e-7, 951782400.5,  # 2000-02-29
+])
+def test_the_log_time_is_datetimes_at_every_rounding_edge(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert _utc_ms(created) == expected
+    assert _utc_ms(created + 0.25) == datetime.fromtimestamp(created + 0.25, UTC).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")  # the same second again, from its kept text
