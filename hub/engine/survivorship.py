@@ -474,7 +474,7 @@ def _department_facts(newest: Sequence[_Seen], fields: dict[str, FieldValue]) ->
                 continue
             value = values[position]
             if isinstance(value, Enum):  # not getattr(value, "value", ...): its miss raises, slowly
-                value = value.value
+                value = value._value_  # what the `value` property returns, without its interpreted call
             if _present(value):
                 fields[name] = s.provenance(value)
 
