@@ -91,7 +91,8 @@ def birth_date_of(versions: Sequence[Version]) -> date | None:
 def _adult_at(born: date | None, moment: datetime) -> bool:
     if born is None:
         return True
-    years = moment.year - born.year - ((moment.month, moment.day) < (born.month, born.day))
+    # (month, day) compared as one number, without two tuples a record (a day is below 32)
+    years = moment.year - born.year - (moment.month * 32 + moment.day < born.month * 32 + born.day)
     return years >= ADULT_AGE
 
 

@@ -201,8 +201,14 @@ def _group_edges(groups: dict[tuple[str | None, ...], list[str]]) -> list[Edge]:
         if part in _OPTIONAL and position != _GROUP:
             lacking[position] = len({sig[position] for sig in groups} - {None}) > 1
     grouped = [sig for sig in groups if sig[_GROUP]]
-    candidates = {sig: frozenset(g[_GROUP] for g in grouped if _same_village(sig, g))
-                  for sig in groups if not sig[_GROUP]}
+    candidates: dict[tuple[str | None, ...], frozenset[str | None]] = {}
+    for sig in groups:  # loops, not a generator in a comprehension: a compiled generator is an object a call
+        if not sig[_GROUP]:
+            found: set[str | None] = set()
+            for g in grouped:
+                if _same_village(sig, g):
+                    found.add(g[_GROUP])
+            candidates[sig] = frozenset(found)
     signatures = sorted(groups, key=lambda sig: groups[sig][0])
     for i, sa in enumerate(signatures):
         for sb in signatures[i + 1 :]:
@@ -223,7 +229,8 @@ def _edge(a: str, b: str) -> Edge:
 
 def _same_village(a: tuple[str | None, ...], b: tuple[str | None, ...]) -> bool:
     """Whether two signatures may name one village: district and town agree where both are known."""
-    return all(not (a[p] and b[p]) or a[p] == b[p] for p in (_DISTRICT, _STREET))
+    da, db, sa, sb = a[_DISTRICT], b[_DISTRICT], a[_STREET], b[_STREET]
+    return not (da and db and da != db) and not (sa and sb and sa != sb)
 
 
 def _groups_agree(a: tuple[str | None, ...], b: tuple[str | None, ...],
@@ -249,7 +256,8 @@ def _signature(address: ParsedAddress) -> tuple[str | None, ...]:
 
 
 def _signatures_agree(a: tuple[str | None, ...], b: tuple[str | None, ...], ambiguous: Mapping[int, bool]) -> bool:
-    for position, (va, vb) in enumerate(zip(a, b, strict=True)):
+    for position in range(len(_SIGNATURE)):  # every signature has its parts (`_signature`)
+        va, vb = a[position], b[position]
         if va and vb:
             if va != vb:
                 return False

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from operator import itemgetter
 from typing import Any, Final, NamedTuple
 
 from hub.contract.records import CivilAffairsRecord, DepartmentRecord, HealthRecord, HrssRecord, TaxRecord
@@ -39,7 +40,7 @@ class FieldValue(NamedTuple):
 _TUPLE_NEW: Final = tuple.__new__
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Conflict:
     """An authoritative value contradicted by another department (feedback for data quality)."""
 
@@ -47,6 +48,13 @@ class Conflict:
     field: str
     authoritative: FieldValue
     contradicting: FieldValue
+
+    def __init__(self, citizen_id: str, field: str, authoritative: FieldValue, contradicting: FieldValue) -> None:
+        """Written out: the dataclass-made __init__ stays interpreted under mypyc (as `MasterCitizen`)."""
+        object.__setattr__(self, "citizen_id", citizen_id)
+        object.__setattr__(self, "field", field)
+        object.__setattr__(self, "authoritative", authoritative)
+        object.__setattr__(self, "contradicting", contradicting)
 
 
 class Contact(NamedTuple):
@@ -61,12 +69,21 @@ class Contact(NamedTuple):
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class MasterCitizen:
     citizen_id: str
     fields: dict[str, FieldValue]
     records: tuple[str, ...]
     contacts: tuple[Contact, ...] = ()  # every number shown, newest first
+
+    def __init__(self, citizen_id: str, fields: dict[str, FieldValue], records: tuple[str, ...],
+                 contacts: tuple[Contact, ...] = ()) -> None:
+        """Written out: the dataclass-made __init__ stays interpreted under mypyc; these object.__setattr__
+        calls of a frozen class compile to slot writes (one master a citizen)."""
+        object.__setattr__(self, "citizen_id", citizen_id)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "records", records)
+        object.__setattr__(self, "contacts", contacts)
 
     def value(self, name: str) -> Any:
         found = self.fields.get(name)
@@ -352,8 +369,15 @@ def _contacts(seen: Sequence[_Seen], rank: dict[str, int], contact_numbers: froz
         contact: Contact = _TUPLE_NEW(Contact, (phone.digits, phone.kind, own, s.source, s.record_id, s.updated_at))
         found.append((s.updated_at, r, s.record_id, contact))
     if len(found) > 1:  # a sort computes every key, even of one item
-        found.sort(key=lambda item: (-item[0].timestamp(), item[1], item[2]))
+        # (rank, record id) ascending, then a stable sort newest first: ties of update time keep that
+        # order. C key functions: a lambda is a call into the engine per item, a timestamp a float each
+        found.sort(key=_RANK_AND_ID)
+        found.sort(key=_UPDATED_AT, reverse=True)
     return tuple(item[3] for item in found)
+
+
+_RANK_AND_ID: Final = itemgetter(1, 2)
+_UPDATED_AT: Final = itemgetter(0)
 
 
 def _more_recent(a: _Seen, a_rank: int, b: _Seen, b_rank: int) -> bool:
@@ -450,7 +474,7 @@ def _department_facts(newest: Sequence[_Seen], fields: dict[str, FieldValue]) ->
                 continue
             value = values[position]
             if isinstance(value, Enum):  # not getattr(value, "value", ...): its miss raises, slowly
-                value = value.value
+                value = value._value_  # what the `value` property returns, without its interpreted call
             if _present(value):
                 fields[name] = s.provenance(value)
 

@@ -21,7 +21,6 @@ from rapidfuzz.fuzz import ratio
 
 from hub.engine.standardise import CACHE_SIZE
 from hub.engine.standardise._text import char_class, fold, nfkc, settle, settled_ideographs
-from hub.engine.standardise._text import shared as shared_text
 from hub.engine.standardise.divisions import (
     Division,
     city_code,
@@ -523,10 +522,25 @@ class _Reader:
         )  # fmt: skip
 
 
+#: Address parts kept once (`_shared`), at most this many before the table starts afresh (as `shared`).
+PARTS_LIMIT: Final = 1 << 18
+
+#: The parts' own table, apart from `shared`'s: a city's parts are a few thousand roads, estates,
+#: numbers and rooms, so this table stays small and a probe stays in the CPU's caches, where one in
+#: the shared texts (every name, ID and address text of the city) mostly misses them.
+_PARTS: Final[dict[str, str]] = {}
+
+
 def _shared(part: str | None) -> str | None:
-    """One string object per distinct address part (`shared`): a parse keeps its parts for the
-    life of the engine state, and equal parts cut from different texts are otherwise distinct."""
-    return None if part is None else shared_text(part)
+    """One string object per distinct address part: a parse keeps its parts for the life of the engine
+    state, and equal parts cut from different texts are otherwise distinct (one probe, as `shared`)."""
+    if part is None:
+        return None
+    found = _PARTS.setdefault(part, part)
+    if found is part and len(_PARTS) > PARTS_LIMIT:  # new, and one too many: keep only it
+        _PARTS.clear()
+        _PARTS[part] = part
+    return found
 
 
 #: Inferred components by (province, city, district) inferred, in writing order.

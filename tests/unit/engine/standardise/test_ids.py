@@ -146,3 +146,13 @@ def test_checksummed_ids_are_valid(body: str) -> None:
     value = body + ric.calc_check_digit(body + "0")
     rid = normalise_resident_id(" ".join(value[i : i + 4] for i in range(0, 18, 4)).lower())
     assert rid is not None and rid.valid and rid.value == value
+
+
+_ID_BODY = r"[1-6][0-9]{5}(19[0-9]{2}|20[01][0-9])(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])[0-9]{3}"
+
+
+@given(st.from_regex(_ID_BODY, fullmatch=True), st.sampled_from("0123456789X"))
+def test_check_character_agrees_with_stdnum(body: str, last: str) -> None:
+    """The engine's own check character (no interpreted call per ID) accepts exactly stdnum's."""
+    rid = normalise_resident_id(body + last)
+    assert rid is not None and rid.valid == (last == ric.calc_check_digit(body + "0"))
