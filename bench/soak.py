@@ -13,10 +13,12 @@ the latest version of a record the hub already holds and a person's history of v
 phones, status) is replayed; no new person and no value the hub has not seen; and every
 `--duplicate-every`-th of them sent twice, same bytes (a duplicate that changes nothing).
 
-Samples the worker's RSS (VmRSS, VmHWM from /proc) and its consumed count (the group's committed
-department offsets: stage 1) every `--interval` seconds, keeping at most `--lag` events queued
-ahead of it; prints RSS at 100k, 250k, 500k and 1M events, the growth from 100k to the end, and
-events/s. Works in its own topics, group and Redis prefix. Figures only; nothing is asserted.
+Samples the worker's RSS (VmRSS, VmHWM from /proc) and the events its stage 2 has applied (the
+records of the resolve topic below the group's committed offset; stage 1 runs well ahead on this
+feed) every `--interval` seconds, keeping at most `--lag` events queued ahead of stage 2; prints each
+sample as it goes, then RSS at 100k, 250k, 500k and 1M events (or where `--seconds` stopped it), the
+growth from 100k to the end, and events/s. Works in its own topics, group and Redis prefix.
+Figures only; nothing is asserted.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+
+import orjson
+from confluent_kafka import Consumer, TopicPartition
 
 from bench.processors import HUB, Progress, cpu_seconds, isolated_env
 from citygen.engine import generate
@@ -53,10 +58,33 @@ CHUNK = 2_000  # events produced at a time
 @dataclass(frozen=True)
 class Sample:
     when: float  # seconds since the worker started
-    consumed: int  # department events committed by stage 1
+    consumed: int  # department events stage 2 applied (committed)
+    forwarded: int  # department events stage 1 committed
     rss_mb: float
     hwm_mb: float
     cpu_s: float
+
+
+class Applied:
+    """Department events stage 2 has applied: the records in the resolve topic's messages below the group's
+    committed offset (a message carries one record or an array of them), read once each as it goes."""
+
+    def __init__(self, settings: HubSettings) -> None:
+        self.consumer = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": f"soak-{uuid.uuid4()}",
+                                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        self.consumer.assign([TopicPartition(settings.processors.resolve_topic, 0, 0)])
+        self.upto = [0]  # upto[n]: records in the first n messages
+
+    def events(self, committed: int) -> int:
+        while len(self.upto) <= committed:
+            for msg in self.consumer.consume(500, timeout=1.0):
+                if msg.error() is None:
+                    value = orjson.loads(msg.value() or b"null")
+                    self.upto.append(self.upto[-1] + (len(value) if isinstance(value, list) else 1))
+        return self.upto[committed]
+
+    def close(self) -> None:
+        self.consumer.close()
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -112,7 +140,7 @@ def publish_city(settings: HubSettings, files: list[Path], state: Path) -> None:
 
 def at_milestones(samples: list[Sample], total: int) -> list[tuple[int, Sample]]:
     """The first sample at or past each milestone (and the last one for the end)."""
-    marks = [m for m in MILESTONES if m < total] + [total]
+    marks = [m for m in MILESTONES if m < min(total, samples[-1].consumed)] + [samples[-1].consumed]
     return [(m, next(s for s in samples if s.consumed >= m)) for m in marks if samples[-1].consumed >= m]
 
 
@@ -127,6 +155,7 @@ def main() -> None:
     parser.add_argument("--lag", type=int, default=20_000, help="most events queued ahead of the worker")
     parser.add_argument("--bootstrap", action="store_true", help="let the first pass go through the bootstrap")
     parser.add_argument("--memtrace", type=Path, help="trace the worker's allocations, reports in this folder")
+    parser.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: at --events)")
     parser.add_argument("--memtrace-every", type=float, default=60.0, help="seconds between memtrace reports")
     args = parser.parse_args()
     ensure_up()
@@ -153,17 +182,24 @@ def main() -> None:
     feed = Feed(settings, records, args.duplicate_every)
     events = iter(feed)
     client = producer(settings)
+    applied = Applied(settings)
     produced, samples, began = first, [], time.perf_counter()
+    deadline = began + args.seconds if args.seconds else None
+    print("sample: seconds, events applied by stage 2, committed by stage 1, VmRSS MB, VmHWM MB, worker CPU s",
+          flush=True)
     try:
         while True:
             if proc.poll() is not None:
                 raise SystemExit(f"hub process exited with {proc.returncode} (log {log})")
-            consumed = progress.committed(progress.dept)
+            forwarded = progress.committed(progress.dept)
+            consumed = applied.events(progress.committed(progress.resolve))
             rss, hwm = memory_mb(proc.pid)
-            samples.append(Sample(time.perf_counter() - began, consumed, rss, hwm, cpu_seconds(proc.pid)))
-            if consumed >= args.events:
+            samples.append(Sample(time.perf_counter() - began, consumed, forwarded, rss, hwm, cpu_seconds(proc.pid)))
+            last = samples[-1]
+            print(f"sample: {last.when:.0f} {consumed} {forwarded} {rss:.0f} {hwm:.0f} {last.cpu_s:.0f}", flush=True)
+            if consumed >= args.events or (deadline is not None and time.perf_counter() > deadline):
                 break
-            while produced < args.events and produced - consumed < args.lag:
+            while produced < args.events and produced - consumed < args.lag:  # paced on stage 2
                 for _ in range(min(CHUNK, args.events - produced)):
                     topic, key, value = next(events)
                     client.produce(topic, key=key, value=value)
@@ -171,12 +207,9 @@ def main() -> None:
                     client.poll(0)
                 client.flush(30)
             time.sleep(args.interval)
-        while progress.committed(progress.resolve) < progress.end(progress.resolve):  # stage 2 catches up
-            time.sleep(0.5)
-        rss, hwm = memory_mb(proc.pid)
-        samples.append(Sample(time.perf_counter() - began, consumed, rss, hwm, cpu_seconds(proc.pid)))
     finally:
         progress.close()
+        applied.close()
         feed.close()
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=120)
