@@ -98,6 +98,10 @@ class ProcessorSettings(BaseModel):
     # briefly paused sink only slows consumption; one that stays away this long is an outage for a supervisor
     sink_patience_s: float = Field(default=300.0, gt=0)
     loglevel: str = "WARNING"
+    # diagnostics only (processors/memtrace.py): trace allocations and write their growth to this folder
+    # every memtrace_every_s; tracing slows the worker and adds memory of its own
+    memtrace_dir: Path | None = None
+    memtrace_every_s: float = Field(default=60.0, gt=0)
 
 
 class ConnectorSettings(BaseModel):

@@ -40,6 +40,7 @@ from hub.wire.serde import TopicCodecs
 from processors.bootstrap import bootstrap_if_needed
 from processors.errors import CityPartitionError, PoisonEventError
 from processors.kafka_auth import broker_credentials
+from processors.memtrace import start as start_memtrace
 from processors.records import hop_value, record_to_json
 from processors.resolve import ResolveStage
 from processors.standardise import Standardiser
@@ -296,6 +297,7 @@ def run(settings: HubSettings) -> None:
     """Run the workers of this process until SIGTERM/SIGINT: first the bulk bootstrap if the backlog
     calls for one (processors/bootstrap.py), then faust from the offsets it committed."""
     _bootstrap_log(settings.processors.loglevel)
+    start_memtrace(settings.processors.memtrace_dir, settings.processors.memtrace_every_s)  # off unless set
     report = bootstrap_if_needed(settings)
     gate = Gate()
     app = build_app(settings, gate)
