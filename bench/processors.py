@@ -36,6 +36,8 @@ from hub.contract.records import DepartmentRecord
 from hub.contract.sources import SOURCES
 from hub.engine.mentions import record_ref
 from hub.infra import ensure_up
+from hub.readmodel.codec import decode_record
+from hub.readmodel.store import RedisKeys, record_bucket
 from hub.settings import HubSettings, load_settings
 from hub.wire.avro_mapping import event_for
 from hub.wire.registry_client import SchemaRegistry
@@ -141,7 +143,7 @@ def trickle(settings: HubSettings, records: list[DepartmentRecord], seconds: flo
         messages = [codecs.encode_department_event(event_for(r, city_code=settings.city_code)) for r in bumped]
     expected = [(record_ref(r.source, r.record_id), orjson.loads(r.model_dump_json())["updated_at"]) for r in bumped]
     store = redis.Redis.from_url(settings.redis_url)
-    key = f"{settings.processors.redis_prefix}engine:records"
+    keys = RedisKeys(settings.processors.redis_prefix)
     client = producer(settings)
     pending: dict[str, tuple[float, str]] = {}
     latencies: list[float] = []
@@ -157,8 +159,11 @@ def trickle(settings: HubSettings, records: list[DepartmentRecord], seconds: flo
         if pending:
             refs = list(pending)
             now = time.perf_counter()
-            for ref, doc in zip(refs, store.hmget(key, refs), strict=True):
-                if doc is not None and orjson.loads(doc)["updated_at"] == pending[ref][1]:
+            pipe = store.pipeline(transaction=False)
+            for ref in refs:
+                pipe.hget(record_bucket(keys, ref), ref)
+            for ref, doc in zip(refs, pipe.execute(), strict=True):
+                if doc is not None and decode_record(ref, doc)["updated_at"] == pending[ref][1]:
                     latencies.append(now - pending.pop(ref)[0])
         time.sleep(0.005)
     client.flush(10)
@@ -268,7 +273,7 @@ def run_process(tag: str, runs: int, build: Path | None, total: int, extra: dict
         now = time.perf_counter()
         if first is None and resolved > 0:
             first = (now, resolved)
-        if written is None and store.exists(f"{settings.processors.redis_prefix}engine:records"):
+        if written is None and store.exists(f"{settings.processors.redis_prefix}readmodel:format"):
             written = now
         if forwarded is None and progress.committed(progress.dept) >= total:
             forwarded = now

@@ -60,8 +60,17 @@ import redis
 from redis.asyncio import Redis as AsyncRedis
 
 from hub.infra import ensure_up
+from hub.infra.redis_server import HASH_MAX_LISTPACK_VALUE
 from hub.readmodel.codec import FORMAT, encode_document, encode_record
-from hub.readmodel.store import RedisKeys, index_slot, written_at_now
+from hub.readmodel.store import (
+    CITIZEN_BUCKET_BITS,
+    RedisKeys,
+    address_slot,
+    citizen_buckets,
+    index_slot,
+    record_buckets,
+    written_at_now,
+)
 from hub.settings import HubSettings, TopicNames, load_settings
 from hub.window.reader import LOOKUP_AROUND, ReadModel
 from hub.wire.registry_client import SchemaRegistry
@@ -159,6 +168,7 @@ def citizen(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
 def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chunk: int = 5000) -> None:
     began = time.perf_counter()
     born: dict[str, list[str]] = {}  # birth date -> citizens (`index_slot` fields hold the sorted ids)
+    homes: dict[str, list[str]] = {}  # address id -> residents (`address_slot`, the same form)
     for start in range(0, n, chunk):
         pipe = client.pipeline(transaction=False)
         cids: list[str] = []
@@ -175,15 +185,20 @@ def write_city(client: redis.Redis, keys: RedisKeys, secret: bytes, n: int, chun
                 slot = index_slot(keys, secret, kind, f[name]["value"])
                 pipe.hset(slot.bucket, slot.field, cid)  # type: ignore[arg-type]
             born.setdefault(f["birth_date"]["value"], []).append(cid)
-            pipe.sadd(keys.index("address", f["address_id"]["value"]), cid)
-        pipe.hset(keys.records, mapping=records)  # type: ignore[arg-type]
-        pipe.sadd(keys.citizens, *cids)
+            homes.setdefault(f["address_id"]["value"], []).append(cid)
+        for bucket, stored in record_buckets(keys, records).items():
+            pipe.hset(bucket, mapping=stored)  # type: ignore[arg-type]
+        for bucket, ids in citizen_buckets(keys, cids).items():
+            pipe.hset(bucket, mapping=dict.fromkeys(ids, ""))  # type: ignore[arg-type]
         pipe.execute()
         if start and start % 200_000 == 0:
             print(f"  {start:,} citizens written ({time.perf_counter() - began:.0f} s)", flush=True)
     pipe = client.pipeline(transaction=False)
     for day, cids in born.items():
         slot = index_slot(keys, secret, "birth", day)
+        pipe.hset(slot.bucket, slot.field, ",".join(sorted(cids)))  # type: ignore[arg-type]
+    for home, cids in homes.items():
+        slot = address_slot(keys, home)
         pipe.hset(slot.bucket, slot.field, ",".join(sorted(cids)))  # type: ignore[arg-type]
     pipe.execute()
     client.set(keys.written_at, written_at_now())
@@ -214,7 +229,8 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
         raise SystemExit("redis-server is not installed (make setup)")
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--hash-max-listpack-value", str(HASH_MAX_LISTPACK_VALUE), "--dir", str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     client = redis.Redis(port=port)
     for _ in range(200):
         try:
@@ -493,7 +509,10 @@ def main() -> None:
         builds.append((args.build.name, args.build.resolve()))
     runs: list[tuple[str, Result, int]] = []
     try:
-        held = sync.scard(keys.citizens)
+        counting = sync.pipeline(transaction=False)
+        for bucket in range(1 << CITIZEN_BUCKET_BITS):
+            counting.hlen(f"{keys.citizens}:{bucket:04x}")
+        held = sum(counting.execute())
         if held != args.citizens:
             if held:
                 raise SystemExit(f"{url} holds {held:,} citizens, not {args.citizens:,}")

@@ -169,7 +169,12 @@ def produce(settings: HubSettings, messages: Sequence[tuple[str, bytes, bytes]])
 
     client = producer(settings)
     for i, (topic, key, value) in enumerate(messages):
-        client.produce(topic, key=key, value=value, on_delivery=on_delivery(i))
+        while True:
+            try:
+                client.produce(topic, key=key, value=value, on_delivery=on_delivery(i))
+                break
+            except BufferError:  # the local queue is full (over 100,000 messages): let deliveries drain it
+                client.poll(0.5)
     remaining = client.flush(settings.request_timeout_s + 1)
     if remaining or len(results) < len(messages):
         raise BrokerUnavailableError(

@@ -178,7 +178,7 @@ def bootstrap_if_needed(settings: HubSettings) -> BootstrapReport | None:
                 backlog = sum(s.events for s in spans if s.topic != p.resolve_topic)
                 if p.bootstrap_min_events <= 0 or backlog < p.bootstrap_min_events or members:
                     return None
-                if client.exists(keys.records):
+                if client.exists(keys.format):  # written with every batch, the engine state's with it
                     logger.info("backlog of %d events on an existing engine state: incremental", backlog)
                     return None
                 client.set(marker_key(keys), _ends(spans))

@@ -22,7 +22,7 @@ from hub.engine.mentions import OrgMention
 from hub.engine.resolver import Resolver
 from hub.engine.standardise.addresses import parse_address
 from hub.readmodel.codec import StoredFormatError
-from hub.readmodel.store import RedisKeys, check_format, scan_hash, stored_texts
+from hub.readmodel.store import RedisKeys, check_format, scan_hash, scan_records, stored_texts
 from hub.runtime.gc_pause import paused_gc
 from processors.errors import CorruptStateError
 from processors.records import org_from_json, record_from_stored
@@ -51,7 +51,7 @@ async def rebuild(redis: Redis, keys: RedisKeys, city_code: str, secret: bytes) 
     resolver = Resolver(city_code, secret)
     count = 0
     with paused_gc():  # the restored engine is long-lived: frozen out of the collector's walks
-        async for ref, data in scan_hash(redis, keys.records):
+        async for ref, data in scan_records(redis, keys):
             resolver.add(record_from_stored(ref, data))
             count += 1
         try:

@@ -1,11 +1,12 @@
-"""How a citizen document and a stored department record are laid out in Redis (format 2), and back.
+"""How a citizen document and a stored department record are laid out in Redis (format 3), and back.
 
 The rule: what is stored is compact, what is read is exactly the dict the readers always had.
 `decode_document` gives the document `{"citizen_id", "records", "fields": {name: {"value", "source",
 "record_id", "updated_at"}}, "contacts", "conflicts"}` and `decode_record` the record's JSON object, so
 the window and `hub export masters` read them as before; only the bytes in Redis changed.
 
-A document is `0x02`, a one-line JSON head, a newline, then the body deflated with a preset dictionary:
+A document is the format byte (`0x03`), a one-line JSON head, a newline, then the body deflated with a
+preset dictionary:
 - the head holds what the window's Lua script (`hub.window.reader.LOOKUP_AROUND`) needs and Lua cannot
   inflate: `a` the `address_id` value (when a string), `ar` the `source/record_id` that value came from,
   `er` the employer's (when `employer_id` is a string);
@@ -13,9 +14,9 @@ A document is `0x02`, a one-line JSON head, a newline, then the body deflated wi
   index into `r`, the document's records, or as `source/record_id` when it is not one of them) and every
   field, contact and conflict side an index into it: each field repeated its source, record id and
   time (1,849 of a document's 2,588 bytes).
-A stored record is `0x02` and its JSON without `source` and `record_id` (the hash field names them),
+A stored record is the format byte and its JSON without `source` and `record_id` (the hash field names them),
 deflated with a dictionary of its own. The address texts the engine keeps (`engine:texts`, read only to
-restore it) are stored in chunks, one per batch: `0x02` and the sorted texts, one a line, deflated.
+restore it) are stored in chunks, one per batch: the format byte and the sorted texts, one a line, deflated.
 
 The dictionaries are synthetic (field names, JSON punctuation, common words): never taken from data,
 as they are in the code. They are part of the format: changing one, or the layout, is a new
@@ -32,7 +33,7 @@ from typing import Any, Final
 import orjson
 
 #: The stored format; `RedisKeys.format` holds it, and every document and record starts with its byte.
-FORMAT: Final = 2
+FORMAT: Final = 3  # 3: the stored records in hash buckets (`hub.readmodel.store.record_bucket`)
 _MARK: Final = bytes([FORMAT])
 
 

@@ -3,17 +3,17 @@
 Layout (prefix `P`, default `hub:`):
   P citizen:<id>          master citizen document (`hub.readmodel.codec`): fields with provenance, linked
                           records (the contract row is read from the fields, `contract_row`)
-  P citizens              set of live citizen ids (what `hub export masters` dumps)
+  P citizens:<bucket>     hash: the live citizen ids (what `hub export masters` dumps), `citizen_bucket`
   P redirect:<old>        survivor of a citizen id retired by a merge
   P idx:idnum:<bucket>    hash: part of the keyed hash of an ID number -> citizens holding it (`index_slot`)
   P idx:phone:<bucket>    the same for phones (keyed as well: phones are personal data)
   P idx:birth:<bucket>    the same for birth dates (keyed: with a name a birth date identifies a person)
-  P idx:address:<aid>     residents of a master address
-  P idx:street:<street>   citizens registered in a street (街道)
+  P idx:address:<bucket>  hash: master address id -> its residents (`address_slot`)
   P idx:credit:<code>     organization id of a unified social credit code
   P places:<bucket>       address text -> address id, by a digest of the text (`place_slot`)
   P orgs                  organization key -> organization id
-  P engine:records        source ref -> latest version of the record (`codec.encode_record`), for the engine
+  P engine:records:<b>    source ref -> latest version of the record (`codec.encode_record`), for the engine
+                          and the window, in hash buckets by a digest of the ref (`record_bucket`)
   P engine:texts          every address text ever seen (all versions), in chunks (`codec.encode_texts`)
   P engine:orgs           organization key -> mention, every one ever seen (all versions)
   P readmodel:written_at  when the last batch was written (RFC 3339 UTC): how fresh the window's answers are
@@ -159,6 +159,36 @@ return 0
 """
 
 
+#: Set fields of many hash buckets in one command (a batch's records and citizen ids, spread over thousands of
+#: buckets: a command per bucket made the bootstrap's Redis writes twice as long). ARGV is (bucket, field,
+#: value) triples; `BUCKETS_DEL` deletes (bucket, field) pairs. Bucket keys are not declared: the read model
+#: is one Redis, never a cluster (as the window's scripts).
+BUCKETS_SET = """
+for i = 1, #ARGV, 3 do redis.call('HSET', ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
+return 0
+"""
+BUCKETS_DEL = """
+for i = 1, #ARGV, 2 do redis.call('HDEL', ARGV[i], ARGV[i + 1]) end
+return 0
+"""
+
+
+def set_args(buckets: dict[str, dict[str, bytes]]) -> list[str | bytes]:
+    """`BUCKETS_SET`'s arguments: bucket, field, value, in order."""
+    return [arg for bucket, fields in buckets.items() for name, value in fields.items()
+            for arg in (bucket, name, value)]
+
+
+def del_args(buckets: dict[str, list[str]]) -> list[str]:
+    """`BUCKETS_DEL`'s arguments: bucket, field, in order."""
+    return [arg for bucket, fields in buckets.items() for name in fields for arg in (bucket, name)]
+
+
+def citizen_fields(buckets: dict[str, list[str]]) -> dict[str, dict[str, bytes]]:
+    """The bucket fields of live citizen ids (the value is empty)."""
+    return {bucket: dict.fromkeys(cids, b"") for bucket, cids in buckets.items()}
+
+
 def slot_members(value: bytes | str | None) -> list[str]:
     """The citizen ids of a bucket field's value (sorted, as stored)."""
     if not value:
@@ -189,15 +219,95 @@ def place_buckets(keys: RedisKeys, places: dict[str, str]) -> dict[str, dict[byt
     return found
 
 
-#: An index entry of a citizen: a set key (address, street) or a slot of a keyed-hash index.
-IndexEntry = str | Slot
+#: `P engine:records:<bucket>` holds the latest version of each department record in 16,384 hash buckets:
+#: a hashtable entry cost about 40 B more than the same entry in a listpack (measured: 247 against
+#: 209 B a record at 58 records a bucket). Bucket = the first 14 bits of SHA-1 of the `source/record_id`,
+#: as 4 hex digits (the window's Lua script computes the same with `redis.sha1hex`); field = the ref.
+#: A bucket stays a listpack while it holds at most `hash-max-listpack-entries` (512) fields, each at most
+#: `hash-max-listpack-value` bytes: stored records are up to about 300 B, so the hub's Redis configs set
+#: that to 512 (the default 64 still works, with every bucket a hashtable). 512 a bucket is about 2.8
+#: million citizens at 3 records each.
+RECORD_BUCKET_BITS = 14
+
+#: `P idx:address:<bucket>` holds the residents of each master address in 4,096 hash buckets, as the keyed
+#: indexes do (field = the address id, not keyed: an address id is no personal data; value = the sorted
+#: citizen ids, ','-joined; `INDEX_MOVE` writes it): Redis 7.0 keeps a set of strings as a hashtable
+#: (129 B a citizen in a set per address). Bucket = the first 12 bits of SHA-1 of the address id (the
+#: window's Lua script computes the same). About 100 addresses a bucket at a million citizens.
+ADDRESS_BUCKET_BITS = 12
 
 
-def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> set[IndexEntry]:
-    """The index entries a master citizen belongs to."""
+def sha1_bucket(prefix: str, text: str, bits: int) -> str:
+    """`prefix` and the first `bits` bits of SHA-1 of `text` as 4 hex digits: what the window's Lua script
+    computes with `redis.sha1hex` (`hub.window.reader.LOOKUP_AROUND`)."""
+    top = int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:2], "big") >> (16 - bits)
+    return f"{prefix}{top:04x}"
+
+
+#: `P citizens:<bucket>`: the live citizen ids as fields (value empty) of 4,096 hash buckets by SHA-1 of the
+#: id, listpacks up to two million citizens; one set of ids cost 63-76 B a citizen (a hashtable).
+CITIZEN_BUCKET_BITS = 12
+
+
+def citizen_bucket(keys: RedisKeys, cid: str) -> str:
+    """The hash bucket that lists a live citizen id."""
+    return sha1_bucket(f"{keys.citizens}:", cid, CITIZEN_BUCKET_BITS)
+
+
+def citizen_buckets(keys: RedisKeys, cids: Sequence[str]) -> dict[str, list[str]]:
+    """Citizen ids grouped by bucket (`citizen_bucket`), the buckets and their ids sorted."""
+    found: dict[str, list[str]] = {}
+    for cid in sorted(cids):
+        found.setdefault(citizen_bucket(keys, cid), []).append(cid)
+    return dict(sorted(found.items()))
+
+
+def all_citizen_buckets(keys: RedisKeys) -> list[str]:
+    """Every bucket key of the live citizen ids, in order."""
+    return [f"{keys.citizens}:{b:04x}" for b in range(1 << CITIZEN_BUCKET_BITS)]
+
+
+async def live_citizens(redis: Redis, keys: RedisKeys, *, chunk: int = 512) -> list[str]:
+    """Every live citizen id, sorted (`chunk` buckets a round trip)."""
+    buckets = all_citizen_buckets(keys)
+    ids: list[str] = []
+    for start in range(0, len(buckets), chunk):
+        pipe = redis.pipeline(transaction=False)
+        for bucket in buckets[start:start + chunk]:
+            pipe.hkeys(bucket)
+        for found in await pipe.execute():
+            ids.extend(c.decode() if isinstance(c, bytes) else str(c) for c in found)
+    return sorted(ids)
+
+
+def address_slot(keys: RedisKeys, address_id: str) -> Slot:
+    """The bucket and field of a master address's residents."""
+    return Slot(sha1_bucket(keys.index("address", ""), address_id, ADDRESS_BUCKET_BITS), address_id.encode("utf-8"))
+
+
+def record_bucket(keys: RedisKeys, ref: str) -> str:
+    """The hash bucket of a department record's latest version, by its `source/record_id`."""
+    return sha1_bucket(f"{keys.records}:", ref, RECORD_BUCKET_BITS)
+
+
+def record_buckets(keys: RedisKeys, records: dict[str, bytes]) -> dict[str, dict[str, bytes]]:
+    """Stored records grouped by bucket (`record_bucket`), the buckets and their refs sorted."""
+    found: dict[str, dict[str, bytes]] = {}
+    for ref in sorted(records):
+        found.setdefault(record_bucket(keys, ref), {})[ref] = records[ref]
+    return dict(sorted(found.items()))
+
+
+def all_record_buckets(keys: RedisKeys) -> list[str]:
+    """Every bucket key of `engine:records`, in order (most are filled once a city has some thousands)."""
+    return [f"{keys.records}:{b:04x}" for b in range(1 << RECORD_BUCKET_BITS)]
+
+
+def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> set[Slot]:
+    """The index slots a master citizen belongs to."""
     if master is None:
         return set()
-    found: set[IndexEntry] = set()
+    found: set[Slot] = set()
     id_number = master.value("id_number")
     if id_number:
         found.add(index_slot(keys, secret, "idnum", str(id_number)))
@@ -209,10 +319,7 @@ def index_keys(master: MasterCitizen | None, keys: RedisKeys, secret: bytes) -> 
         found.add(index_slot(keys, secret, "birth", birth_date.isoformat()))
     address_id = master.value("address_id")
     if address_id:
-        found.add(keys.index("address", str(address_id)))
-    street = master.value("street")
-    if street:
-        found.add(keys.index("street", str(street)))
+        found.add(address_slot(keys, str(address_id)))
     return found
 
 
@@ -272,14 +379,14 @@ class BatchWrite:
     texts: set[str] = field(default_factory=set)
     org_mentions: dict[str, bytes] = field(default_factory=dict)
     masters: dict[str, bytes] = field(default_factory=dict)
-    index_add: dict[IndexEntry, set[str]] = field(default_factory=dict)  # set key or slot -> citizen ids
-    index_remove: dict[IndexEntry, set[str]] = field(default_factory=dict)
+    index_add: dict[Slot, set[str]] = field(default_factory=dict)  # slot -> citizen ids
+    index_remove: dict[Slot, set[str]] = field(default_factory=dict)
     retired: dict[str, str | None] = field(default_factory=dict)  # old id -> survivor
     places: dict[str, str] = field(default_factory=dict)
     orgs: dict[str, str] = field(default_factory=dict)
     credit: dict[str, str] = field(default_factory=dict)
 
-    def move(self, cid: str, old: set[IndexEntry], new: set[IndexEntry]) -> None:
+    def move(self, cid: str, old: set[Slot], new: set[Slot]) -> None:
         for key in old - new:
             self.index_remove.setdefault(key, set()).add(cid)
         for key in new - old:
@@ -289,14 +396,10 @@ class BatchWrite:
         """`INDEX_MOVE`'s arguments per bucket: the removes, then the adds, in a stable order."""
         moves: dict[str, list[bytes | str]] = {}
         for op, entries in (("-", self.index_remove), ("+", self.index_add)):
-            for slot in sorted((e for e in entries if isinstance(e, Slot)), key=lambda e: (e.bucket, e.field)):
+            for slot in sorted(entries, key=lambda e: (e.bucket, e.field)):
                 for cid in sorted(entries[slot]):
                     moves.setdefault(slot.bucket, []).extend((op, slot.field, cid))
         return moves
-
-    def set_moves(self, entries: dict[IndexEntry, set[str]]) -> list[tuple[str, list[str]]]:
-        """The set keys of `entries` (index_add or index_remove) with their members, sorted."""
-        return sorted((key, sorted(members)) for key, members in entries.items() if isinstance(key, str))
 
     def empty(self) -> bool:
         return not any((self.records, self.texts, self.org_mentions, self.masters, self.index_add,
@@ -308,14 +411,13 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
     if batch.empty():
         return
     pipe = redis.pipeline(transaction=True)
+    put, drop = redis.register_script(BUCKETS_SET), redis.register_script(BUCKETS_DEL)
     if batch.records:
-        pipe.hset(keys.records, mapping=batch.records)  # type: ignore[arg-type]
+        await put(args=set_args(record_buckets(keys, batch.records)), client=pipe)
     if batch.texts:
         pipe.hset(keys.texts, mapping=dict([encode_texts(batch.texts)]))
     if batch.org_mentions:
         pipe.hset(keys.org_mentions, mapping=batch.org_mentions)  # type: ignore[arg-type]
-    for key, members in batch.set_moves(batch.index_remove):
-        pipe.srem(key, *members)
     move = redis.register_script(INDEX_MOVE)
     for bucket, args in batch.slot_moves().items():  # removes before adds, as the sets'
         await move(keys=[bucket], args=args, client=pipe)
@@ -323,16 +425,14 @@ async def write_batch(redis: Redis, keys: RedisKeys, batch: BatchWrite) -> None:
     if batch.retired:
         retired = sorted(batch.retired)
         pipe.delete(*(keys.citizen(old) for old in retired))
-        pipe.srem(keys.citizens, *retired)
+        await drop(args=del_args(citizen_buckets(keys, retired)), client=pipe)
         redirects = {keys.redirect(old): s for old, s in batch.retired.items() if s is not None}
         if redirects:
             pipe.mset(redirects)  # type: ignore[arg-type]
     if batch.masters:
         pipe.mset({keys.citizen(cid): doc for cid, doc in batch.masters.items()})
         pipe.delete(*(keys.redirect(cid) for cid in sorted(batch.masters)))  # a live id is not redirected
-        pipe.sadd(keys.citizens, *sorted(batch.masters))
-    for key, members in batch.set_moves(batch.index_add):
-        pipe.sadd(key, *members)
+        await put(args=set_args(citizen_fields(citizen_buckets(keys, list(batch.masters)))), client=pipe)
     for bucket, mapping in place_buckets(keys, batch.places).items():
         pipe.hset(bucket, mapping=mapping)  # type: ignore[arg-type]
     if batch.orgs:
@@ -378,17 +478,15 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
             trips += 1
             queued = 0
 
-    for key, members in batch.set_moves(batch.index_remove):
-        for run in _runs(members, entries):
-            await queue(pipe.srem, key, *run)
-    move = redis.register_script(INDEX_MOVE)
+    move, put, drop = (redis.register_script(s) for s in (INDEX_MOVE, BUCKETS_SET, BUCKETS_DEL))
     for bucket, args in batch.slot_moves().items():
         for run in _runs(args, 3 * entries):
             await queue(move, keys=[bucket], args=list(run), client=pipe)
     retired = sorted(batch.retired)
     for run in _runs(retired, entries):
         await queue(pipe.delete, *(keys.citizen(old) for old in run))
-        await queue(pipe.srem, keys.citizens, *run)
+    for run in _runs(del_args(citizen_buckets(keys, retired)), 2 * entries):
+        await queue(drop, args=list(run), client=pipe)
     redirects = sorted((keys.redirect(old), s) for old, s in batch.retired.items() if s is not None)
     for run in _runs(redirects, entries):
         await queue(pipe.mset, dict(run))
@@ -396,10 +494,8 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
     for run in _runs(masters, entries):
         await queue(pipe.mset, {keys.citizen(cid): batch.masters[cid] for cid in run})
         await queue(pipe.delete, *(keys.redirect(cid) for cid in run))  # a live id is not redirected
-        await queue(pipe.sadd, keys.citizens, *run)
-    for key, members in batch.set_moves(batch.index_add):
-        for run in _runs(members, entries):
-            await queue(pipe.sadd, key, *run)
+    for run in _runs(set_args(citizen_fields(citizen_buckets(keys, masters))), 3 * entries):
+        await queue(put, args=list(run), client=pipe)
     for bucket, places in sorted(place_buckets(keys, batch.places).items()):
         await queue(pipe.hset, bucket, mapping=places)
     for run in _runs(sorted(batch.orgs.items()), entries):
@@ -407,11 +503,10 @@ async def write_bulk(redis: Redis, keys: RedisKeys, batch: BatchWrite, *, entrie
     for run in _runs(sorted(batch.credit.items()), entries):
         await queue(pipe.mset, {keys.index("credit", code): oid for code, oid in run})
     # the engine state last: never ahead of the read model it was planned with
-    state: tuple[tuple[str, dict[str, bytes]], ...] = ((keys.records, batch.records),
-                                                        (keys.org_mentions, batch.org_mentions))
-    for name, blobs in state:
-        for run in _runs(sorted(blobs.items()), entries):
-            await queue(pipe.hset, name, mapping=dict(run))
+    for run in _runs(set_args(record_buckets(keys, batch.records)), 3 * entries):
+        await queue(put, args=list(run), client=pipe)
+    for run in _runs(sorted(batch.org_mentions.items()), entries):
+        await queue(pipe.hset, keys.org_mentions, mapping=dict(run))
     for run in _runs(sorted(batch.texts), entries):
         await queue(pipe.hset, keys.texts, mapping=dict([encode_texts(run)]))
     await queue(pipe.set, keys.written_at, written_at_now())
@@ -428,6 +523,18 @@ async def scan_hash(redis: Redis, key: str) -> AsyncIterator[tuple[bytes, bytes]
         yield item
 
 
+async def scan_records(redis: Redis, keys: RedisKeys, *, chunk: int = 512) -> AsyncIterator[tuple[bytes, bytes]]:
+    """Every stored record (ref, value) of `engine:records`, bucket by bucket (`chunk` buckets a round trip)."""
+    buckets = all_record_buckets(keys)
+    for start in range(0, len(buckets), chunk):
+        pipe = redis.pipeline(transaction=False)
+        for bucket in buckets[start:start + chunk]:
+            pipe.hgetall(bucket)
+        for found in await pipe.execute():
+            for item in found.items():
+                yield item
+
+
 async def stored_texts(redis: Redis, key: str) -> set[str]:
     """Every address text of the chunks in `engine:texts`."""
     texts: set[str] = set()
@@ -438,7 +545,7 @@ async def stored_texts(redis: Redis, key: str) -> set[str]:
 
 async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
     """Every live master citizen in the `hub resolve --masters` shape, sorted by citizen id."""
-    ids = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in await redis.smembers(keys.citizens))
+    ids = await live_citizens(redis, keys)
     rows: list[dict[str, Any]] = []
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
@@ -452,7 +559,7 @@ async def master_rows(redis: Redis, keys: RedisKeys) -> list[dict[str, Any]]:
 async def check_format(redis: Redis, keys: RedisKeys) -> None:
     """Refuse a read model written in another format (`hub.readmodel.codec`); an empty one is fine."""
     found = await redis.get(keys.format)
-    if found is None and not await redis.exists(keys.records, keys.citizens):
+    if found is None and not await redis.exists(keys.records, keys.citizens):  # format 2's keys
         return
     if found is None or found.decode() != str(FORMAT):
         shown = "none" if found is None else found.decode(errors="replace")

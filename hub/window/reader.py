@@ -18,8 +18,19 @@ from typing import Any, Final, TypeVar
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from hub.readmodel.codec import StoredFormatError, decode_document, decode_record
-from hub.readmodel.store import INDEX_MOVE, RedisKeys, Slot, index_slot, slot_members
+from hub.readmodel.codec import FORMAT, StoredFormatError, decode_document, decode_record
+from hub.readmodel.store import (
+    ADDRESS_BUCKET_BITS,
+    INDEX_MOVE,
+    RECORD_BUCKET_BITS,
+    RedisKeys,
+    Slot,
+    address_slot,
+    index_slot,
+    live_citizens,
+    record_bucket,
+    slot_members,
+)
 from hub.window.problems import ReadModelUnavailableError
 from hub.window.resp import RespConnection
 
@@ -27,13 +38,13 @@ T = TypeVar("T")
 MAX_REDIRECTS: Final = 8
 HOUSEHOLD_MAX: Final = 50
 
-#: The members of an index set (sorted) and the documents of the first ARGV[2] of them, in one round
-#: trip (a household, in `around`). KEYS[1] the set, ARGV[1]
-#: the citizen key prefix. Reads only; the document keys are not declared because the read model is
-#: one Redis, never a cluster.
+#: The residents of an address (field ARGV[3] of the bucket KEYS[1], `hub.readmodel.store.address_slot`:
+#: sorted ids joined by ',') and the documents of the first ARGV[2] of them, in one round trip (a
+#: household, in `around`). ARGV[1] the citizen key prefix. Reads only; the document keys are not
+#: declared because the read model is one Redis, never a cluster.
 _MEMBERS_AND_DOCS: Final = """
-local ids = redis.call('SMEMBERS', KEYS[1])
-table.sort(ids)
+local ids = {}
+for id in string.gmatch(redis.call('HGET', KEYS[1], ARGV[3]) or '', '[^,]+') do ids[#ids + 1] = id end
 local out = {}
 for i, id in ipairs(ids) do
   out[#out + 1] = id
@@ -46,18 +57,27 @@ return out
 #: An ID lookup in one round trip: the citizens of an index slot (field ARGV[8] of the bucket KEYS[1],
 #: `hub.readmodel.store.index_slot`: sorted ids joined by ','; the first ARGV[4]) with their
 #: documents and, per document, what its view needs: the department record its residence came from
-#: (`fields.address_id`'s source/record_id in the records hash ARGV[2]), its employer's record
-#: (`fields.employer_id`'s, when ARGV[6] is 1) and its household (the members of the address index
-#: ARGV[3] .. `fields.address_id.value`, sorted, the first ARGV[5] with their documents, when ARGV[7] is
-#: 1); it reads those from the document's head line (`hub.readmodel.codec`: the body is deflated). It
-#: fetches by what the document names and decides nothing: `Window.extras` applies the rules and checks
-#: the script fetched what they ask for (else it reads with `around`). Per citizen the reply holds id,
-#: document, residence ref, residence record, employer ref, employer record, household address and
-#: the household as id/document pairs (false where absent). Reads only, one Redis.
+#: (`fields.address_id`'s source/record_id in its bucket ARGV[2] .. `record_bucket`'s suffix, computed here
+#: with `redis.sha1hex`), its employer's record
+#: (`fields.employer_id`'s, when ARGV[6] is 1) and its household (the residents of `fields.address_id.value`
+#: in its bucket of the address index ARGV[3] .. suffix, `address_slot`; the first ARGV[5] with their
+#: documents, when ARGV[7] is 1); it reads those from the document's head line (`hub.readmodel.codec`: the
+#: body is deflated). It fetches by what the document names and decides nothing: `Window.extras` applies
+#: the rules and checks the script fetched what they ask for (else it reads with `around`). Per citizen the
+#: reply holds id, document, residence ref, residence record, employer ref, employer record, household
+#: address and the household as id/document pairs (false where absent). Reads only, one Redis.
 LOOKUP_AROUND: Final = """
-local function members_and_docs(key, limit)
-  local ids = redis.call('SMEMBERS', key)
-  table.sort(ids)
+local function bucket(prefix, text, shift)
+  return prefix .. string.format('%04x', math.floor(tonumber(string.sub(redis.sha1hex(text), 1, 4), 16) / shift))
+end
+local function record(ref)
+  return redis.call('HGET', bucket(ARGV[2], ref, RECORD_SHIFT), ref)
+end
+local function members_and_docs(at, limit)
+  local ids = {}
+  for id in string.gmatch(redis.call('HGET', bucket(ARGV[3], at, ADDRESS_SHIFT), at) or '', '[^,]+') do
+    ids[#ids + 1] = id
+  end
   local out = {}
   for i, id in ipairs(ids) do
     out[#out + 1] = id
@@ -72,9 +92,9 @@ for i, id in ipairs(ids) do
   if i > tonumber(ARGV[4]) then break end
   local raw = redis.call('GET', ARGV[1] .. id)
   if raw then
-    -- the document's head line (hub.readmodel.codec, format 2): what this script needs from it
-    local eol = string.byte(raw, 1) == 2 and string.find(raw, '\\n', 2, true)
-    if not eol then return redis.error_reply('citizen document not in format 2: rebuild the read model') end
+    -- the document's head line (hub.readmodel.codec): what this script needs from it
+    local eol = string.byte(raw, 1) == FORMAT and string.find(raw, '\\n', 2, true)
+    if not eol then return redis.error_reply('citizen document not in format FORMAT: rebuild the read model') end
     local head = cjson.decode(string.sub(raw, 2, eol - 1))
     local residence_ref = head['ar'] or false
     local employer_ref = false
@@ -82,16 +102,17 @@ for i, id in ipairs(ids) do
     local household_at, household = false, false
     if ARGV[7] == '1' and head['a'] then
       household_at = head['a']
-      household = members_and_docs(ARGV[3] .. household_at, tonumber(ARGV[5]))
+      household = members_and_docs(household_at, tonumber(ARGV[5]))
     end
     out[#out + 1] = {id, raw,
-      residence_ref, residence_ref and redis.call('HGET', ARGV[2], residence_ref),
-      employer_ref, employer_ref and redis.call('HGET', ARGV[2], employer_ref),
+      residence_ref, residence_ref and record(residence_ref),
+      employer_ref, employer_ref and record(employer_ref),
       household_at, household}
   end
 end
 return out
-"""
+""".replace("RECORD_SHIFT", str(1 << (16 - RECORD_BUCKET_BITS))).replace(
+    "ADDRESS_SHIFT", str(1 << (16 - ADDRESS_BUCKET_BITS))).replace("FORMAT", str(FORMAT))
 
 
 @dataclass(frozen=True)
@@ -155,7 +176,7 @@ class ReadModel:
                        ) -> tuple[list[str], list[str | int | bytes]]:
         """KEYS and ARGV of `LOOKUP_AROUND` for an ID (bench/window.py makes the same call without the API)."""
         slot = index_slot(self.keys, self.secret, "idnum", id_number)
-        return [slot.bucket], [self.keys.citizen(""), self.keys.records, self.keys.index("address", ""), 1000,
+        return [slot.bucket], [self.keys.citizen(""), f"{self.keys.records}:", self.keys.index("address", ""), 1000,
                                HOUSEHOLD_MAX + 1, int(employer), int(household), slot.field]
 
     async def by_id_number_around(self, id_number: str, *, employer: bool, household: bool) -> list[Around]:
@@ -189,9 +210,6 @@ class ReadModel:
         """Close the lean connection (the redis-py client is its owner's to close)."""
         if self._lean is not None:
             self._lean.close()
-
-    async def _members(self, key: str) -> list[str]:
-        return sorted(_text(m) for m in await guarded(lambda: self.redis.smembers(key)))
 
     async def citizen(self, cid: str) -> tuple[dict[str, Any] | None, str | None]:
         """The citizen document of `cid`, following redirects of ids retired by a merge.
@@ -227,11 +245,11 @@ class ReadModel:
         return await self._slot(index_slot(self.keys, self.secret, "birth", iso))
 
     async def residents(self, address_id: str) -> list[str]:
-        return await self._members(self.keys.index("address", address_id))
+        return await self._slot(address_slot(self.keys, address_id))
 
     async def record(self, ref: str) -> dict[str, Any] | None:
         """A department record (latest version) the engine keeps, by `source/record_id`."""
-        data = await guarded(lambda: self.redis.hget(self.keys.records, ref))
+        data = await guarded(lambda: self.redis.hget(record_bucket(self.keys, ref), ref))
         return _record(ref, data) if data is not None else None
 
     async def around(self, residence_ref: str | None, employer_ref: str | None, address_id: str | None,
@@ -245,12 +263,13 @@ class ReadModel:
             return None, None, []
         pipe = self.redis.pipeline(transaction=False)
         if residence_ref is not None:
-            pipe.hget(self.keys.records, residence_ref)
+            pipe.hget(record_bucket(self.keys, residence_ref), residence_ref)
         if employer_ref is not None:
-            pipe.hget(self.keys.records, employer_ref)
+            pipe.hget(record_bucket(self.keys, employer_ref), employer_ref)
         if address_id is not None:
-            await self._members_and_docs(keys=[self.keys.index("address", address_id)],
-                                         args=[self.keys.citizen(""), HOUSEHOLD_MAX + 1], client=pipe)
+            slot = address_slot(self.keys, address_id)
+            await self._members_and_docs(keys=[slot.bucket], client=pipe,
+                                         args=[self.keys.citizen(""), HOUSEHOLD_MAX + 1, slot.field])
         replies = list(await guarded(pipe.execute))
         residence = replies.pop(0) if residence_ref is not None else None
         employer = replies.pop(0) if employer_ref is not None else None
@@ -269,7 +288,7 @@ class ReadModel:
 
 async def build_birth_index(redis: Redis, keys: RedisKeys, secret: bytes, *, chunk: int = 1000) -> int:
     """Backfill `idx:birth` from every live citizen document; how many citizens were indexed."""
-    ids = sorted(_text(m) for m in await redis.smembers(keys.citizens))
+    ids = await live_citizens(redis, keys)
     move = redis.register_script(INDEX_MOVE)
     done = 0
     for start in range(0, len(ids), chunk):

@@ -24,7 +24,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from hub.contract.sources import SOURCES
 from hub.settings import HubSettings, load_settings
-from tests.integration.isolation import tagged_topics_env
+from tests.integration.isolation import live_citizen_count, tagged_topics_env
 
 HUB = str(Path(sys.executable).parent / "hub")
 
@@ -151,7 +151,7 @@ class Scenario:
         self.processors.start()
 
     def citizens_written(self) -> int:
-        return int(self.store.scard(f"{self.settings.processors.redis_prefix}citizens"))
+        return live_citizen_count(self.store, self.settings.processors.redis_prefix)
 
     def wait_until(self, what: str, condition: Callable[[], bool], timeout: float = 300) -> None:
         """Poll `condition` while both processes are watched; fail with their logs on timeout."""

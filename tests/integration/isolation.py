@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import uuid
 
+import redis
+
+from hub.readmodel.store import RedisKeys, all_citizen_buckets
+
+
+def live_citizen_count(client: redis.Redis, prefix: str) -> int:
+    """How many live citizens the read model under `prefix` lists (its `citizens:<bucket>` hashes)."""
+    pipe = client.pipeline(transaction=False)
+    for bucket in all_citizen_buckets(RedisKeys(prefix)):
+        pipe.hlen(bucket)
+    return sum(pipe.execute())
+
 
 def tagged_topics_env(tag: str) -> dict[str, str]:
     """HUB_TOPICS__* for every topic the hub owns, each under `tag`, on 3 partitions: a test that makes

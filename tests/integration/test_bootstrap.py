@@ -23,7 +23,7 @@ from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs, frame
 from processors.bootstrap import marker_key
 from processors.setup import prepare
-from tests.integration.isolation import isolated_hub_env
+from tests.integration.isolation import isolated_hub_env, live_citizen_count
 from tests.integration.test_processors import (
     batch_masters,
     city_records,
@@ -186,9 +186,8 @@ def test_a_bootstrap_killed_while_writing_resumes_with_its_own_ends(env: dict[st
     boot_env = {**env, "HUB_PROCESSORS__BOOTSTRAP_MIN_EVENTS": "500", "HUB_PROCESSORS__LOGLEVEL": "INFO"}
     proc = start(boot_env, log)
     store = redis.Redis.from_url(settings.redis_url)
-    citizens = f"{settings.processors.redis_prefix}citizens"
     deadline = time.monotonic() + 90
-    while not store.exists(citizens):  # the bulk write has begun
+    while not live_citizen_count(store, settings.processors.redis_prefix):  # the bulk write has begun
         assert time.monotonic() < deadline and proc.poll() is None, log.read_text(errors="replace")[-3000:]
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)

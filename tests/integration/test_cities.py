@@ -21,7 +21,7 @@ from hub.settings import HubSettings, load_settings
 from hub.wire.lag import group_lag
 from hub.wire.topics import admin_client, existing_topics
 from processors.setup import prepare
-from tests.integration.isolation import isolated_hub_env
+from tests.integration.isolation import isolated_hub_env, live_citizen_count
 
 pytestmark = pytest.mark.integration
 
@@ -108,5 +108,5 @@ def test_two_cities_on_two_workers_each_equal_batch(env: dict[str, str], tmp_pat
         assert expected.count(b"\n") > 250
         assert streamed.read_bytes() == expected, city
         own = settings.for_city(city)
-        assert store.scard(f"{own.processors.redis_prefix}citizens") == expected.count(b"\n")
+        assert live_citizen_count(store, own.processors.redis_prefix) == expected.count(b"\n")
     assert settings.for_city(CITIES[1]).processors.redis_prefix != settings.processors.redis_prefix

@@ -34,7 +34,7 @@ from hub.wire.lag import group_lag
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs, frame
 from processors.setup import prepare
-from tests.integration.isolation import isolated_hub_env
+from tests.integration.isolation import isolated_hub_env, live_citizen_count
 
 pytestmark = pytest.mark.integration
 
@@ -252,9 +252,9 @@ def test_sigkill_mid_stream_and_restart(env: dict[str, str], tmp_path: Path) -> 
     proc = start(env, log)
     written = redis.Redis.from_url(settings.redis_url)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not written.scard(f"{settings.processors.redis_prefix}citizens"):
+    while time.monotonic() < deadline and not live_citizen_count(written, settings.processors.redis_prefix):
         time.sleep(0.05)  # kill once the first batches are in Redis, long before the end
-    partial = written.scard(f"{settings.processors.redis_prefix}citizens")
+    partial = live_citizen_count(written, settings.processors.redis_prefix)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     assert 0 < partial < 300
@@ -363,7 +363,7 @@ def test_slow_redis_slows_consumption_not_memory(env: dict[str, str], slow_redis
     wait_drained(settings, [proc], log)
     warm = rss_mib(proc.pid)  # buffers have been full already; the engine holds the city, copies add no state
     store = redis.Redis.from_url(slow_redis)
-    citizens = store.scard(f"{settings.processors.redis_prefix}citizens")
+    citizens = live_citizen_count(store, settings.processors.redis_prefix)
     dept = [settings.topics.dept(s) for s in SOURCES]
     copies = 6
     backlog = copies * len(records)
@@ -384,7 +384,7 @@ def test_slow_redis_slows_consumption_not_memory(env: dict[str, str], slow_redis
                 break
             seen = waiting
             time.sleep(1)
-        assert store.scard(f"{settings.processors.redis_prefix}citizens") == citizens
+        assert live_citizen_count(store, settings.processors.redis_prefix) == citizens
     finally:
         store.execute_command("CLIENT", "UNPAUSE")
     # Stage 2 committed nothing: the lag grew by the whole backlog, which waits in Kafka (on the resolve topic if

@@ -37,7 +37,7 @@ from hub.contract.records import (
     RegistrationStatus,
 )
 from hub.readmodel.codec import decode_document
-from hub.readmodel.store import RedisKeys
+from hub.readmodel.store import RedisKeys, live_citizens
 from hub.settings import HubSettings, load_settings
 from hub.window.app import build_window, mount
 from hub.window.audit import SealedEvent
@@ -167,14 +167,22 @@ def city(settings: HubSettings) -> HubSettings:
     return settings
 
 
+async def _live(url: str, keys: RedisKeys) -> list[str]:
+    redis = Redis.from_url(url)
+    try:
+        return await live_citizens(redis, keys)
+    finally:
+        await redis.aclose()  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="session")
 def citizens(city: HubSettings) -> dict[str, dict[str, Any]]:
     """Citizen documents of the city by their name."""
     client = SyncRedis.from_url(city.redis_url)
     keys = RedisKeys(city.processors.redis_prefix)
     out: dict[str, dict[str, Any]] = {}
-    for cid in client.smembers(keys.citizens):
-        doc = decode_document(client.get(keys.citizen(cid.decode())))  # type: ignore[arg-type]
+    for cid in asyncio.run(_live(city.redis_url, keys)):
+        doc = decode_document(client.get(keys.citizen(cid)))  # type: ignore[arg-type]
         name = doc["fields"].get("name", {}).get("value")
         if name and doc["fields"].get("id_number"):
             out[name] = doc

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from redis.asyncio import Redis
 
+from hub.readmodel.codec import FORMAT
 from hub.readmodel.store import INDEX_MOVE, RedisKeys, index_slot
 from hub.settings import HubSettings
 from hub.window.app import build_window
@@ -90,5 +91,6 @@ def test_a_document_in_another_format_is_refused_not_misread(redis_url: str) -> 
             await redis.aclose()  # type: ignore[attr-defined]
         return refused
 
-    assert asyncio.run(check()) == ["stored citizen document is not in format 2: rebuild the read model (hub rebuild)",
+    assert asyncio.run(check()) == [f"stored citizen document is not in format {FORMAT}: rebuild the read model "
+                                    "(hub rebuild)",
                                     "the read model (Redis) did not answer"]

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel
 
 from hub import REPO_ROOT
+from hub.infra.redis_server import HASH_MAX_LISTPACK_VALUE
 from hub.settings import HubSettings
 
 DOCKER = REPO_ROOT / "docker"
@@ -95,3 +96,10 @@ def test_no_secret_has_a_default_in_the_compose_file() -> None:
     for secret in ("HUB_CITIZEN_ID_KEY", "HUB_WINDOW__GRANT_KEY", "GRAFANA_ADMIN_PASSWORD"):
         assert re.search(r"\$\{" + secret + r":\?", text), f"{secret} must be required, never defaulted"
     assert Path(DOCKER / "Dockerfile").is_file()
+
+
+def test_redis_keeps_the_record_buckets_compact(compose: dict[str, Any]) -> None:
+    """Production Redis has the `hash-max-listpack-value` `hub infra` gives its own (hub.readmodel.store)."""
+    command = compose["services"]["redis"]["command"]
+    at = command.index("--hash-max-listpack-value")
+    assert int(command[at + 1]) == HASH_MAX_LISTPACK_VALUE

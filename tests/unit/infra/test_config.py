@@ -17,7 +17,7 @@ from hub.infra.envfile import render_env
 from hub.infra.jdk import Jdk, parse_major
 from hub.infra.kafka import log4j2_properties, new_cluster_id, server_properties
 from hub.infra.maven import slf4j_binding_for
-from hub.infra.redis_server import redis_conf
+from hub.infra.redis_server import HASH_MAX_LISTPACK_VALUE, redis_conf
 
 
 @pytest.fixture(autouse=True)
@@ -160,6 +160,7 @@ def test_redis_conf_is_loopback_with_append_only_file(tmp_path: Path) -> None:
     lines = set(text.splitlines())
     assert {"bind 127.0.0.1", "port 16379", "appendonly yes", "daemonize no"} <= lines
     assert f'dir "{tmp_path / "a b"}"' in lines
+    assert f"hash-max-listpack-value {HASH_MAX_LISTPACK_VALUE}" in lines  # the record buckets stay listpacks
 
 
 def test_env_file_keeps_other_lines_and_replaces_ours() -> None:
