@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from redis import Redis as SyncRedis
@@ -97,6 +99,20 @@ def _free_port() -> int:
             port = int(s.getsockname()[1])
         if port % 10000 not in _INFRA_PORT_TAILS:
             return port
+
+
+def serve_in_thread(config: uvicorn.Config, name: str = "window-uvicorn") -> tuple[uvicorn.Server, threading.Thread]:
+    """A uvicorn server on a daemon thread, returned once it accepts connections; RuntimeError if it
+    died or had not started within 30 s."""
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    return server, thread
 
 
 @contextmanager

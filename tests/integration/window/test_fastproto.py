@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import re
-import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +34,7 @@ from hub.window.purposes import default_policy
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.schema_sync import sync_catalogue
 from hub.wire.topics import ensure_topics
-from tests.integration.window.conftest import CHEN_ID, GRANT_KEY, ZHANG_ID, ZHAO_ID
+from tests.integration.window.conftest import CHEN_ID, GRANT_KEY, ZHANG_ID, ZHAO_ID, _free_port, serve_in_thread
 
 pytestmark = pytest.mark.integration
 
@@ -58,12 +56,6 @@ def _latin1(text: str) -> str:
     return text.encode("utf-8").decode("latin-1")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(settings: HubSettings, protocol: object, counting: bool = False) -> tuple[uvicorn.Server, threading.Thread,
                                                                                        int]:
     app = create_app(settings)
@@ -72,15 +64,8 @@ def _serve(settings: HubSettings, protocol: object, counting: bool = False) -> t
         app.state.search_answer = Counting(found.window, found.freshness, found.route, found.latency,
                                            found.unexpected)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=protocol,
-                                           server_header=False))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
+    server, thread = serve_in_thread(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                                    http=protocol, server_header=False))  # type: ignore[arg-type]
     return server, thread, port
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -39,7 +37,7 @@ from hub.window.purposes import default_policy
 from hub.wire.registry_client import SchemaRegistry
 from hub.wire.schema_sync import sync_catalogue
 from hub.wire.topics import ensure_topics
-from tests.integration.window.conftest import CHEN_ID, CREDIT_CODE, ZHANG_ID, ZHAO_ID
+from tests.integration.window.conftest import CHEN_ID, CREDIT_CODE, ZHANG_ID, ZHAO_ID, serve_in_thread
 
 pytestmark = pytest.mark.integration
 
@@ -117,14 +115,8 @@ def served(infra: HubSettings, city: HubSettings, citizens: dict[str, dict[str, 
         sync_catalogue(registry, fuzz)
     key = _credential(fuzz)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(fuzz), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
+    server, thread = serve_in_thread(uvicorn.Config(create_app(fuzz), host="127.0.0.1", port=port,
+                                                    log_level="warning"))
     try:
         chen = citizens["陈晓明"]
         real = {
