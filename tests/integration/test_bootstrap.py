@@ -23,7 +23,7 @@ from hub.wire.registry_client import SchemaRegistry
 from hub.wire.serde import TopicCodecs, frame
 from processors.bootstrap import marker_key
 from processors.setup import prepare
-from tests.integration.isolation import isolated_hub_env, live_citizen_count
+from tests.integration.isolation import isolated_hub_env
 from tests.integration.test_processors import (
     batch_masters,
     city_records,
@@ -187,9 +187,18 @@ def test_a_bootstrap_killed_while_writing_resumes_with_its_own_ends(env: dict[st
     proc = start(boot_env, log)
     store = redis.Redis.from_url(settings.redis_url)
     deadline = time.monotonic() + 90
-    while not live_citizen_count(store, settings.processors.redis_prefix):  # the bulk write has begun
+
+    def waiting() -> None:
         assert time.monotonic() < deadline and proc.poll() is None, log.read_text(errors="replace")[-3000:]
-        time.sleep(0.005)
+        time.sleep(0.002)
+
+    while not store.exists(marker_key_of(settings)):  # set before it reads the backlog
+        waiting()
+    before = store.dbsize()
+    # the bulk write has begun: its first round trip adds dozens of index buckets (one O(1) DBSIZE a poll;
+    # counting the 4,096 citizen buckets a poll could miss a whole city's write of a fraction of a second)
+    while store.dbsize() < before + 32:
+        waiting()
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     assert store.exists(marker_key_of(settings))  # it did not get to commit
